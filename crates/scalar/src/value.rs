@@ -1,0 +1,312 @@
+//! `Value<T>`: a cheap handle to one recorded scalar.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
+
+use crate::op::{Id, Op};
+use crate::tape::TapeStats;
+use crate::Scalar;
+
+/// A scalar that remembers how it was computed, micrograd's `Value`.
+///
+/// A `Value` is a 4-byte handle into its thread's tape: cloning it never copies
+/// the graph, and the nodes it depends on live as long as some handle needs
+/// them. Values are neither `Send` nor `Sync`; a graph belongs to the thread
+/// that built it, so values from two threads can never be mixed (the compiler
+/// refuses it).
+///
+/// ```
+/// use ferrograd_scalar::Value;
+///
+/// let a = Value::new(2.0).with_label("a");
+/// let b = Value::new(-3.0).with_label("b");
+/// let c = Value::new(10.0).with_label("c");
+/// let f = Value::new(-2.0).with_label("f");
+/// let l = (&a * &b + &c) * &f;
+/// l.backward();
+/// assert_eq!(l.data(), -8.0);
+/// assert_eq!(a.grad(), 6.0); // dL/da = f * b
+/// assert_eq!(f.grad(), 4.0); // dL/df = a * b + c
+/// ```
+pub struct Value<T: Scalar> {
+    id: Id,
+    /// `*const ()` keeps the handle on its own thread: the tape is thread-local.
+    _thread: PhantomData<(T, *const ())>,
+}
+
+/// Identity of a node: equal for two handles to the same node, never for two
+/// nodes with equal contents. Valid while some handle keeps the node alive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct NodeId(pub u32);
+
+impl<T: Scalar> Value<T> {
+    #[inline]
+    fn from_id(id: Id) -> Self {
+        Value {
+            id,
+            _thread: PhantomData,
+        }
+    }
+
+    #[inline]
+    pub(crate) fn id_raw(&self) -> Id {
+        self.id
+    }
+
+    /// Records the result of `op` (whose operands are already on the tape).
+    #[inline]
+    pub(crate) fn record(op: Op<T>) -> Self {
+        Self::from_id(T::with_tape(|t| t.push(op)))
+    }
+
+    /// A new leaf holding `data`, with gradient zero.
+    #[inline]
+    pub fn new(data: T) -> Self {
+        Self::from_id(T::with_tape(|t| t.leaf(data)))
+    }
+
+    /// Gives this value a label (shown in graph pictures) and returns it.
+    pub fn with_label(self, label: impl Into<String>) -> Self {
+        self.set_label(label);
+        self
+    }
+
+    /// Changes the label of an existing value (the notebook's `e.label = 'e'`).
+    pub fn set_label(&self, label: impl Into<String>) {
+        let label = label.into();
+        T::with_tape(|t| t.set_label(self.id, label));
+    }
+
+    /// The label, empty when none was set.
+    pub fn label(&self) -> String {
+        T::with_tape(|t| t.label(self.id).to_owned())
+    }
+
+    /// The value.
+    #[inline]
+    pub fn data(&self) -> T {
+        T::with_tape(|t| t.node(self.id).data)
+    }
+
+    /// d root / d self from the last `backward()` that reached this node.
+    #[inline]
+    pub fn grad(&self) -> T {
+        T::with_tape(|t| t.node(self.id).grad)
+    }
+
+    /// Overwrites the value (a gradient-descent update, or new inputs before
+    /// [`Value::recompute`]). Nodes computed from it keep their old value
+    /// until recomputed or rebuilt.
+    #[inline]
+    pub fn set_data(&self, data: T) {
+        T::with_tape(|t| t.node_mut(self.id).data = data);
+    }
+
+    /// Overwrites the gradient (the notebook's manual backpropagation).
+    #[inline]
+    pub fn set_grad(&self, grad: T) {
+        T::with_tape(|t| t.node_mut(self.id).grad = grad);
+    }
+
+    /// The operation that made this value: `""` for a leaf, else `+`, `-`,
+    /// `*`, `/`, `**`, `neg`, `tanh`, `exp`, `ln`, `sigmoid`, `ReLU`, `sqrt`,
+    /// or `**n` for a constant exponent.
+    pub fn op(&self) -> Cow<'static, str> {
+        T::with_tape(|t| t.node(self.id).op.name())
+    }
+
+    /// The operands this value was computed from (micrograd's `_prev`), in
+    /// operand order; empty for a leaf. `a + a` lists `a` twice.
+    pub fn children(&self) -> Vec<Value<T>> {
+        T::with_tape(|t| {
+            let (ids, n) = t.node(self.id).op.operands();
+            ids[..n]
+                .iter()
+                .map(|&c| {
+                    t.retain(c);
+                    Value::from_id(c)
+                })
+                .collect()
+        })
+    }
+
+    /// Whether this value is a leaf (made by [`Value::new`], not by an operation).
+    pub fn is_leaf(&self) -> bool {
+        T::with_tape(|t| matches!(t.node(self.id).op, Op::Leaf))
+    }
+
+    /// This node's identity: two handles to one node have the same id.
+    pub fn id(&self) -> NodeId {
+        NodeId(self.id)
+    }
+
+    /// Backpropagation from this value: sets `d self / d self = 1` and fills
+    /// the gradient of every node it depends on, each node's rule applied
+    /// once, newest node first, with no recursion (a chain of a million nodes
+    /// is fine).
+    ///
+    /// A node used twice gets both contributions. Calling `backward()` again
+    /// adds the new gradients into the leaves, as PyTorch does; operation
+    /// nodes show the latest call's gradient. Use [`Value::zero_grad`] (or an
+    /// optimiser's) between steps.
+    ///
+    /// ```
+    /// use ferrograd_scalar::Value;
+    /// let a = Value::new(3.0);
+    /// let b = &a + &a;
+    /// b.backward();
+    /// assert_eq!(a.grad(), 2.0);
+    /// b.backward();
+    /// assert_eq!(a.grad(), 4.0); // leaves accumulate
+    /// ```
+    pub fn backward(&self) {
+        T::with_tape(|t| t.backward(self.id));
+    }
+
+    /// Applies only this node's local chain rule, adding `self.grad() * local
+    /// derivative` into each operand's gradient: the notebook's `_backward()`,
+    /// for backpropagating by hand one node at a time.
+    ///
+    /// ```
+    /// use ferrograd_scalar::Value;
+    /// let n = Value::new(0.5f64);
+    /// let o = n.tanh();
+    /// o.set_grad(1.0);
+    /// o.backward_step();
+    /// assert!((n.grad() - (1.0 - o.data().powi(2))).abs() < 1e-15);
+    /// ```
+    pub fn backward_step(&self) {
+        T::with_tape(|t| t.backward_step(self.id));
+    }
+
+    /// The nodes this value depends on, itself last, in a topological order
+    /// (every node after its operands): the notebook's `build_topo`.
+    pub fn topo(&self) -> Vec<Value<T>> {
+        T::with_tape(|t| {
+            let ids = t.reachable(self.id);
+            let out = ids
+                .iter()
+                .rev()
+                .map(|&id| {
+                    t.retain(id);
+                    Value::from_id(id)
+                })
+                .collect();
+            t.recycle(ids);
+            out
+        })
+    }
+
+    /// Sets the gradient of this value and of every node it depends on to zero.
+    pub fn zero_grad(&self) {
+        T::with_tape(|t| t.zero_grad(self.id));
+    }
+
+    /// Recomputes this value and every node it depends on from the current
+    /// leaf values, without building new nodes: replay a recorded graph on
+    /// new inputs or updated weights (set them with [`Value::set_data`]).
+    ///
+    /// ```
+    /// use ferrograd_scalar::Value;
+    /// let x = Value::new(2.0);
+    /// let y = &x * &x + 1.0;
+    /// x.set_data(3.0);
+    /// y.recompute();
+    /// assert_eq!(y.data(), 10.0);
+    /// ```
+    pub fn recompute(&self) {
+        T::with_tape(|t| t.recompute(self.id));
+    }
+
+    /// Occupancy of this thread's tape for `T`: how many nodes are stored.
+    pub fn tape_stats() -> TapeStats {
+        T::with_tape(|t| t.stats())
+    }
+
+    /// `tanh(self)`; derivative `1 - tanh(x)^2`.
+    pub fn tanh(&self) -> Self {
+        Self::record(Op::Tanh(self.id))
+    }
+
+    /// `e^self`; derivative `e^x`.
+    pub fn exp(&self) -> Self {
+        Self::record(Op::Exp(self.id))
+    }
+
+    /// Natural logarithm; derivative `1 / x`.
+    pub fn ln(&self) -> Self {
+        Self::record(Op::Ln(self.id))
+    }
+
+    /// `1 / (1 + e^-self)`; derivative `s (1 - s)`.
+    pub fn sigmoid(&self) -> Self {
+        Self::record(Op::Sigmoid(self.id))
+    }
+
+    /// `max(self, 0)` (NaN stays NaN); derivative 1 where the output is
+    /// positive, else 0 (PyTorch's choice at 0).
+    pub fn relu(&self) -> Self {
+        Self::record(Op::Relu(self.id))
+    }
+
+    /// Square root; derivative `1 / (2 sqrt x)`.
+    pub fn sqrt(&self) -> Self {
+        Self::record(Op::Sqrt(self.id))
+    }
+
+    /// `self^n` for a constant integer `n`; derivative `n x^(n-1)`.
+    pub fn powi(&self, n: i32) -> Self {
+        Self::record(Op::Powi(self.id, n))
+    }
+
+    /// `self^e` for a constant `e`; derivative `e x^(e-1)`.
+    pub fn powf(&self, e: T) -> Self {
+        Self::record(Op::Powf(self.id, e))
+    }
+
+    /// `self^exponent` where both are values; derivatives `b a^(b-1)` and
+    /// `a^b ln a`.
+    pub fn pow(&self, exponent: &Value<T>) -> Self {
+        Self::record(Op::Pow(self.id, exponent.id))
+    }
+}
+
+impl<T: Scalar> Clone for Value<T> {
+    #[inline]
+    fn clone(&self) -> Self {
+        T::with_tape(|t| t.retain(self.id));
+        Value::from_id(self.id)
+    }
+}
+
+impl<T: Scalar> Drop for Value<T> {
+    #[inline]
+    fn drop(&mut self) {
+        T::try_with_tape(|t| t.release(self.id));
+    }
+}
+
+impl<T: Scalar> From<T> for Value<T> {
+    fn from(data: T) -> Self {
+        Value::new(data)
+    }
+}
+
+impl<T: Scalar> fmt::Debug for Value<T> {
+    /// micrograd's repr: `Value(data=2.0, grad=0.0)`, with the label if any.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let label = self.label();
+        if label.is_empty() {
+            write!(f, "Value(data={:?}, grad={:?})", self.data(), self.grad())
+        } else {
+            write!(f, "Value(data={:?}, grad={:?}, label={label:?})", self.data(), self.grad())
+        }
+    }
+}
+
+impl<T: Scalar> fmt::Display for Value<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}

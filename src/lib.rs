@@ -1,0 +1,9 @@
+//! ferrograd: reverse-mode autodiff in Rust, from micrograd's scalar `Value`
+//! to a batched ndarray MLP, checked number by number against libtorch.
+//!
+//! This crate re-exports the workspace's crates:
+//! - [`Value`], [`numeric`], [`nn`]: the scalar engine (`ferrograd-scalar`);
+//! - [`data`]: seeded datasets such as [`data::make_moons`] (`ferrograd-data`).
+
+pub use ferrograd_data as data;
+pub use ferrograd_scalar::{nn, numeric, Error, NodeId, Scalar, TapeStats, Value};

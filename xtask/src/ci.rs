@@ -1,0 +1,23 @@
+//! `cargo xtask ci`: exactly what CI checks, in order, stopping at the first failure.
+
+use std::time::Instant;
+
+use anyhow::Result;
+
+use crate::util::{self, cargo};
+
+/// Format, lints with warnings denied, then every test of the default members.
+pub fn run() -> Result<()> {
+    let start = Instant::now();
+    let steps: &[(&str, &[&str])] = &[
+        ("format", &["fmt", "--all", "--check"]),
+        ("lints", &["clippy", "--all-targets", "--", "-D", "warnings"]),
+        ("tests", &["test", "--release"]),
+    ];
+    for (name, args) in steps {
+        eprintln!("== {name}");
+        util::run(cargo().args(*args))?;
+    }
+    eprintln!("ci: all {} steps passed in {:.0?}", steps.len(), start.elapsed());
+    Ok(())
+}
