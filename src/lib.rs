@@ -3,7 +3,11 @@
 //!
 //! This crate re-exports the workspace's crates:
 //! - [`Value`], [`numeric`], [`nn`]: the scalar engine (`ferrograd-scalar`);
+//! - [`tensor`]: the batched ndarray engine (`ferrograd-tensor`);
+//! - [`viz`]: graph pictures and plots (`ferrograd-viz`);
 //! - [`data`]: seeded datasets such as [`data::make_moons`] (`ferrograd-data`).
 
 pub use ferrograd_data as data;
-pub use ferrograd_scalar::{nn, numeric, Error, NodeId, Scalar, TapeStats, Value};
+pub use ferrograd_scalar::{nn, numeric, program, Error, NodeId, Scalar, TapeStats, Value};
+pub use ferrograd_tensor as tensor;
+pub use ferrograd_viz as viz;

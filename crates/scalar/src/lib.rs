@@ -20,6 +20,7 @@ mod arith;
 mod error;
 pub mod nn;
 pub mod numeric;
+pub mod program;
 mod op;
 mod scalar;
 mod tape;

@@ -1,0 +1,1 @@
+//! One description of a computation, run by every backend (being written).

@@ -1,0 +1,1 @@
+//! ferrograd-tensor (being written).

@@ -1,0 +1,1 @@
+//! ferrograd-torch (being written).

@@ -1,0 +1,1 @@
+//! ferrograd-viz (being written).
