@@ -20,6 +20,14 @@ pub enum Error {
         /// The length that was passed.
         got: usize,
     },
+    /// An optimiser stepped with a parameter list of another length than before.
+    #[error("optimiser holds state for {expected} parameters but was given {got}")]
+    ParameterCount {
+        /// Parameters seen on the first step.
+        expected: usize,
+        /// Parameters given now.
+        got: usize,
+    },
     /// A hyper-parameter outside its domain (negative learning rate, beta >= 1...).
     #[error("invalid hyper-parameter {name} = {value}: {why}")]
     BadHyperParameter {

@@ -1,0 +1,114 @@
+//! A layer: `nout` neurons reading the same inputs.
+
+use rand::Rng;
+
+use crate::nn::mlp::Input;
+use crate::nn::{Activation, Neuron};
+use crate::{Error, Scalar, Value};
+
+/// `nout` neurons of `nin` inputs each.
+#[derive(Debug, Clone)]
+pub struct Layer<T: Scalar> {
+    neurons: Vec<Neuron<T>>,
+    nin: usize,
+    act: Activation,
+}
+
+impl<T: Scalar> Layer<T> {
+    /// A layer with micrograd's uniform [-1, 1] initialisation.
+    ///
+    /// ```
+    /// use ferrograd_scalar::nn::{Activation, Layer};
+    /// use rand::SeedableRng;
+    /// let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+    /// let layer = Layer::<f64>::new(3, 2, Activation::Tanh, &mut rng).unwrap();
+    /// let out = layer.forward(&[2.0, 3.0, -1.0]).unwrap();
+    /// assert_eq!(out.len(), 2);
+    /// ```
+    pub fn new(nin: usize, nout: usize, act: Activation, rng: &mut impl Rng) -> Result<Self, Error> {
+        check_widths(nin, nout)?;
+        let neurons = (0..nout).map(|_| Neuron::new(nin, act, rng)).collect();
+        Ok(Layer { neurons, nin, act })
+    }
+
+    /// A layer from explicit weights: `weights[j]` holds neuron `j`'s `nin`
+    /// weights, `biases[j]` its bias.
+    pub fn from_weights(weights: &[Vec<T>], biases: &[T], act: Activation) -> Result<Self, Error> {
+        let nout = weights.len();
+        let nin = weights.first().map_or(0, Vec::len);
+        check_widths(nin, nout)?;
+        if biases.len() != nout {
+            return Err(Error::InputLength {
+                expected: nout,
+                got: biases.len(),
+            });
+        }
+        if let Some(bad) = weights.iter().find(|w| w.len() != nin) {
+            return Err(Error::InputLength {
+                expected: nin,
+                got: bad.len(),
+            });
+        }
+        let neurons = weights
+            .iter()
+            .zip(biases)
+            .map(|(w, &b)| Neuron::from_weights(w, b, act))
+            .collect();
+        Ok(Layer { neurons, nin, act })
+    }
+
+    /// The neurons.
+    pub fn neurons(&self) -> &[Neuron<T>] {
+        &self.neurons
+    }
+
+    /// Inputs per neuron.
+    pub fn nin(&self) -> usize {
+        self.nin
+    }
+
+    /// Number of neurons (outputs).
+    pub fn nout(&self) -> usize {
+        self.neurons.len()
+    }
+
+    /// The activation of every neuron in the layer.
+    pub fn activation(&self) -> Activation {
+        self.act
+    }
+
+    /// One output per neuron, always a `Vec` (also for a single neuron).
+    pub fn forward(&self, x: &(impl Input<T> + ?Sized)) -> Result<Vec<Value<T>>, Error> {
+        if x.len() != self.nin {
+            return Err(Error::InputLength {
+                expected: self.nin,
+                got: x.len(),
+            });
+        }
+        let x = x.to_values();
+        Ok(self.forward_values(x.as_ref()))
+    }
+
+    pub(crate) fn forward_values(&self, x: &[Value<T>]) -> Vec<Value<T>> {
+        self.neurons.iter().map(|n| n.forward_values(x)).collect()
+    }
+
+    /// Every neuron's parameters, neuron by neuron.
+    pub fn parameters(&self) -> Vec<Value<T>> {
+        self.neurons.iter().flat_map(Neuron::parameters).collect()
+    }
+}
+
+fn check_widths(nin: usize, nout: usize) -> Result<(), Error> {
+    if nin == 0 {
+        return Err(Error::ZeroWidth {
+            what: "the layer's input".into(),
+        });
+    }
+    if nout == 0 {
+        return Err(Error::ZeroWidth {
+            what: "the layer".into(),
+        });
+    }
+    Ok(())
+}

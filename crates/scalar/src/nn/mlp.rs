@@ -1,0 +1,194 @@
+//! A multi-layer perceptron: layers applied in turn.
+
+use std::borrow::Cow;
+
+use rand::Rng;
+
+use crate::nn::{Activation, Layer};
+use crate::{Error, Scalar, Value};
+
+/// What a network accepts as one input row: plain numbers or values.
+pub trait Input<T: Scalar> {
+    /// Number of inputs.
+    fn len(&self) -> usize;
+    /// Whether there are no inputs.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The inputs as values (numbers become new leaves, as in micrograd).
+    fn to_values(&self) -> Cow<'_, [Value<T>]>;
+}
+
+impl<T: Scalar> Input<T> for [T] {
+    fn len(&self) -> usize {
+        <[T]>::len(self)
+    }
+    fn to_values(&self) -> Cow<'_, [Value<T>]> {
+        Cow::Owned(self.iter().map(|&x| Value::new(x)).collect())
+    }
+}
+
+impl<T: Scalar> Input<T> for [Value<T>] {
+    fn len(&self) -> usize {
+        <[Value<T>]>::len(self)
+    }
+    fn to_values(&self) -> Cow<'_, [Value<T>]> {
+        Cow::Borrowed(self)
+    }
+}
+
+impl<T: Scalar, const N: usize> Input<T> for [T; N] {
+    fn len(&self) -> usize {
+        N
+    }
+    fn to_values(&self) -> Cow<'_, [Value<T>]> {
+        self.as_slice().to_values()
+    }
+}
+
+impl<T: Scalar> Input<T> for Vec<T> {
+    fn len(&self) -> usize {
+        self.as_slice().len()
+    }
+    fn to_values(&self) -> Cow<'_, [Value<T>]> {
+        self.as_slice().to_values()
+    }
+}
+
+impl<T: Scalar> Input<T> for Vec<Value<T>> {
+    fn len(&self) -> usize {
+        self.as_slice().len()
+    }
+    fn to_values(&self) -> Cow<'_, [Value<T>]> {
+        Cow::Borrowed(self.as_slice())
+    }
+}
+
+/// Layers of neurons, each reading the previous layer's outputs.
+///
+/// ```
+/// use ferrograd_scalar::nn::Mlp;
+/// use rand::SeedableRng;
+///
+/// let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(42);
+/// let net = Mlp::<f64>::new(3, &[4, 4, 1], &mut rng).unwrap(); // the seed's network
+/// let out = net.forward(&[2.0, 3.0, -1.0]).unwrap();
+/// assert_eq!(out.len(), 1);
+/// assert!(out[0].data().abs() < 1.0); // tanh output
+/// assert_eq!(net.parameters().len(), 4 * 4 + 4 * 5 + 5);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Mlp<T: Scalar> {
+    layers: Vec<Layer<T>>,
+}
+
+impl<T: Scalar> Mlp<T> {
+    /// The seed notebook's network: `tanh` in every neuron, weights uniform
+    /// in [-1, 1]. `sizes` are the widths of the layers after the input.
+    pub fn new(nin: usize, sizes: &[usize], rng: &mut impl Rng) -> Result<Self, Error> {
+        Self::with_activation(nin, sizes, Activation::Tanh, rng)
+    }
+
+    /// `Activation::Tanh` gives tanh everywhere ([`Mlp::new`]);
+    /// `Activation::Relu` gives micrograd's `MLP`: ReLU hidden layers and a
+    /// linear output layer; `Activation::Linear` gives no nonlinearity.
+    pub fn with_activation(
+        nin: usize,
+        sizes: &[usize],
+        act: Activation,
+        rng: &mut impl Rng,
+    ) -> Result<Self, Error> {
+        check_sizes(nin, sizes)?;
+        let mut layers = Vec::with_capacity(sizes.len());
+        let mut width = nin;
+        for (i, &nout) in sizes.iter().enumerate() {
+            let last = i + 1 == sizes.len();
+            let layer_act = if act == Activation::Relu && last {
+                Activation::Linear
+            } else {
+                act
+            };
+            layers.push(Layer::new(width, nout, layer_act, rng)?);
+            width = nout;
+        }
+        Ok(Mlp { layers })
+    }
+
+    /// A network from ready layers; each layer's input width must be the
+    /// previous layer's output width.
+    pub fn from_layers(layers: Vec<Layer<T>>) -> Result<Self, Error> {
+        if layers.is_empty() {
+            return Err(Error::EmptySizes);
+        }
+        for pair in layers.windows(2) {
+            if pair[1].nin() != pair[0].nout() {
+                return Err(Error::InputLength {
+                    expected: pair[0].nout(),
+                    got: pair[1].nin(),
+                });
+            }
+        }
+        Ok(Mlp { layers })
+    }
+
+    /// The layers, input side first.
+    pub fn layers(&self) -> &[Layer<T>] {
+        &self.layers
+    }
+
+    /// Input width.
+    pub fn nin(&self) -> usize {
+        self.layers[0].nin()
+    }
+
+    /// Widths of the layers after the input.
+    pub fn sizes(&self) -> Vec<usize> {
+        self.layers.iter().map(Layer::nout).collect()
+    }
+
+    /// The outputs of the last layer for one input row (`&[T]` or
+    /// `&[Value<T>]`); always a `Vec`, even for one output.
+    pub fn forward(&self, x: &(impl Input<T> + ?Sized)) -> Result<Vec<Value<T>>, Error> {
+        if x.len() != self.nin() {
+            return Err(Error::InputLength {
+                expected: self.nin(),
+                got: x.len(),
+            });
+        }
+        let x = x.to_values();
+        let mut h = self.layers[0].forward_values(x.as_ref());
+        for layer in &self.layers[1..] {
+            h = layer.forward_values(&h);
+        }
+        Ok(h)
+    }
+
+    /// Every parameter: layer by layer, neuron by neuron, weights then bias.
+    pub fn parameters(&self) -> Vec<Value<T>> {
+        self.layers.iter().flat_map(Layer::parameters).collect()
+    }
+
+    /// Sets every parameter's gradient to zero.
+    pub fn zero_grad(&self) {
+        for p in self.parameters() {
+            p.set_grad(T::zero());
+        }
+    }
+}
+
+fn check_sizes(nin: usize, sizes: &[usize]) -> Result<(), Error> {
+    if sizes.is_empty() {
+        return Err(Error::EmptySizes);
+    }
+    if nin == 0 {
+        return Err(Error::ZeroWidth {
+            what: "the input".into(),
+        });
+    }
+    if let Some(i) = sizes.iter().position(|&s| s == 0) {
+        return Err(Error::ZeroWidth {
+            what: format!("layer {i}"),
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,73 @@
+//! One neuron: `act(w . x + b)`.
+
+use rand::Rng;
+
+use crate::nn::Activation;
+use crate::{Scalar, Value};
+
+/// A neuron with `nin` weights and a bias.
+#[derive(Debug, Clone)]
+pub struct Neuron<T: Scalar> {
+    w: Vec<Value<T>>,
+    b: Value<T>,
+    act: Activation,
+}
+
+impl<T: Scalar> Neuron<T> {
+    /// `nin` weights drawn uniformly from [-1, 1] as micrograd does; the bias
+    /// too (micrograd's `Neuron` in the lecture; its library version starts
+    /// the bias at 0, so pass weights explicitly with [`Neuron::from_weights`]
+    /// to reproduce that).
+    pub fn new(nin: usize, act: Activation, rng: &mut impl Rng) -> Self {
+        let mut draw = || Value::new(T::from_f64(rng.random_range(-1.0..=1.0)));
+        let w = (0..nin).map(|_| draw()).collect();
+        let b = draw();
+        Neuron { w, b, act }
+    }
+
+    /// A neuron with the given weights and bias.
+    pub fn from_weights(weights: &[T], bias: T, act: Activation) -> Self {
+        Neuron {
+            w: weights.iter().map(|&w| Value::new(w)).collect(),
+            b: Value::new(bias),
+            act,
+        }
+    }
+
+    /// The weights, one per input.
+    pub fn weights(&self) -> &[Value<T>] {
+        &self.w
+    }
+
+    /// The bias.
+    pub fn bias(&self) -> &Value<T> {
+        &self.b
+    }
+
+    /// The activation.
+    pub fn activation(&self) -> Activation {
+        self.act
+    }
+
+    /// Number of inputs.
+    pub fn nin(&self) -> usize {
+        self.w.len()
+    }
+
+    /// `act(b + w0 x0 + w1 x1 + ...)`, summed in micrograd's order. The caller
+    /// checks the length (see [`crate::nn::Layer::forward`]).
+    pub(crate) fn forward_values(&self, x: &[Value<T>]) -> Value<T> {
+        let mut acc = self.b.clone();
+        for (w, x) in self.w.iter().zip(x) {
+            acc = &acc + &(w * x);
+        }
+        self.act.apply(acc)
+    }
+
+    /// Weights then bias, micrograd's order.
+    pub fn parameters(&self) -> Vec<Value<T>> {
+        let mut p = self.w.clone();
+        p.push(self.b.clone());
+        p
+    }
+}
