@@ -1,0 +1,169 @@
+//! What a caller of the batched engine can get wrong.
+
+/// Errors from building, running, training, saving or loading a batched network.
+#[derive(Debug, thiserror::Error)]
+pub enum TensorError {
+    /// Two shapes that had to fit did not.
+    #[error("shape mismatch in {what}: expected {expected}, got {got}")]
+    Shape {
+        /// Where the shapes met (`"Mlp::forward input"`, `"mse targets"`...).
+        what: String,
+        /// The shape that was required, e.g. `(batch, 2)` or `(100, 1)`.
+        expected: String,
+        /// The shape that was passed.
+        got: String,
+    },
+    /// `Mlp::new` was given no layer sizes.
+    #[error("an MLP needs at least one layer size, got an empty list")]
+    EmptySizes,
+    /// A layer (or the input) of width zero.
+    #[error("{what} has width 0; every layer and the input need at least one unit")]
+    ZeroWidth {
+        /// Which width was zero (`"the input"`, `"layer 2"`).
+        what: String,
+    },
+    /// A batch with no rows.
+    #[error("{what} got an empty batch (0 rows)")]
+    EmptyBatch {
+        /// Which call got it.
+        what: String,
+    },
+    /// The activation list does not have one entry per layer.
+    #[error("{layers} layers but {activations} activations; give one activation per layer")]
+    ActivationCount {
+        /// Number of layers.
+        layers: usize,
+        /// Number of activations given.
+        activations: usize,
+    },
+    /// A class index outside `0..classes`.
+    #[error("class {class} at row {row} is out of range for {classes} classes")]
+    ClassOutOfRange {
+        /// The row of the batch.
+        row: usize,
+        /// The class found there.
+        class: usize,
+        /// The number of classes (the network's output width).
+        classes: usize,
+    },
+    /// A loss that is NaN or infinite; training stops before the update.
+    #[error("non-finite loss {loss} at step {step}; the update was not applied (lower the learning rate or check the data)")]
+    NonFiniteLoss {
+        /// The 0-based training step (the optimiser's step count) that produced it.
+        step: usize,
+        /// The loss value, widened to f64.
+        loss: f64,
+    },
+    /// A hyper-parameter outside its domain.
+    #[error("invalid hyper-parameter {name} = {value}: {why}")]
+    BadHyperParameter {
+        /// The parameter's name.
+        name: &'static str,
+        /// Its value.
+        value: f64,
+        /// What it must satisfy.
+        why: &'static str,
+    },
+    /// The optimiser was used with a network of another shape than on its first step.
+    #[error("optimiser state holds {expected} parameter tensors but the network has {got}; use one optimiser per network")]
+    OptimizerMismatch {
+        /// Tensors the optimiser state was built for.
+        expected: String,
+        /// Tensors of the network passed now.
+        got: String,
+    },
+    /// An activation the scalar engine has no counterpart for.
+    #[error("layer {layer} uses {activation}, which the scalar engine's Mlp does not have")]
+    NoScalarActivation {
+        /// Layer index.
+        layer: usize,
+        /// The activation's name.
+        activation: &'static str,
+    },
+    /// The scalar engine refused the weights.
+    #[error("scalar engine: {0}")]
+    Scalar(#[from] ferrograd_scalar::Error),
+    /// A weights file lacks a tensor the model needs.
+    #[error("weights file has no tensor {name:?} (the model needs {expected})")]
+    MissingTensor {
+        /// The state-dict name (`"2.weight"`).
+        name: String,
+        /// The shape and dtype the model needs.
+        expected: String,
+    },
+    /// A tensor in a weights file has another shape than the model's.
+    #[error("tensor {name:?} has shape {got:?} in the file but the model needs {expected:?}")]
+    TensorShape {
+        /// The state-dict name.
+        name: String,
+        /// The model's shape.
+        expected: Vec<usize>,
+        /// The file's shape.
+        got: Vec<usize>,
+    },
+    /// A tensor in a weights file has another dtype than the model's.
+    #[error("tensor {name:?} is {got} in the file but the model is {expected}")]
+    TensorDtype {
+        /// The state-dict name.
+        name: String,
+        /// The model's dtype (`F32`, `F64`).
+        expected: String,
+        /// The file's dtype.
+        got: String,
+    },
+    /// A weights file ends before a tensor's bytes do.
+    #[error("tensor {name:?} is truncated: its bytes end at {needed} but the file's data section has {available}")]
+    Truncated {
+        /// The state-dict name.
+        name: String,
+        /// Byte offset its data needs.
+        needed: usize,
+        /// Bytes the file has.
+        available: usize,
+    },
+    /// A weights file holds a tensor the model has no place for.
+    #[error("weights file has tensor {name:?} that the model does not have (expected names: {expected})")]
+    UnexpectedTensor {
+        /// The unexpected name.
+        name: String,
+        /// The names the model has.
+        expected: String,
+    },
+    /// A weights file that is not valid safetensors.
+    #[error("not a valid safetensors file: {0}")]
+    Corrupt(String),
+    /// Reading or writing a weights file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A dataset generator was asked for something it cannot make.
+    #[error("bad dataset parameter {name} = {value}: {why}")]
+    BadDataset {
+        /// The parameter's name.
+        name: &'static str,
+        /// Its value.
+        value: f64,
+        /// What it must satisfy.
+        why: &'static str,
+    },
+}
+
+/// Formats a shape as `(a, b)`.
+pub(crate) fn shape_str(shape: &[usize]) -> String {
+    let parts: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
+    format!("({})", parts.join(", "))
+}
+
+/// A [`TensorError::Shape`] from two shapes.
+pub(crate) fn shape_err(what: impl Into<String>, expected: impl Into<String>, got: &[usize]) -> TensorError {
+    TensorError::Shape {
+        what: what.into(),
+        expected: expected.into(),
+        got: shape_str(got),
+    }
+}

@@ -1,0 +1,277 @@
+//! Losses over a batch, each returning its value and writing dL/d(prediction).
+
+use ndarray::{ArrayView2, ArrayViewMut2, Axis, Zip};
+
+use crate::error::{shape_err, shape_str};
+use crate::{Float, TensorError};
+
+/// What a prediction is compared with.
+#[derive(Debug, Clone, Copy)]
+pub enum Target<'a, T> {
+    /// Same shape as the prediction: regression targets, labels in {-1, +1}
+    /// for [`Loss::Hinge`], labels in [0, 1] for [`Loss::BceWithLogits`],
+    /// class probabilities (rows summing to 1) for
+    /// [`Loss::SoftmaxCrossEntropy`].
+    Values(ArrayView2<'a, T>),
+    /// One class index per row, for [`Loss::SoftmaxCrossEntropy`].
+    Classes(&'a [usize]),
+}
+
+/// The losses the batched engine differentiates.
+///
+/// All of them average over the batch (and, except cross-entropy, over the
+/// output columns), as PyTorch's default `reduction="mean"` does, except
+/// [`Loss::SumSquaredError`], the seed notebook's loss.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Loss {
+    /// Mean squared error `mean((p - y)^2)`, PyTorch's `MSELoss`.
+    Mse,
+    /// The seed notebook's `sum((p - y)^2)`.
+    SumSquaredError,
+    /// micrograd's max-margin loss `mean(relu(1 - y p))` for labels in {-1, +1}.
+    Hinge,
+    /// `BCEWithLogitsLoss`: `mean(-(y log s(p) + (1 - y) log(1 - s(p))))`,
+    /// computed stably from the logits `p`.
+    BceWithLogits,
+    /// `CrossEntropyLoss` over rows of logits: `mean(logsumexp(p) - p[class])`.
+    SoftmaxCrossEntropy,
+}
+
+impl Loss {
+    /// The loss of `pred` `(batch, k)` against `target`; writes dL/d`pred`
+    /// into `grad` (same shape as `pred`).
+    pub fn evaluate<T: Float>(
+        self,
+        pred: ArrayView2<'_, T>,
+        target: Target<'_, T>,
+        grad: ArrayViewMut2<'_, T>,
+    ) -> Result<T, TensorError> {
+        if grad.dim() != pred.dim() {
+            return Err(shape_err(
+                format!("{self:?} gradient buffer"),
+                shape_str(pred.shape()),
+                grad.shape(),
+            ));
+        }
+        if pred.is_empty() {
+            return Err(TensorError::EmptyBatch { what: format!("{self:?} loss") });
+        }
+        match (self, target) {
+            (Loss::SoftmaxCrossEntropy, Target::Classes(c)) => softmax_ce_classes(pred, c, grad),
+            (Loss::SoftmaxCrossEntropy, Target::Values(y)) => {
+                check_same(self, pred, y)?;
+                softmax_ce_probs(pred, y, grad)
+            }
+            (_, Target::Classes(c)) => Err(TensorError::Shape {
+                what: format!("{self:?} targets (class indices are only for SoftmaxCrossEntropy)"),
+                expected: format!("values of shape {}", shape_str(pred.shape())),
+                got: format!("({}) class indices", c.len()),
+            }),
+            (Loss::Mse, Target::Values(y)) => {
+                check_same(self, pred, y)?;
+                Ok(squared_error(pred, y, grad, true))
+            }
+            (Loss::SumSquaredError, Target::Values(y)) => {
+                check_same(self, pred, y)?;
+                Ok(squared_error(pred, y, grad, false))
+            }
+            (Loss::Hinge, Target::Values(y)) => {
+                check_same(self, pred, y)?;
+                Ok(hinge(pred, y, grad))
+            }
+            (Loss::BceWithLogits, Target::Values(y)) => {
+                check_same(self, pred, y)?;
+                Ok(bce_with_logits(pred, y, grad))
+            }
+        }
+    }
+}
+
+fn check_same<T>(loss: Loss, pred: ArrayView2<'_, T>, y: ArrayView2<'_, T>) -> Result<(), TensorError> {
+    if pred.dim() != y.dim() {
+        return Err(shape_err(format!("{loss:?} targets"), shape_str(pred.shape()), y.shape()));
+    }
+    Ok(())
+}
+
+fn count<T: Float>(pred: &ArrayView2<'_, T>) -> T {
+    T::from_f64(pred.len() as f64)
+}
+
+fn squared_error<T: Float>(pred: ArrayView2<'_, T>, y: ArrayView2<'_, T>, grad: ArrayViewMut2<'_, T>, mean: bool) -> T {
+    // Same operations as the scalar engine's `sum((p - y)^2) * (1 / n)`.
+    let scale = if mean { T::one() / count(&pred) } else { T::one() };
+    let two = T::from_f64(2.0);
+    let mut total = T::zero();
+    Zip::from(grad).and(pred).and(y).for_each(|g, &p, &y| {
+        let d = p - y;
+        total += d * d;
+        *g = two * d * scale;
+    });
+    total * scale
+}
+
+fn hinge<T: Float>(pred: ArrayView2<'_, T>, y: ArrayView2<'_, T>, grad: ArrayViewMut2<'_, T>) -> T {
+    // micrograd: sum(relu(1 + -y * s)) * (1 / n); relu passes gradient where its output is > 0.
+    let scale = T::one() / count(&pred);
+    let mut total = T::zero();
+    Zip::from(grad).and(pred).and(y).for_each(|g, &s, &y| {
+        let margin = s * -y + T::one();
+        if margin > T::zero() {
+            total += margin;
+            *g = -y * scale;
+        } else {
+            *g = T::zero();
+        }
+    });
+    total * scale
+}
+
+fn bce_with_logits<T: Float>(pred: ArrayView2<'_, T>, y: ArrayView2<'_, T>, grad: ArrayViewMut2<'_, T>) -> T {
+    // PyTorch: (1 - y) z - log_sigmoid(z), log_sigmoid(z) = min(z, 0) - log1p(exp(-|z|)).
+    let scale = T::one() / count(&pred);
+    let mut total = T::zero();
+    Zip::from(grad).and(pred).and(y).for_each(|g, &z, &y| {
+        let log_sig = z.min(T::zero()) - (-z.abs()).exp().ln_1p();
+        total += (T::one() - y) * z - log_sig;
+        let sig = T::one() / (T::one() + (-z).exp());
+        *g = (sig - y) * scale;
+    });
+    total * scale
+}
+
+fn softmax_ce_classes<T: Float>(
+    pred: ArrayView2<'_, T>,
+    classes: &[usize],
+    mut grad: ArrayViewMut2<'_, T>,
+) -> Result<T, TensorError> {
+    let (b, k) = pred.dim();
+    if classes.len() != b {
+        return Err(shape_err(
+            "SoftmaxCrossEntropy class indices",
+            format!("({b}) for predictions {}", shape_str(pred.shape())),
+            &[classes.len()],
+        ));
+    }
+    if let Some((row, &class)) = classes.iter().enumerate().find(|(_, &c)| c >= k) {
+        return Err(TensorError::ClassOutOfRange { row, class, classes: k });
+    }
+    let scale = T::one() / T::from_f64(b as f64);
+    let mut total = T::zero();
+    for ((z, mut g), &c) in pred.axis_iter(Axis(0)).zip(grad.axis_iter_mut(Axis(0))).zip(classes) {
+        let lse = softmax_row(z, g.view_mut(), scale);
+        total += lse - z[c];
+        g[c] -= scale;
+    }
+    Ok(total * scale)
+}
+
+fn softmax_ce_probs<T: Float>(pred: ArrayView2<'_, T>, y: ArrayView2<'_, T>, mut grad: ArrayViewMut2<'_, T>) -> Result<T, TensorError> {
+    let scale = T::one() / T::from_f64(pred.nrows() as f64);
+    let mut total = T::zero();
+    for ((z, mut g), t) in pred.axis_iter(Axis(0)).zip(grad.axis_iter_mut(Axis(0))).zip(y.axis_iter(Axis(0))) {
+        let lse = softmax_row(z, g.view_mut(), scale);
+        let mut tsum = T::zero();
+        Zip::from(&mut g).and(&z).and(&t).for_each(|g, &z, &t| {
+            total += t * (lse - z);
+            tsum += t;
+            *g -= t * scale;
+        });
+        // d/dz of -sum(t log softmax) is softmax * sum(t) - t; rows of t need not sum to 1.
+        if tsum != T::one() {
+            let extra = tsum - T::one();
+            Zip::from(&mut g).and(&z).for_each(|g, &z| *g += (z - lse).exp() * extra * scale);
+        }
+    }
+    Ok(total * scale)
+}
+
+/// Writes `softmax(z) * scale` into `g` and returns `logsumexp(z)`.
+fn softmax_row<T: Float>(z: ndarray::ArrayView1<'_, T>, mut g: ndarray::ArrayViewMut1<'_, T>, scale: T) -> T {
+    let m = z.iter().fold(T::neg_infinity(), |m, &v| m.max(v));
+    let mut s = T::zero();
+    Zip::from(&mut g).and(&z).for_each(|g, &z| {
+        let e = (z - m).exp();
+        *g = e;
+        s += e;
+    });
+    let inv = scale / s;
+    g.mapv_inplace(|e| e * inv);
+    m + s.ln()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::{array, Array2};
+
+    fn numeric_grad(loss: Loss, pred: &Array2<f64>, target: Target<'_, f64>) -> Array2<f64> {
+        let mut out = Array2::zeros(pred.dim());
+        let mut scratch = Array2::zeros(pred.dim());
+        let h = 1e-6;
+        for idx in ndarray::indices(pred.dim()) {
+            let mut p = pred.clone();
+            p[idx] += h;
+            let up = loss.evaluate(p.view(), target, scratch.view_mut()).unwrap();
+            p[idx] -= 2.0 * h;
+            let down = loss.evaluate(p.view(), target, scratch.view_mut()).unwrap();
+            out[idx] = (up - down) / (2.0 * h);
+        }
+        out
+    }
+
+    fn check(loss: Loss, pred: Array2<f64>, target: Target<'_, f64>) {
+        let mut g = Array2::zeros(pred.dim());
+        loss.evaluate(pred.view(), target, g.view_mut()).unwrap();
+        let n = numeric_grad(loss, &pred, target);
+        for (a, b) in g.iter().zip(n.iter()) {
+            assert!((a - b).abs() < 1e-7, "{loss:?}: analytic {a} vs numeric {b}");
+        }
+    }
+
+    #[test]
+    fn gradients_match_finite_differences() {
+        let pred = array![[0.3, -1.2, 2.0], [1.5, 0.1, -0.4]];
+        let y = array![[0.0, 1.0, 0.5], [2.0, -1.0, 0.3]];
+        check(Loss::Mse, pred.clone(), Target::Values(y.view()));
+        check(Loss::SumSquaredError, pred.clone(), Target::Values(y.view()));
+        let pm = array![[1.0, -1.0, 1.0], [-1.0, 1.0, -1.0]];
+        check(Loss::Hinge, pred.clone(), Target::Values(pm.view()));
+        let y01 = array![[0.0, 1.0, 1.0], [1.0, 0.0, 0.25]];
+        check(Loss::BceWithLogits, pred.clone(), Target::Values(y01.view()));
+        check(Loss::SoftmaxCrossEntropy, pred.clone(), Target::Classes(&[2, 0]));
+        let probs = array![[0.2, 0.3, 0.5], [1.0, 0.0, 0.0]];
+        check(Loss::SoftmaxCrossEntropy, pred, Target::Values(probs.view()));
+    }
+
+    #[test]
+    fn known_values() {
+        let mut g = Array2::zeros((1, 2));
+        let ce = Loss::SoftmaxCrossEntropy
+            .evaluate(array![[0.0, 0.0]].view(), Target::Classes(&[1]), g.view_mut())
+            .unwrap();
+        assert!((ce - std::f64::consts::LN_2).abs() < 1e-15);
+        let h = Loss::Hinge
+            .evaluate(array![[2.0, 0.5]].view(), Target::Values(array![[1.0, 1.0]].view()), g.view_mut())
+            .unwrap();
+        assert_eq!(h, 0.25);
+        let bce = Loss::BceWithLogits
+            .evaluate(array![[0.0, 0.0]].view(), Target::Values(array![[1.0, 0.0]].view()), g.view_mut())
+            .unwrap();
+        assert!((bce - std::f64::consts::LN_2).abs() < 1e-15);
+    }
+
+    #[test]
+    fn bad_targets_name_both_shapes() {
+        let mut g = Array2::zeros((2, 1));
+        let err = Loss::Mse
+            .evaluate(Array2::<f64>::zeros((2, 1)).view(), Target::Values(Array2::zeros((3, 1)).view()), g.view_mut())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("(2, 1)") && err.contains("(3, 1)"), "{err}");
+        let err = Loss::SoftmaxCrossEntropy
+            .evaluate(Array2::<f64>::zeros((2, 1)).view(), Target::Classes(&[0, 1]), g.view_mut())
+            .unwrap_err();
+        assert!(matches!(err, TensorError::ClassOutOfRange { row: 1, class: 1, classes: 1 }));
+    }
+}

@@ -1,0 +1,372 @@
+//! Optimisers with PyTorch's update rules, so trajectories can be compared
+//! step by step with `torch.optim`.
+
+use crate::{Float, Mlp, TensorError};
+
+/// Something that updates a network's parameters from its gradients.
+pub trait Optimizer<T: Float> {
+    /// Applies one update to `mlp` from its current gradients.
+    fn step(&mut self, mlp: &mut Mlp<T>) -> Result<(), TensorError>;
+
+    /// Number of updates applied so far (the index of the next step).
+    fn steps(&self) -> usize;
+}
+
+/// A learning rate as a function of the step index `k` (0-based).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum LrSchedule {
+    /// The same rate every step.
+    Constant(f64),
+    /// micrograd's demo: `start - drop * k / steps` (`1.0 - 0.9*k/100` is
+    /// `LinearDecay { start: 1.0, drop: 0.9, steps: 100 }`), evaluated in that
+    /// order in f64 as Python does.
+    LinearDecay {
+        /// Rate at step 0.
+        start: f64,
+        /// How much the rate has fallen after `steps` steps.
+        drop: f64,
+        /// The step count over which it falls by `drop`.
+        steps: usize,
+    },
+    /// PyTorch's `StepLR`: `start * gamma^(k / every)` (integer division).
+    StepDecay {
+        /// Rate at step 0.
+        start: f64,
+        /// Factor applied every `every` steps.
+        gamma: f64,
+        /// Steps between reductions (at least 1).
+        every: usize,
+    },
+}
+
+impl LrSchedule {
+    /// The rate at step `k`.
+    pub fn lr(&self, k: usize) -> f64 {
+        match *self {
+            LrSchedule::Constant(lr) => lr,
+            LrSchedule::LinearDecay { start, drop, steps } => start - drop * k as f64 / steps.max(1) as f64,
+            LrSchedule::StepDecay { start, gamma, every } => start * gamma.powi((k / every.max(1)) as i32),
+        }
+    }
+
+    fn validate(&self) -> Result<(), TensorError> {
+        let start = match *self {
+            LrSchedule::Constant(lr) => lr,
+            LrSchedule::LinearDecay { start, drop, .. } => {
+                finite("drop", drop)?;
+                start
+            }
+            LrSchedule::StepDecay { start, gamma, .. } => {
+                if !(gamma.is_finite() && gamma > 0.0) {
+                    return Err(bad("gamma", gamma, "must be finite and > 0"));
+                }
+                start
+            }
+        };
+        if !(start.is_finite() && start >= 0.0) {
+            return Err(bad("lr", start, "must be finite and >= 0"));
+        }
+        Ok(())
+    }
+}
+
+impl From<f64> for LrSchedule {
+    fn from(lr: f64) -> Self {
+        LrSchedule::Constant(lr)
+    }
+}
+
+fn bad(name: &'static str, value: f64, why: &'static str) -> TensorError {
+    TensorError::BadHyperParameter { name, value, why }
+}
+
+fn finite(name: &'static str, v: f64) -> Result<(), TensorError> {
+    if v.is_finite() {
+        Ok(())
+    } else {
+        Err(bad(name, v, "must be finite"))
+    }
+}
+
+fn non_negative(name: &'static str, v: f64) -> Result<(), TensorError> {
+    if v.is_finite() && v >= 0.0 {
+        Ok(())
+    } else {
+        Err(bad(name, v, "must be finite and >= 0"))
+    }
+}
+
+/// Makes (or checks) per-tensor state for `mlp`.
+fn ensure_state<T: Float>(state: &mut Vec<Vec<T>>, mlp: &Mlp<T>) -> Result<bool, TensorError> {
+    let sizes = mlp.parameter_tensor_sizes();
+    if state.is_empty() {
+        *state = sizes.iter().map(|&n| vec![T::zero(); n]).collect();
+        return Ok(true);
+    }
+    let have: Vec<usize> = state.iter().map(Vec::len).collect();
+    if have != sizes {
+        return Err(TensorError::OptimizerMismatch {
+            expected: format!("{have:?}"),
+            got: format!("{sizes:?}"),
+        });
+    }
+    Ok(false)
+}
+
+/// Stochastic gradient descent, `torch.optim.SGD` (dampening 0, no Nesterov):
+/// `g += wd p`; with momentum `buf = g` on the first step, then
+/// `buf = momentum buf + g`, `g = buf`; `p -= lr g`.
+///
+/// ```
+/// use ferrograd_tensor::{LrSchedule, Sgd};
+/// let sgd = Sgd::<f64>::new(LrSchedule::LinearDecay { start: 1.0, drop: 0.9, steps: 100 }).unwrap();
+/// assert_eq!(sgd.schedule().lr(50), 1.0 - 0.9 * 50.0 / 100.0);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Sgd<T: Float> {
+    schedule: LrSchedule,
+    momentum: f64,
+    weight_decay: f64,
+    buf: Vec<Vec<T>>,
+    t: usize,
+}
+
+impl<T: Float> Sgd<T> {
+    /// Plain SGD following `schedule` (a bare `f64` is a constant rate).
+    pub fn new(schedule: impl Into<LrSchedule>) -> Result<Self, TensorError> {
+        let schedule = schedule.into();
+        schedule.validate()?;
+        Ok(Sgd {
+            schedule,
+            momentum: 0.0,
+            weight_decay: 0.0,
+            buf: Vec::new(),
+            t: 0,
+        })
+    }
+
+    /// Adds momentum (PyTorch's, in [0, 1)).
+    pub fn with_momentum(mut self, momentum: f64) -> Result<Self, TensorError> {
+        if !(0.0..1.0).contains(&momentum) {
+            return Err(bad("momentum", momentum, "must be in [0, 1)"));
+        }
+        self.momentum = momentum;
+        Ok(self)
+    }
+
+    /// Adds L2 weight decay (added to the gradient, PyTorch's `weight_decay`).
+    pub fn with_weight_decay(mut self, wd: f64) -> Result<Self, TensorError> {
+        non_negative("weight_decay", wd)?;
+        self.weight_decay = wd;
+        Ok(self)
+    }
+
+    /// The schedule.
+    pub fn schedule(&self) -> &LrSchedule {
+        &self.schedule
+    }
+
+    /// The rate the next step will use.
+    pub fn lr(&self) -> f64 {
+        self.schedule.lr(self.t)
+    }
+}
+
+impl<T: Float> Optimizer<T> for Sgd<T> {
+    fn step(&mut self, mlp: &mut Mlp<T>) -> Result<(), TensorError> {
+        let first = if self.momentum != 0.0 {
+            ensure_state(&mut self.buf, mlp)?
+        } else {
+            false
+        };
+        let lr = T::from_f64(self.schedule.lr(self.t));
+        let mu = T::from_f64(self.momentum);
+        let wd = T::from_f64(self.weight_decay);
+        let use_wd = self.weight_decay != 0.0;
+        let use_mom = self.momentum != 0.0;
+        let bufs = &mut self.buf;
+        mlp.for_each_parameter(|i, p, g| {
+            if !use_mom && !use_wd {
+                for (p, &g) in p.iter_mut().zip(g) {
+                    *p -= lr * g;
+                }
+                return;
+            }
+            let buf = if use_mom { Some(&mut bufs[i]) } else { None };
+            match buf {
+                Some(buf) => {
+                    for ((p, &g), b) in p.iter_mut().zip(g).zip(buf.iter_mut()) {
+                        let g = if use_wd { g + wd * *p } else { g };
+                        *b = if first { g } else { mu * *b + g };
+                        *p -= lr * *b;
+                    }
+                }
+                None => {
+                    for (p, &g) in p.iter_mut().zip(g) {
+                        let g = g + wd * *p;
+                        *p -= lr * g;
+                    }
+                }
+            }
+        });
+        self.t += 1;
+        Ok(())
+    }
+
+    fn steps(&self) -> usize {
+        self.t
+    }
+}
+
+/// Adam, `torch.optim.Adam` (no amsgrad, L2 `weight_decay` added to the
+/// gradient), with PyTorch's exact operations:
+/// `m = lerp(m, g, 1 - b1)`, `v = v b2 + ((1 - b2) g) g`,
+/// `denom = sqrt(v) / sqrt(1 - b2^t) + eps`,
+/// `p += (-(lr / (1 - b1^t)) m) / denom`; the bias corrections are computed
+/// in f64 as PyTorch does in Python.
+#[derive(Debug, Clone)]
+pub struct Adam<T: Float> {
+    schedule: LrSchedule,
+    beta1: f64,
+    beta2: f64,
+    eps: f64,
+    weight_decay: f64,
+    m: Vec<Vec<T>>,
+    v: Vec<Vec<T>>,
+    t: usize,
+}
+
+impl<T: Float> Adam<T> {
+    /// Adam with PyTorch's defaults: betas (0.9, 0.999), eps 1e-8.
+    pub fn new(schedule: impl Into<LrSchedule>) -> Result<Self, TensorError> {
+        let schedule = schedule.into();
+        schedule.validate()?;
+        Ok(Adam {
+            schedule,
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-8,
+            weight_decay: 0.0,
+            m: Vec::new(),
+            v: Vec::new(),
+            t: 0,
+        })
+    }
+
+    /// Changes the betas (each in [0, 1)).
+    pub fn with_betas(mut self, beta1: f64, beta2: f64) -> Result<Self, TensorError> {
+        for (name, b) in [("beta1", beta1), ("beta2", beta2)] {
+            if !(0.0..1.0).contains(&b) {
+                return Err(bad(name, b, "must be in [0, 1)"));
+            }
+        }
+        self.beta1 = beta1;
+        self.beta2 = beta2;
+        Ok(self)
+    }
+
+    /// Changes eps (finite, > 0).
+    pub fn with_eps(mut self, eps: f64) -> Result<Self, TensorError> {
+        if !(eps.is_finite() && eps > 0.0) {
+            return Err(bad("eps", eps, "must be finite and > 0"));
+        }
+        self.eps = eps;
+        Ok(self)
+    }
+
+    /// Adds L2 weight decay (added to the gradient, not AdamW's decoupled decay).
+    pub fn with_weight_decay(mut self, wd: f64) -> Result<Self, TensorError> {
+        non_negative("weight_decay", wd)?;
+        self.weight_decay = wd;
+        Ok(self)
+    }
+
+    /// The rate the next step will use.
+    pub fn lr(&self) -> f64 {
+        self.schedule.lr(self.t)
+    }
+}
+
+impl<T: Float> Optimizer<T> for Adam<T> {
+    fn step(&mut self, mlp: &mut Mlp<T>) -> Result<(), TensorError> {
+        ensure_state(&mut self.m, mlp)?;
+        ensure_state(&mut self.v, mlp)?;
+        let lr = self.schedule.lr(self.t);
+        self.t += 1;
+        let step = self.t as f64;
+        let bc1 = 1.0 - self.beta1.powf(step);
+        let bc2 = 1.0 - self.beta2.powf(step);
+        let neg_step_size = T::from_f64(-(lr / bc1));
+        let bc2_sqrt = T::from_f64(bc2.sqrt());
+        let w1 = 1.0 - self.beta1;
+        let lerp_w = T::from_f64(w1);
+        let lerp_w_rest = T::from_f64(1.0 - w1);
+        let small_w = w1 < 0.5;
+        let b2 = T::from_f64(self.beta2);
+        let one_minus_b2 = T::from_f64(1.0 - self.beta2);
+        let eps = T::from_f64(self.eps);
+        let wd = T::from_f64(self.weight_decay);
+        let use_wd = self.weight_decay != 0.0;
+        let (ms, vs) = (&mut self.m, &mut self.v);
+        mlp.for_each_parameter(|i, p, g| {
+            for (((p, &g), m), v) in p.iter_mut().zip(g).zip(ms[i].iter_mut()).zip(vs[i].iter_mut()) {
+                let g = if use_wd { g + wd * *p } else { g };
+                // ATen's lerp picks its formula by the weight, for accuracy.
+                *m = if small_w { *m + lerp_w * (g - *m) } else { g - (g - *m) * lerp_w_rest };
+                *v = *v * b2 + one_minus_b2 * g * g;
+                let denom = v.sqrt() / bc2_sqrt + eps;
+                *p += neg_step_size * *m / denom;
+            }
+        });
+        Ok(())
+    }
+
+    fn steps(&self) -> usize {
+        self.t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    fn one_param(p: f64, g: f64) -> Mlp<f64> {
+        // A 1 -> 1 identity layer whose only interesting parameter is the weight.
+        let layer = crate::Linear::from_parts(array![[p]], array![0.0]).unwrap();
+        let mut m = Mlp::from_layers(vec![layer], vec![crate::Activation::Identity]).unwrap();
+        m.forward(array![[1.0]].view()).unwrap();
+        m.backward(array![[g]].view()).unwrap();
+        m
+    }
+
+    #[test]
+    fn adam_first_step_moves_by_lr() {
+        let mut m = one_param(1.0, 2.0);
+        let mut adam = Adam::new(0.1).unwrap();
+        adam.step(&mut m).unwrap();
+        // m_hat = g, v_hat = g^2: the step is lr * g / (|g| + eps).
+        let w = m.parameters()[0];
+        assert!((w - (1.0 - 0.1 * 2.0 / (2.0 + 1e-8))).abs() < 1e-15, "{w}");
+    }
+
+    #[test]
+    fn sgd_momentum_matches_pytorch_recurrence() {
+        let mut m = one_param(1.0, 1.0);
+        let mut sgd = Sgd::new(0.1).unwrap().with_momentum(0.9).unwrap();
+        sgd.step(&mut m).unwrap(); // buf = 1, p = 0.9
+        sgd.step(&mut m).unwrap(); // same grad (not recomputed): buf = 1.9, p = 0.71
+        assert!((m.parameters()[0] - 0.71).abs() < 1e-15);
+        assert_eq!(sgd.steps(), 2);
+    }
+
+    #[test]
+    fn micrograd_schedule() {
+        let s = LrSchedule::LinearDecay { start: 1.0, drop: 0.9, steps: 100 };
+        for k in 0..100 {
+            assert_eq!(s.lr(k), 1.0 - 0.9 * k as f64 / 100.0);
+        }
+        assert!(Sgd::<f32>::new(-1.0).is_err());
+        assert!(Adam::<f32>::new(0.1).unwrap().with_betas(1.0, 0.9).is_err());
+    }
+}
