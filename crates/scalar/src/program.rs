@@ -1,1 +1,554 @@
-//! One description of a computation, run by every backend (being written).
+//! One description of a computation, run by every backend.
+//!
+//! A [`Program`] is a straight-line list of [`Instr`]uctions. Instruction `i`
+//! writes register `i`; operands name earlier registers, so an intermediate
+//! result can be used any number of times (shared subexpressions), and the
+//! output is the last register. [`Instr::Input`] loads one of the program's
+//! inputs: loading the same input twice gives the same leaf, whose gradient
+//! collects both uses, exactly as a Python variable used twice does.
+//!
+//! The scalar engine runs a program with [`run_scalar`]; the libtorch oracle
+//! and any other backend run the same value, so no scenario is written twice.
+//! [`Program::random`] draws programs over every op with inputs near the edges
+//! of each op's domain, and `Display` prints a program as a Python script
+//! (PyTorch) that a person can paste to rerun a failing case.
+//!
+//! ```
+//! use ferrograd_scalar::program::{run_scalar, Builder};
+//!
+//! // micrograd's sanity check: z = 2x + 2 + x; q = relu(z) + z x; ...
+//! let mut b = Builder::new();
+//! let x = b.input(-4.0);
+//! let two = b.constant(2.0);
+//! let tx = b.mul(two, x);
+//! let z = b.add_const(tx, 2.0);
+//! let z = b.add(z, x);
+//! let rz = b.relu(z);
+//! let zx = b.mul(z, x);
+//! let q = b.add(rz, zx);
+//! let zz = b.mul(z, z);
+//! let h = b.relu(zz);
+//! let hq = b.add(h, q);
+//! let qx = b.mul(q, x);
+//! b.add(hq, qx);
+//! let program = b.finish().unwrap();
+//!
+//! let out = run_scalar::<f64>(&program).unwrap();
+//! assert_eq!(out.value, -20.0);
+//! assert_eq!(out.grads, vec![46.0]);
+//! ```
+
+use std::fmt;
+
+use rand::Rng;
+
+use crate::{Scalar, Value};
+
+/// Index of a register: register `i` holds the result of instruction `i`.
+pub type Reg = usize;
+
+/// One instruction; operands are earlier registers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum Instr {
+    /// Loads input `k` (a leaf whose gradient is reported).
+    Input(usize),
+    /// A constant (a leaf whose gradient is not reported).
+    Const(f64),
+    /// `a + b`
+    Add(Reg, Reg),
+    /// `a - b`
+    Sub(Reg, Reg),
+    /// `a * b`
+    Mul(Reg, Reg),
+    /// `a / b`
+    Div(Reg, Reg),
+    /// `a ** b` with a tensor exponent ([`Value::pow`]).
+    Pow(Reg, Reg),
+    /// `-a`
+    Neg(Reg),
+    /// `tanh(a)`
+    Tanh(Reg),
+    /// `exp(a)`
+    Exp(Reg),
+    /// Natural logarithm.
+    Ln(Reg),
+    /// `1 / (1 + exp(-a))`
+    Sigmoid(Reg),
+    /// `max(a, 0)` (derivative 0 at 0, as in PyTorch).
+    Relu(Reg),
+    /// Square root.
+    Sqrt(Reg),
+    /// `a ** n` for an integer `n` ([`Value::powi`]).
+    Powi(Reg, i32),
+    /// `a ** e` for a constant float `e` ([`Value::powf`]).
+    Powf(Reg, f64),
+}
+
+impl Instr {
+    /// Every operation name, in declaration order (for coverage reports).
+    pub const NAMES: [&'static str; 16] = [
+        "input", "const", "add", "sub", "mul", "div", "pow", "neg", "tanh", "exp", "ln", "sigmoid",
+        "relu", "sqrt", "powi", "powf",
+    ];
+
+    /// The operation's name (`"tanh"`, `"powi"`, ...), as reports print it.
+    pub fn name(&self) -> &'static str {
+        use Instr::*;
+        match self {
+            Input(_) => "input",
+            Const(_) => "const",
+            Add(..) => "add",
+            Sub(..) => "sub",
+            Mul(..) => "mul",
+            Div(..) => "div",
+            Pow(..) => "pow",
+            Neg(_) => "neg",
+            Tanh(_) => "tanh",
+            Exp(_) => "exp",
+            Ln(_) => "ln",
+            Sigmoid(_) => "sigmoid",
+            Relu(_) => "relu",
+            Sqrt(_) => "sqrt",
+            Powi(..) => "powi",
+            Powf(..) => "powf",
+        }
+    }
+
+    /// The registers this instruction reads.
+    pub fn operands(&self) -> Vec<Reg> {
+        use Instr::*;
+        match *self {
+            Input(_) | Const(_) => vec![],
+            Add(a, b) | Sub(a, b) | Mul(a, b) | Div(a, b) | Pow(a, b) => vec![a, b],
+            Neg(a)
+            | Tanh(a)
+            | Exp(a)
+            | Ln(a)
+            | Sigmoid(a)
+            | Relu(a)
+            | Sqrt(a)
+            | Powi(a, _)
+            | Powf(a, _) => vec![a],
+        }
+    }
+
+    /// Evaluates the instruction on `f64` operand values (`b` ignored by
+    /// unary ones), with the engine's forward rules; the generator uses it to
+    /// keep every drawn program finite.
+    pub(crate) fn eval(&self, a: f64, b: f64) -> f64 {
+        use Instr::*;
+        match *self {
+            Input(_) | Const(_) => a,
+            Add(..) => a + b,
+            Sub(..) => a - b,
+            Mul(..) => a * b,
+            Div(..) => a / b,
+            Pow(..) => a.powf(b),
+            Neg(_) => -a,
+            Tanh(_) => a.tanh(),
+            Exp(_) => a.exp(),
+            Ln(_) => a.ln(),
+            Sigmoid(_) => 1.0 / (1.0 + (-a).exp()),
+            Relu(_) => {
+                if a > 0.0 {
+                    a
+                } else {
+                    0.0
+                }
+            }
+            Sqrt(_) => a.sqrt(),
+            Powi(_, n) => a.powi(n),
+            Powf(_, e) => a.powf(e),
+        }
+    }
+}
+
+/// What is wrong with a program.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ProgramError {
+    /// The program has no instructions, so no output.
+    #[error("the program has no instructions, so it has no output")]
+    Empty,
+    /// An instruction reads a register that is not written before it.
+    #[error("instruction r{at} ({op}) reads r{operand}, which is not an earlier register")]
+    ForwardReference {
+        /// The instruction's register.
+        at: Reg,
+        /// Its operation name.
+        op: &'static str,
+        /// The register it reads.
+        operand: Reg,
+    },
+    /// An `Input(k)` with `k` past the inputs.
+    #[error("instruction r{at} loads input {input}, but the program has {inputs} inputs")]
+    NoSuchInput {
+        /// The instruction's register.
+        at: Reg,
+        /// The input it loads.
+        input: usize,
+        /// How many inputs there are.
+        inputs: usize,
+    },
+}
+
+/// A straight-line computation: inputs, then instructions; the output is the
+/// last register. See the [module documentation](self).
+#[derive(Debug, Clone, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Program {
+    /// Input values; [`Instr::Input`] `(k)` loads `inputs[k]`.
+    pub inputs: Vec<f64>,
+    /// Instruction `i` writes register `i`.
+    pub instrs: Vec<Instr>,
+}
+
+/// What a backend computes for a program: the output and the gradient of the
+/// output with respect to every input (0 for an input the output ignores).
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Outcome {
+    /// The output's value.
+    pub value: f64,
+    /// d output / d input, one per input.
+    pub grads: Vec<f64>,
+}
+
+impl Program {
+    /// A program from its parts, checked with [`Program::validate`].
+    pub fn new(inputs: Vec<f64>, instrs: Vec<Instr>) -> Result<Self, ProgramError> {
+        let p = Self { inputs, instrs };
+        p.validate()?;
+        Ok(p)
+    }
+
+    /// Checks that there is an output, that operands are earlier registers
+    /// and that every loaded input exists.
+    pub fn validate(&self) -> Result<(), ProgramError> {
+        if self.instrs.is_empty() {
+            return Err(ProgramError::Empty);
+        }
+        for (at, instr) in self.instrs.iter().enumerate() {
+            if let Instr::Input(input) = *instr {
+                if input >= self.inputs.len() {
+                    return Err(ProgramError::NoSuchInput {
+                        at,
+                        input,
+                        inputs: self.inputs.len(),
+                    });
+                }
+            }
+            if let Some(&operand) = instr.operands().iter().find(|&&r| r >= at) {
+                return Err(ProgramError::ForwardReference {
+                    at,
+                    op: instr.name(),
+                    operand,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The output register (the last one).
+    pub fn output(&self) -> Reg {
+        self.instrs.len().saturating_sub(1)
+    }
+
+    /// The program cut after register `last`, whose output is therefore
+    /// `last`: the parity suite shrinks a failing case to the first prefix
+    /// that fails, which names the guilty instruction.
+    pub fn truncated(&self, last: Reg) -> Program {
+        let end = (last + 1).min(self.instrs.len());
+        Program {
+            inputs: self.inputs.clone(),
+            instrs: self.instrs[..end].to_vec(),
+        }
+    }
+
+    /// The program's result in exact-as-`f64` forward evaluation of every
+    /// register (no gradients), with the engine's forward rules.
+    pub fn eval_f64(&self) -> Result<Vec<f64>, ProgramError> {
+        self.validate()?;
+        let mut regs: Vec<f64> = Vec::with_capacity(self.instrs.len());
+        for instr in &self.instrs {
+            let v = match *instr {
+                Instr::Input(k) => self.inputs[k],
+                Instr::Const(c) => c,
+                _ => {
+                    let ops = instr.operands();
+                    let a = regs[ops[0]];
+                    let b = ops.get(1).map_or(0.0, |&r| regs[r]);
+                    instr.eval(a, b)
+                }
+            };
+            regs.push(v);
+        }
+        Ok(regs)
+    }
+
+    /// How many instructions of each operation the program holds, in the
+    /// order of [`Instr::NAMES`].
+    pub fn op_counts(&self) -> [usize; 16] {
+        let mut counts = [0; 16];
+        for instr in &self.instrs {
+            let i = Instr::NAMES
+                .iter()
+                .position(|n| *n == instr.name())
+                .unwrap_or(0);
+            counts[i] += 1;
+        }
+        counts
+    }
+
+    /// Draws a random program (see [`Shape`] for its size), with every op,
+    /// shared subexpressions, and operands near the edges of each op's
+    /// domain. Every register of the result is finite and at most
+    /// [`Shape::max_abs`] in size when evaluated in `f64`.
+    pub fn random<R: Rng + ?Sized>(rng: &mut R, shape: &Shape) -> Program {
+        random::program(rng, shape)
+    }
+}
+
+/// The size of a random program.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shape {
+    /// Most inputs.
+    pub max_inputs: usize,
+    /// Most instructions besides input loads (a deep chain may be longer).
+    pub max_ops: usize,
+    /// Chance that the program is one long chain instead.
+    pub deep_chain: f64,
+    /// Length of a deep chain.
+    pub chain_len: usize,
+    /// Largest register magnitude a drawn program may reach, so that `f32`
+    /// runs of the same program stay finite.
+    pub max_abs: f64,
+}
+
+impl Default for Shape {
+    fn default() -> Self {
+        Self {
+            max_inputs: 4,
+            max_ops: 24,
+            deep_chain: 0.1,
+            chain_len: 200,
+            max_abs: 1e6,
+        }
+    }
+}
+
+/// Runs `program` on the scalar engine in precision `T`: inputs and
+/// constants are rounded to `T`, the output's `backward()` fills the
+/// gradients, and everything is widened back to `f64`.
+pub fn run_scalar<T: Scalar>(program: &Program) -> Result<Outcome, ProgramError> {
+    program.validate()?;
+    let leaves: Vec<Value<T>> = program
+        .inputs
+        .iter()
+        .map(|&x| Value::new(T::from_f64(x)))
+        .collect();
+    let mut regs: Vec<Value<T>> = Vec::with_capacity(program.instrs.len());
+    for instr in &program.instrs {
+        use Instr::*;
+        let r = |i: Reg| &regs[i];
+        let v = match *instr {
+            Input(k) => leaves[k].clone(),
+            Const(c) => Value::new(T::from_f64(c)),
+            Add(a, b) => r(a) + r(b),
+            Sub(a, b) => r(a) - r(b),
+            Mul(a, b) => r(a) * r(b),
+            Div(a, b) => r(a) / r(b),
+            Pow(a, b) => r(a).pow(r(b)),
+            Neg(a) => -r(a),
+            Tanh(a) => r(a).tanh(),
+            Exp(a) => r(a).exp(),
+            Ln(a) => r(a).ln(),
+            Sigmoid(a) => r(a).sigmoid(),
+            Relu(a) => r(a).relu(),
+            Sqrt(a) => r(a).sqrt(),
+            Powi(a, n) => r(a).powi(n),
+            Powf(a, e) => r(a).powf(T::from_f64(e)),
+        };
+        regs.push(v);
+    }
+    let out = &regs[program.output()];
+    out.backward();
+    Ok(Outcome {
+        value: out.data().to_f64(),
+        grads: leaves.iter().map(|l| l.grad().to_f64()).collect(),
+    })
+}
+
+/// Writes programs instruction by instruction; each method returns the new
+/// register. The output is the last register written.
+#[derive(Debug, Default, Clone)]
+pub struct Builder {
+    program: Program,
+}
+
+macro_rules! binary {
+    ($($(#[$doc:meta])* $name:ident => $variant:ident;)*) => {$(
+        $(#[$doc])*
+        pub fn $name(&mut self, a: Reg, b: Reg) -> Reg {
+            self.push(Instr::$variant(a, b))
+        }
+    )*};
+}
+
+macro_rules! unary {
+    ($($(#[$doc:meta])* $name:ident => $variant:ident;)*) => {$(
+        $(#[$doc])*
+        pub fn $name(&mut self, a: Reg) -> Reg {
+            self.push(Instr::$variant(a))
+        }
+    )*};
+}
+
+impl Builder {
+    /// An empty program.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends any instruction.
+    pub fn push(&mut self, instr: Instr) -> Reg {
+        self.program.instrs.push(instr);
+        self.program.instrs.len() - 1
+    }
+
+    /// A new input with value `x`, loaded into a register.
+    pub fn input(&mut self, x: f64) -> Reg {
+        self.program.inputs.push(x);
+        let k = self.program.inputs.len() - 1;
+        self.push(Instr::Input(k))
+    }
+
+    /// A constant.
+    pub fn constant(&mut self, c: f64) -> Reg {
+        self.push(Instr::Const(c))
+    }
+
+    /// `a + c` for a constant `c` (two instructions).
+    pub fn add_const(&mut self, a: Reg, c: f64) -> Reg {
+        let c = self.constant(c);
+        self.add(a, c)
+    }
+
+    /// `a * c` for a constant `c` (two instructions).
+    pub fn mul_const(&mut self, a: Reg, c: f64) -> Reg {
+        let c = self.constant(c);
+        self.mul(a, c)
+    }
+
+    binary! {
+        /// `a + b`
+        add => Add;
+        /// `a - b`
+        sub => Sub;
+        /// `a * b`
+        mul => Mul;
+        /// `a / b`
+        div => Div;
+        /// `a ** b`
+        pow => Pow;
+    }
+
+    unary! {
+        /// `-a`
+        neg => Neg;
+        /// `tanh(a)`
+        tanh => Tanh;
+        /// `exp(a)`
+        exp => Exp;
+        /// `ln(a)`
+        ln => Ln;
+        /// `sigmoid(a)`
+        sigmoid => Sigmoid;
+        /// `relu(a)`
+        relu => Relu;
+        /// `sqrt(a)`
+        sqrt => Sqrt;
+    }
+
+    /// `a ** n`
+    pub fn powi(&mut self, a: Reg, n: i32) -> Reg {
+        self.push(Instr::Powi(a, n))
+    }
+
+    /// `a ** e`
+    pub fn powf(&mut self, a: Reg, e: f64) -> Reg {
+        self.push(Instr::Powf(a, e))
+    }
+
+    /// The finished program, checked.
+    pub fn finish(self) -> Result<Program, ProgramError> {
+        self.program.validate()?;
+        Ok(self.program)
+    }
+}
+
+/// Prints the program as a Python script for PyTorch: paste it, set `dt`,
+/// and it prints the output and the input gradients.
+impl fmt::Display for Program {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "import torch")?;
+        writeln!(f, "dt = torch.float64  # or torch.float32")?;
+        for (k, x) in self.inputs.iter().enumerate() {
+            writeln!(
+                f,
+                "x{k} = torch.tensor({}, dtype=dt, requires_grad=True)",
+                py(*x)
+            )?;
+        }
+        for (i, instr) in self.instrs.iter().enumerate() {
+            use Instr::*;
+            write!(f, "r{i} = ")?;
+            match *instr {
+                Input(k) => writeln!(f, "x{k}")?,
+                Const(c) => writeln!(f, "torch.tensor({}, dtype=dt)", py(c))?,
+                Add(a, b) => writeln!(f, "r{a} + r{b}")?,
+                Sub(a, b) => writeln!(f, "r{a} - r{b}")?,
+                Mul(a, b) => writeln!(f, "r{a} * r{b}")?,
+                Div(a, b) => writeln!(f, "r{a} / r{b}")?,
+                Pow(a, b) => writeln!(f, "r{a} ** r{b}")?,
+                Neg(a) => writeln!(f, "-r{a}")?,
+                Tanh(a) => writeln!(f, "torch.tanh(r{a})")?,
+                Exp(a) => writeln!(f, "torch.exp(r{a})")?,
+                Ln(a) => writeln!(f, "torch.log(r{a})")?,
+                Sigmoid(a) => writeln!(f, "torch.sigmoid(r{a})")?,
+                Relu(a) => writeln!(f, "torch.relu(r{a})")?,
+                Sqrt(a) => writeln!(f, "torch.sqrt(r{a})")?,
+                Powi(a, n) => writeln!(f, "r{a} ** {n}")?,
+                Powf(a, e) => writeln!(f, "r{a} ** {}", py(e))?,
+            }
+        }
+        let out = self.output();
+        writeln!(f, "r{out}.backward()")?;
+        let grads: Vec<String> = (0..self.inputs.len())
+            .map(|k| format!("0.0 if x{k}.grad is None else x{k}.grad.item()"))
+            .collect();
+        write!(f, "print(r{out}.item(), [{}])", grads.join(", "))
+    }
+}
+
+/// A float as a Python literal that reads back to the same `f64`.
+fn py(x: f64) -> String {
+    if x.is_nan() {
+        "float('nan')".into()
+    } else if x.is_infinite() {
+        if x > 0.0 {
+            "float('inf')".into()
+        } else {
+            "float('-inf')".into()
+        }
+    } else {
+        format!("{x:?}")
+    }
+}
+
+pub mod examples;
+mod random;
+
+#[cfg(test)]
+mod tests;

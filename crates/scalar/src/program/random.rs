@@ -1,0 +1,174 @@
+//! The random program generator behind [`Program::random`].
+//!
+//! Programs are drawn one instruction at a time while their `f64` values are
+//! tracked, so every draw can aim at the edge of an op's domain (a logarithm
+//! of a number close to 0, the tanh of a large argument, relu of exactly 0,
+//! a negative base under an integer exponent) and a draw that would leave
+//! the finite range is redrawn instead of producing a case no engine can be
+//! judged on.
+
+use rand::Rng;
+
+use super::{Instr, Program, Reg, Shape};
+
+/// Draws of one instruction before the generator gives up on it.
+const TRIES: usize = 32;
+
+/// Float exponents for `powf`; the integral ones may take negative bases.
+const POWF_EXPONENTS: [f64; 9] = [0.5, 1.5, -0.5, 2.5, 3.0, -2.0, 0.0, 1.0, 0.3333333333333333];
+
+pub(super) fn program<R: Rng + ?Sized>(rng: &mut R, shape: &Shape) -> Program {
+    let chain = rng.random_bool(shape.deep_chain.clamp(0.0, 1.0));
+    let n_inputs = rng.random_range(1..=shape.max_inputs.max(1));
+    let inputs: Vec<f64> = (0..n_inputs).map(|_| edge_value(rng)).collect();
+    let mut g = Gen {
+        instrs: Vec::new(),
+        vals: Vec::new(),
+        max_abs: shape.max_abs,
+    };
+    for (k, &x) in inputs.iter().enumerate() {
+        g.push(Instr::Input(k), x);
+    }
+    let n_ops = if chain {
+        shape.chain_len
+    } else {
+        rng.random_range(1..=shape.max_ops.max(1))
+    };
+    for _ in 0..n_ops {
+        for _ in 0..TRIES {
+            if let Some((instr, v)) = g.draw(rng, chain, &inputs) {
+                g.push(instr, v);
+                break;
+            }
+        }
+    }
+    g.fold_dangling();
+    Program {
+        inputs,
+        instrs: g.instrs,
+    }
+}
+
+/// An input value, biased towards the edges of the ops' domains.
+fn edge_value<R: Rng + ?Sized>(rng: &mut R) -> f64 {
+    let sign = if rng.random_bool(0.5) { 1.0 } else { -1.0 };
+    match rng.random_range(0..20) {
+        // relu, pow and division exactly at 0
+        0 => 0.0,
+        // ln, sqrt and powf just above 0
+        1..=3 => 10f64.powf(-rng.random_range(1.0..8.0)),
+        // saturated tanh and sigmoid, large exp
+        4..=6 => sign * rng.random_range(5.0..30.0),
+        // integral values (negative bases of integer powers)
+        7..=9 => f64::from(rng.random_range(-3..=3)),
+        _ => rng.random_range(-3.0..3.0),
+    }
+}
+
+struct Gen {
+    instrs: Vec<Instr>,
+    vals: Vec<f64>,
+    max_abs: f64,
+}
+
+impl Gen {
+    fn push(&mut self, instr: Instr, v: f64) {
+        self.instrs.push(instr);
+        self.vals.push(v);
+    }
+
+    /// An operand: often a recent register (deep dependencies), else any
+    /// earlier one (shared subexpressions far apart).
+    fn operand<R: Rng + ?Sized>(&self, rng: &mut R, chain: bool) -> Reg {
+        let n = self.vals.len();
+        if chain || rng.random_bool(0.5) {
+            n - 1 - rng.random_range(0..n.min(3))
+        } else {
+            rng.random_range(0..n)
+        }
+    }
+
+    /// One candidate instruction and its value, or `None` if it misses the
+    /// op's domain or the finite range.
+    fn draw<R: Rng + ?Sized>(
+        &self,
+        rng: &mut R,
+        chain: bool,
+        inputs: &[f64],
+    ) -> Option<(Instr, f64)> {
+        use Instr::*;
+        let a = if chain {
+            self.vals.len() - 1
+        } else {
+            self.operand(rng, false)
+        };
+        let b = self.operand(rng, false);
+        let (va, vb) = (self.vals[a], self.vals[b]);
+        let instr = match rng.random_range(0..16) {
+            0 => {
+                let k = rng.random_range(0..inputs.len());
+                return Some((Input(k), inputs[k]));
+            }
+            1 => {
+                let c = edge_value(rng);
+                return Some((Const(c), c));
+            }
+            2 => Add(a, b),
+            3 => Sub(a, b),
+            4 => Mul(a, b),
+            5 if vb.abs() > 1e-6 => Div(a, b),
+            6 if va > 0.0 || (vb.fract() == 0.0 && vb.abs() <= 4.0 && va != 0.0) => Pow(a, b),
+            7 => Neg(a),
+            8 => Tanh(a),
+            9 => Exp(a),
+            10 if va > 0.0 => Ln(a),
+            11 => Sigmoid(a),
+            12 => Relu(a),
+            13 if va >= 0.0 => Sqrt(a),
+            14 => {
+                let n = rng.random_range(-3..=4);
+                if va == 0.0 && n <= 0 {
+                    return None;
+                }
+                Powi(a, n)
+            }
+            15 => {
+                let e = POWF_EXPONENTS[rng.random_range(0..POWF_EXPONENTS.len())];
+                if (va < 0.0 && e.fract() != 0.0) || (va == 0.0 && e < 1.0) {
+                    return None;
+                }
+                Powf(a, e)
+            }
+            _ => return None,
+        };
+        // sqrt(0) has an infinite slope; keep it only as an edge both sides
+        // must agree on, not as a common case.
+        if matches!(instr, Sqrt(_)) && va == 0.0 && rng.random_bool(0.8) {
+            return None;
+        }
+        let v = instr.eval(va, vb);
+        (v.is_finite() && v.abs() <= self.max_abs).then_some((instr, v))
+    }
+
+    /// Adds every register nobody reads (except constants and the output)
+    /// into the output, so the whole program feeds the gradients.
+    fn fold_dangling(&mut self) {
+        let n = self.instrs.len();
+        let mut used = vec![false; n];
+        for instr in &self.instrs {
+            for r in instr.operands() {
+                used[r] = true;
+            }
+        }
+        let dangling: Vec<Reg> = (0..n.saturating_sub(1))
+            .filter(|&r| !used[r] && !matches!(self.instrs[r], Instr::Const(_)))
+            .collect();
+        for r in dangling {
+            let out = self.instrs.len() - 1;
+            let v = self.vals[out] + self.vals[r];
+            if v.is_finite() {
+                self.push(Instr::Add(out, r), v);
+            }
+        }
+    }
+}
