@@ -1,0 +1,92 @@
+//! Layer-level backward against central finite differences (f64).
+
+use ferrograd_tensor::{Activation, Init, Linear, Mlp};
+use ndarray::{Array2, ArrayView2};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+fn random(rng: &mut ChaCha8Rng, shape: (usize, usize)) -> Array2<f64> {
+    Array2::from_shape_simple_fn(shape, || rng.random_range(-1.0..1.0))
+}
+
+/// `sum(y * r)`: a scalar whose gradient with respect to `y` is `r`.
+fn probe(y: ArrayView2<'_, f64>, r: &Array2<f64>) -> f64 {
+    (&y * r).sum()
+}
+
+fn assert_close(what: &str, analytic: f64, numeric: f64) {
+    let tol = 1e-7 * (1.0 + numeric.abs());
+    assert!((analytic - numeric).abs() < tol, "{what}: analytic {analytic} vs numeric {numeric}");
+}
+
+#[test]
+fn linear_backward_matches_finite_differences() {
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    let mut layer = Linear::<f64>::new(5, 3, Init::Uniform, &mut rng).unwrap();
+    let x = random(&mut rng, (4, 5));
+    let r = random(&mut rng, (4, 3));
+    layer.forward(x.view()).unwrap();
+    let gx = layer.backward(r.view()).unwrap().to_owned();
+    let gw = layer.grad_weight().clone();
+    let gb = layer.grad_bias().clone();
+    let h = 1e-6;
+
+    let w0 = layer.weight().clone();
+    let b0 = layer.bias().to_vec();
+    for idx in ndarray::indices(w0.dim()) {
+        let mut eval = |delta: f64| {
+            let mut w = w0.clone();
+            w[idx] += delta;
+            layer.set_parameters(w.view(), &b0).unwrap();
+            probe(layer.forward(x.view()).unwrap(), &r)
+        };
+        let numeric = (eval(h) - eval(-h)) / (2.0 * h);
+        assert_close(&format!("dW{idx:?}"), gw[idx], numeric);
+    }
+    for j in 0..b0.len() {
+        let mut eval = |delta: f64| {
+            let mut b = b0.clone();
+            b[j] += delta;
+            layer.set_parameters(w0.view(), &b).unwrap();
+            probe(layer.forward(x.view()).unwrap(), &r)
+        };
+        let numeric = (eval(h) - eval(-h)) / (2.0 * h);
+        assert_close(&format!("db[{j}]"), gb[j], numeric);
+    }
+    layer.set_parameters(w0.view(), &b0).unwrap();
+    for idx in ndarray::indices(x.dim()) {
+        let mut eval = |delta: f64| {
+            let mut xp = x.clone();
+            xp[idx] += delta;
+            probe(layer.forward(xp.view()).unwrap(), &r)
+        };
+        let numeric = (eval(h) - eval(-h)) / (2.0 * h);
+        assert_close(&format!("dx{idx:?}"), gx[idx], numeric);
+    }
+}
+
+#[test]
+fn mlp_backward_matches_finite_differences_for_every_activation() {
+    for act in [Activation::Tanh, Activation::Relu, Activation::Sigmoid, Activation::Identity] {
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let acts = [act, act, Activation::Identity];
+        let mut mlp = Mlp::<f64>::with_activations(3, &[6, 4, 2], &acts, Init::KaimingUniform, &mut rng).unwrap();
+        let x = random(&mut rng, (7, 3));
+        let r = random(&mut rng, (7, 2));
+        mlp.forward(x.view()).unwrap();
+        mlp.backward(r.view()).unwrap();
+        let grads = mlp.gradients();
+        let p0 = mlp.parameters();
+        let h = 1e-6;
+        for (i, &g) in grads.iter().enumerate() {
+            let mut eval = |delta: f64| {
+                let mut p = p0.clone();
+                p[i] += delta;
+                mlp.set_parameters(&p).unwrap();
+                probe(mlp.forward(x.view()).unwrap(), &r)
+            };
+            let numeric = (eval(h) - eval(-h)) / (2.0 * h);
+            assert_close(&format!("{act:?} parameter {i}"), g, numeric);
+        }
+    }
+}
