@@ -1,1 +1,45 @@
-//! ferrograd-viz (being written).
+//! Pictures for ferrograd: the computation graph as micrograd draws it, line
+//! plots, and whole pages, all in pure Rust (no Graphviz, no Python).
+//!
+//! - [`to_dot`]: the graph as Graphviz DOT, left to right, one record per
+//!   value (`{ label | data 2.0000 | grad 0.0000 }`), one node per operation.
+//! - [`render_svg`]: the same picture laid out in process by `layout-rs`;
+//!   [`Engine::DotProgram`] uses Graphviz's `dot` instead, when asked.
+//! - [`to_png`], [`svg_to_png`]: PNG files through `resvg`.
+//! - [`Plot`], [`plot_fn`], [`plot_fns`]: line plots with `plotters`.
+//! - A node cap ([`GraphOptions::node_cap`], default [`DEFAULT_NODE_CAP`]):
+//!   larger graphs are drawn as a [`GraphSummary`] with a note.
+//! - [`Page`]: a self-contained HTML page of sections; [`browser`] checks one
+//!   in headless Chromium.
+//!
+//! ```
+//! use ferrograd_scalar::Value;
+//!
+//! let a = Value::new(2.0f64).with_label("a");
+//! let b = Value::new(-3.0f64).with_label("b");
+//! let c = Value::new(10.0f64).with_label("c");
+//! let f = Value::new(-2.0f64).with_label("f");
+//! let l = ((&a * &b + &c) * &f).with_label("L");
+//! l.backward();
+//! assert!(ferrograd_viz::to_dot(&l).contains("{ a | data 2.0000 | grad 6.0000 }"));
+//! let svg = ferrograd_viz::render_svg(&l).unwrap();
+//! assert!(svg.contains("grad 6.0000"));
+//! ```
+
+pub mod browser;
+mod dot;
+mod error;
+mod graph;
+mod page;
+mod plot;
+mod png;
+mod render;
+mod svgfix;
+
+pub use dot::{escape_record, escape_text, number, to_dot, to_dot_with};
+pub use error::{write_file, VizError};
+pub use graph::{summarize, GraphSummary, DEFAULT_NODE_CAP};
+pub use page::{Page, Section};
+pub use plot::{plot_fn, plot_fns, Plot};
+pub use png::svg_to_png;
+pub use render::{render_svg, render_svg_with, to_png, Engine, GraphOptions};

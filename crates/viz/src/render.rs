@@ -1,0 +1,229 @@
+//! Drawing a computation graph as SVG: laid out in pure Rust by `layout-rs`,
+//! or by Graphviz's `dot` program when asked for.
+
+use std::io::Write as _;
+use std::process::{Command, Stdio};
+
+use ferrograd_scalar::{Scalar, Value};
+use layout::backends::svg::SVGWriter;
+use layout::core::base::Orientation;
+use layout::core::color::Color;
+use layout::core::style::StyleAttr;
+use layout::std_shapes::render::get_shape_size;
+use layout::std_shapes::shapes::{Arrow, Element, RecordDef, ShapeKind};
+use layout::topo::layout::VisualGraph;
+
+use crate::dot::{graph_dot, number};
+use crate::graph::{extract, Extracted, Graph, GraphSummary, DEFAULT_NODE_CAP};
+use crate::svgfix;
+use crate::VizError;
+
+/// Which program lays the graph out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Engine {
+    /// `layout-rs`, in process: nothing to install (the default).
+    #[default]
+    Builtin,
+    /// Graphviz's `dot` found on the `PATH`; an error if it is missing.
+    DotProgram,
+}
+
+/// How a graph is drawn.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GraphOptions {
+    /// Graphs with more value nodes than this are drawn as a
+    /// [`GraphSummary`](crate::GraphSummary) (default [`DEFAULT_NODE_CAP`]).
+    pub node_cap: usize,
+    /// The layout program (default [`Engine::Builtin`]).
+    pub engine: Engine,
+    /// Text size in pixels for the built-in engine (default 14).
+    pub font_size: usize,
+}
+
+impl Default for GraphOptions {
+    fn default() -> Self {
+        GraphOptions {
+            node_cap: DEFAULT_NODE_CAP,
+            engine: Engine::Builtin,
+            font_size: 14,
+        }
+    }
+}
+
+impl GraphOptions {
+    /// The defaults with another node cap.
+    pub fn with_cap(node_cap: usize) -> Self {
+        GraphOptions {
+            node_cap,
+            ..Self::default()
+        }
+    }
+}
+
+/// The graph below `root` as a standalone SVG document, laid out left to
+/// right in pure Rust (no Graphviz needed); a graph over the default cap of
+/// [`DEFAULT_NODE_CAP`] nodes is drawn as a summary with a note.
+///
+/// The text starts with `<svg`, so it can be saved as a file or pasted into
+/// an HTML page as is; its internal ids carry a prefix made from its content,
+/// so several pictures on one page never share an id.
+///
+/// ```
+/// use ferrograd_scalar::Value;
+/// let x = Value::new(0.5f64).with_label("x");
+/// let y = x.tanh().with_label("y");
+/// let svg = ferrograd_viz::render_svg(&y).unwrap();
+/// assert!(svg.starts_with("<svg"));
+/// assert!(svg.contains("data 0.4621"));
+/// assert!(!svg.contains("#ffffffff")); // colours a rasteriser understands
+/// ```
+pub fn render_svg<T: Scalar>(root: &Value<T>) -> Result<String, VizError> {
+    render_svg_with(root, &GraphOptions::default())
+}
+
+/// [`render_svg`] with chosen options (cap, engine, font size).
+pub fn render_svg_with<T: Scalar>(
+    root: &Value<T>,
+    options: &GraphOptions,
+) -> Result<String, VizError> {
+    match extract(root, options.node_cap) {
+        Extracted::Full(g) => match options.engine {
+            Engine::Builtin => Ok(layout_svg(&g, options.font_size)),
+            Engine::DotProgram => dot_program_svg(&graph_dot(&g)),
+        },
+        Extracted::TooBig(s) => Ok(summary_svg(&s)),
+    }
+}
+
+/// The graph below `root` as a PNG file's bytes: [`render_svg`] rasterised by
+/// `resvg` at twice the SVG's size, on white.
+pub fn to_png<T: Scalar>(root: &Value<T>) -> Result<Vec<u8>, VizError> {
+    crate::png::svg_to_png(&render_svg(root)?, 2.0)
+}
+
+fn layout_svg(g: &Graph, font_size: usize) -> String {
+    // layout-rs lays left-to-right graphs out transposed, so each node's own
+    // orientation is the flipped one (as its DOT reader does); the double
+    // array puts the three fields side by side, like micrograd's records.
+    let dir = Orientation::LeftToRight;
+    let node_dir = dir.flip();
+    let mut vg = VisualGraph::new(dir);
+    let look = StyleAttr::new(
+        Color::fast("black"),
+        1,
+        Some(Color::fast("white")),
+        0,
+        font_size,
+    );
+    let mut handles = Vec::with_capacity(g.nodes.len());
+    let mut op_handles = Vec::with_capacity(g.nodes.len());
+    for n in &g.nodes {
+        let fields = vec![
+            RecordDef::new_text(&display_label(&n.label)),
+            RecordDef::new_text(&format!("data {}", number(n.data))),
+            RecordDef::new_text(&format!("grad {}", number(n.grad))),
+        ];
+        let shape = ShapeKind::Record(RecordDef::Array(vec![RecordDef::Array(fields)]));
+        let size = get_shape_size(node_dir, &shape, font_size, false);
+        handles.push(vg.add_node(Element::create(shape, look.clone(), node_dir, size)));
+        if n.op.is_empty() {
+            op_handles.push(None);
+        } else {
+            let shape = ShapeKind::Circle(display_label(&n.op));
+            let size = get_shape_size(node_dir, &shape, font_size, false);
+            op_handles.push(Some(vg.add_node(Element::create(
+                shape,
+                look.clone(),
+                node_dir,
+                size,
+            ))));
+        }
+    }
+    for (i, n) in g.nodes.iter().enumerate() {
+        if let Some(op) = op_handles[i] {
+            vg.add_edge(Arrow::simple(""), op, handles[i]);
+            for &c in &n.children {
+                vg.add_edge(Arrow::simple(""), handles[c], op);
+            }
+        }
+    }
+    let mut writer = SVGWriter::new();
+    vg.do_it(false, false, false, &mut writer);
+    svgfix::finish(&writer.finalize(), "ferrograd-graph")
+}
+
+/// Record fields are drawn from our own tree, not re-parsed from DOT, so any
+/// text is safe; only line breaks need care (layout-rs splits on them).
+fn display_label(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\r' | '\t' => ' ',
+            '\n' => '\n',
+            c if c.is_control() => '\u{FFFD}',
+            c => c,
+        })
+        .collect()
+}
+
+fn dot_program_svg(dot: &str) -> Result<String, VizError> {
+    let mut child = Command::new("dot")
+        .arg("-Tsvg")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| {
+            VizError::Dot(format!(
+                "could not start `dot` (is Graphviz installed and on the PATH?): {e}"
+            ))
+        })?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(dot.as_bytes())
+            .map_err(|e| VizError::Dot(format!("could not send the graph to `dot`: {e}")))?;
+    }
+    let out = child
+        .wait_with_output()
+        .map_err(|e| VizError::Dot(format!("`dot` did not finish: {e}")))?;
+    if !out.status.success() {
+        return Err(VizError::Dot(format!(
+            "`dot -Tsvg` exited with {}: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    let svg = String::from_utf8(out.stdout)
+        .map_err(|_| VizError::Dot("`dot` wrote invalid UTF-8".into()))?;
+    Ok(svgfix::finish(&svg, "ferrograd-graph"))
+}
+
+/// The picture drawn instead of a graph over the cap: the note, then the
+/// counts per operation and per depth, in a box.
+pub(crate) fn summary_svg(s: &GraphSummary) -> String {
+    let text = s.to_string();
+    let lines: Vec<&str> = text.lines().collect();
+    let line_h = 18.0;
+    let width = 40.0 + 8.4 * lines.iter().map(|l| l.chars().count()).max().unwrap_or(0) as f64;
+    let height = 30.0 + line_h * lines.len() as f64;
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width:.0}\" height=\"{height:.0}\" \
+         viewBox=\"0 0 {width:.0} {height:.0}\">\n\
+         <rect x=\"1\" y=\"1\" width=\"{:.0}\" height=\"{:.0}\" fill=\"#fff8e1\" stroke=\"#b26a00\" stroke-width=\"2\"/>\n",
+        width - 2.0,
+        height - 2.0
+    );
+    for (i, line) in lines.iter().enumerate() {
+        let weight = if i == 0 {
+            " font-weight=\"bold\" fill=\"#b26a00\""
+        } else {
+            ""
+        };
+        svg.push_str(&format!(
+            "<text x=\"20\" y=\"{:.0}\" font-family=\"monospace\" font-size=\"14\" xml:space=\"preserve\"{weight}>{}</text>\n",
+            24.0 + line_h * i as f64,
+            svgfix::escape_xml(line)
+        ));
+    }
+    svg.push_str("</svg>\n");
+    svgfix::finish(&svg, "ferrograd-graph ferrograd-summary")
+}
