@@ -2,6 +2,8 @@
 //! command lives in its own module.
 
 mod ci;
+mod libtorch;
+mod parity;
 mod util;
 
 use clap::{Parser, Subcommand};
@@ -17,10 +19,16 @@ struct Cli {
 enum Command {
     /// Every check CI runs: format, lints, tests.
     Ci,
+    /// Find or install libtorch 2.13.0 (what tch 0.26 needs) and print where it is.
+    Libtorch(libtorch::Args),
+    /// Run every engine against libtorch and write target/parity/report.md.
+    Parity(parity::Args),
 }
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Ci => ci::run(),
+        Command::Libtorch(args) => libtorch::run(&args),
+        Command::Parity(args) => parity::run(&args),
     }
 }

@@ -1,0 +1,68 @@
+//! `cargo xtask parity`: every engine against libtorch. Fetches libtorch if
+//! needed, builds the oracle in release mode with the right environment, runs
+//! its tests (among them the proof that the suite can fail) and then the
+//! parity runner, which writes `target/parity/report.md` and `report.json`.
+
+use std::time::Instant;
+
+use anyhow::Result;
+
+use crate::libtorch::{self, Kind};
+use crate::util::{self, cargo};
+
+/// Arguments of `cargo xtask parity`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct Args {
+    /// Also run every scenario on CUDA (needs `--venv`'s full install and a GPU).
+    #[arg(long)]
+    pub cuda: bool,
+    /// Use the full venv install of torch instead of libtorch alone.
+    #[arg(long)]
+    pub venv: bool,
+    /// Random programs per float type.
+    #[arg(long, default_value_t = 10_000)]
+    pub programs: usize,
+    /// Skip the oracle crate's tests and run only the suite.
+    #[arg(long)]
+    pub skip_tests: bool,
+    /// Further arguments for the parity runner (after `--`).
+    #[arg(last = true)]
+    pub rest: Vec<String>,
+}
+
+/// `cargo xtask parity`.
+pub fn run(args: &Args) -> Result<()> {
+    let start = Instant::now();
+    let kind = if args.venv || args.cuda {
+        Kind::Venv
+    } else {
+        Kind::Libtorch
+    };
+    let lt = libtorch::ensure(kind)?;
+    eprintln!("parity: libtorch {} at {}", lt.version, lt.dir.display());
+    if !args.skip_tests {
+        let mut test = cargo();
+        test.args(["test", "--release", "-p", "ferrograd-torch"]);
+        lt.apply(&mut test);
+        util::run(&mut test)?;
+    }
+    let mut run = cargo();
+    run.args([
+        "run",
+        "--release",
+        "-p",
+        "ferrograd-torch",
+        "--bin",
+        "parity",
+        "--",
+    ]);
+    run.args(["--programs", &args.programs.to_string()]);
+    if args.cuda {
+        run.arg("--cuda");
+    }
+    run.args(&args.rest);
+    lt.apply(&mut run);
+    util::run(&mut run)?;
+    eprintln!("parity: done in {:.0?}", start.elapsed());
+    Ok(())
+}
