@@ -3,12 +3,14 @@
 
 mod activation;
 mod layer;
+mod loss;
 mod mlp;
 mod neuron;
 mod optim;
 
 pub use activation::Activation;
 pub use layer::Layer;
+pub use loss::{l2, max_margin, mse, sum_squared_error};
 pub use mlp::{Input, Mlp};
 pub use neuron::Neuron;
 pub use optim::{Adam, Sgd};

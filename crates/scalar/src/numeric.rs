@@ -33,21 +33,22 @@ pub struct GradCheck<T> {
 }
 
 impl<T: Scalar> GradCheck<T> {
-    /// The largest `|analytic - numeric| / max(atol, |numeric|)`; within
-    /// `1` means every component agrees to `rtol`-ish relative error with an
-    /// absolute floor `atol` near zero.
-    pub fn worst_error(&self, atol: T) -> T {
+    /// The largest `|analytic - numeric|` (NaN if either side is NaN).
+    pub fn max_abs_error(&self) -> T {
         self.analytic
             .iter()
             .zip(&self.numeric)
-            .map(|(&a, &n)| (a - n).abs() / atol.max(n.abs()))
+            .map(|(&a, &n)| (a - n).abs())
             .fold(T::zero(), |m, e| if e.is_nan() || e > m { e } else { m })
     }
 
-    /// Whether every component satisfies `|a - n| <= rtol * max(atol, |n|)`.
+    /// Whether every component satisfies `|a - n| <= atol + rtol |n|`
+    /// (`numpy.isclose`'s rule; NaN never passes).
     pub fn passes(&self, rtol: T, atol: T) -> bool {
-        let worst = self.worst_error(atol);
-        !worst.is_nan() && worst <= rtol
+        self.analytic
+            .iter()
+            .zip(&self.numeric)
+            .all(|(&a, &n)| (a - n).abs() <= atol + rtol * n.abs())
     }
 }
 

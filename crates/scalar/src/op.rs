@@ -39,7 +39,14 @@ impl<T: Scalar> Op<T> {
         match *self {
             Leaf => ([0, 0], 0),
             Add(a, b) | Sub(a, b) | Mul(a, b) | Div(a, b) | Pow(a, b) => ([a, b], 2),
-            Neg(a) | Tanh(a) | Exp(a) | Ln(a) | Sigmoid(a) | Relu(a) | Sqrt(a) | Powi(a, _)
+            Neg(a)
+            | Tanh(a)
+            | Exp(a)
+            | Ln(a)
+            | Sigmoid(a)
+            | Relu(a)
+            | Sqrt(a)
+            | Powi(a, _)
             | Powf(a, _) => ([a, 0], 1),
         }
     }
@@ -108,8 +115,16 @@ impl<T: Scalar> Op<T> {
             Mul(..) => (g * b, g * a),
             Div(..) => (g / b, -g * ((a / b) / b)),
             Pow(..) => {
-                let da = if b == zero { zero } else { g * b * a.powf(b - one) };
-                let db = if a == zero && b >= zero { zero } else { g * (out * a.ln()) };
+                let da = if b == zero {
+                    zero
+                } else {
+                    g * b * a.powf(b - one)
+                };
+                let db = if a == zero && b >= zero {
+                    zero
+                } else {
+                    g * (out * a.ln())
+                };
                 (da, db)
             }
             Neg(_) => (-g, zero),

@@ -17,7 +17,15 @@ mod sealed {
 /// index into its thread's tape. The trait is sealed because each type needs
 /// its own `thread_local!` (Rust has no generic statics).
 pub trait Scalar:
-    num_traits::Float + num_traits::FloatConst + Debug + Display + Default + Send + Sync + 'static + sealed::Sealed
+    num_traits::Float
+    + num_traits::FloatConst
+    + Debug
+    + Display
+    + Default
+    + Send
+    + Sync
+    + 'static
+    + sealed::Sealed
 {
     /// Short name of the type (`"f32"`, `"f64"`), for reports and errors.
     const NAME: &'static str;
@@ -41,7 +49,7 @@ pub trait Scalar:
 macro_rules! impl_scalar {
     ($t:ty, $tls:ident) => {
         thread_local! {
-            static $tls: RefCell<Tape<$t>> = RefCell::new(Tape::new());
+            static $tls: RefCell<Tape<$t>> = const { RefCell::new(Tape::new()) };
         }
 
         impl Scalar for $t {

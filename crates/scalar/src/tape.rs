@@ -6,14 +6,14 @@
 //! with no sort and no hash set.
 //!
 //! Memory is reclaimed a chunk at a time. A chunk counts the handles that
-//! point into it plus the nodes of other chunks that use one of its nodes as
-//! an operand; when that count reaches zero every node in it is unreachable,
+//! point into it plus the other chunks that use one of its nodes as an
+//! operand (each once); when that count reaches zero every node in it is unreachable,
 //! so the chunk is emptied (and the chunks it pointed into lose a reference,
 //! iteratively, so dropping a graph of any depth never recurses). A training
 //! step's nodes therefore vanish when its last handle does, and a loop runs
 //! in flat memory.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use crate::op::{Id, Op};
 use crate::Scalar;
@@ -22,19 +22,20 @@ use crate::Scalar;
 const CHUNK_BITS: u32 = 12;
 /// Nodes per chunk.
 const CHUNK_LEN: usize = 1 << CHUNK_BITS;
-/// Empty chunks kept with their memory for reuse; more are freed.
-const SPARE_CHUNKS: usize = 16;
+/// Empty chunks kept with their memory for reuse; beyond that, free chunks
+/// at the end of the tape are returned to the allocator.
+const SPARE_CHUNKS: usize = 64;
 /// Marks "no open chunk".
 const NONE: u32 = u32::MAX;
 
-#[inline]
+#[inline(always)]
 fn chunk_of(id: Id) -> u32 {
     id >> CHUNK_BITS
 }
 
-#[inline]
-fn offset_of(id: Id) -> usize {
-    (id as usize) & (CHUNK_LEN - 1)
+#[inline(always)]
+fn base_of(slot: u32) -> usize {
+    (slot as usize) << CHUNK_BITS
 }
 
 /// One recorded value.
@@ -45,15 +46,19 @@ pub(crate) struct Node<T> {
     pub(crate) op: Op<T>,
     /// Epoch of the last sweep that reached this node.
     stamp: u32,
-    labeled: bool,
 }
 
+/// Bookkeeping of one chunk; its nodes live in `Tape::nodes`.
 #[derive(Debug, Default)]
-struct Chunk<T> {
-    nodes: Vec<Node<T>>,
-    /// Handles into this chunk plus operand references from other chunks.
+struct Chunk {
+    len: u32,
+    /// Handles into this chunk plus the other chunks that use one of its
+    /// nodes as an operand (each such chunk counted once).
     refs: u32,
+    /// The other chunks this one uses, sorted, each counted once in their `refs`.
+    uses: Vec<u32>,
     live: bool,
+    has_labels: bool,
 }
 
 /// Occupancy of a thread's tape, for memory checks.
@@ -72,14 +77,16 @@ pub struct TapeStats {
 /// All nodes of one float type on one thread.
 #[derive(Debug)]
 pub struct Tape<T> {
-    chunks: Vec<Chunk<T>>,
+    /// Every chunk's nodes, chunk `s` at `s * CHUNK_LEN ..`: a node id is its index.
+    nodes: Vec<Node<T>>,
+    chunks: Vec<Chunk>,
     /// Live chunk slots, oldest first: the topological order of chunks.
     order: Vec<u32>,
     /// Dead chunk slots ready for reuse.
     free: Vec<u32>,
     current: u32,
     epoch: u32,
-    labels: HashMap<Id, String>,
+    labels: BTreeMap<Id, String>,
     worklist: Vec<u32>,
     reached: Vec<Id>,
 }
@@ -91,36 +98,37 @@ impl<T: Scalar> Default for Tape<T> {
 }
 
 impl<T: Scalar> Tape<T> {
-    pub(crate) fn new() -> Self {
+    pub(crate) const fn new() -> Self {
         Tape {
+            nodes: Vec::new(),
             chunks: Vec::new(),
             order: Vec::new(),
             free: Vec::new(),
             current: NONE,
             epoch: 0,
-            labels: HashMap::new(),
+            labels: BTreeMap::new(),
             worklist: Vec::new(),
             reached: Vec::new(),
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn node(&self, id: Id) -> &Node<T> {
-        &self.chunks[chunk_of(id) as usize].nodes[offset_of(id)]
+        &self.nodes[id as usize]
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn node_mut(&mut self, id: Id) -> &mut Node<T> {
-        &mut self.chunks[chunk_of(id) as usize].nodes[offset_of(id)]
+        &mut self.nodes[id as usize]
     }
 
     /// Records a node computed by `op` from existing nodes and returns its id,
     /// holding one handle reference for the caller.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn push(&mut self, op: Op<T>) -> Id {
         let (ids, n) = op.operands();
-        let a = if n > 0 { self.node(ids[0]).data } else { T::zero() };
-        let b = if n > 1 { self.node(ids[1]).data } else { T::zero() };
+        let a = if n > 0 { self.nodes[ids[0] as usize].data } else { T::zero() };
+        let b = if n > 1 { self.nodes[ids[1] as usize].data } else { T::zero() };
         let data = op.eval(a, b);
         self.push_node(data, op)
     }
@@ -131,9 +139,24 @@ impl<T: Scalar> Tape<T> {
         self.push_node(data, Op::Leaf)
     }
 
-    #[inline]
+    /// Records a node that no handle holds yet: for building a chain of
+    /// intermediate nodes inside one borrow of the tape. The caller must end
+    /// the chain with [`Tape::push`] (whose handle keeps them all alive)
+    /// before the tape is used again.
+    #[inline(always)]
+    pub(crate) fn push_unheld(&mut self, op: Op<T>) -> Id {
+        let id = self.push(op);
+        // The count may touch zero here. That is harmless: chunks are freed
+        // only from `release`, and no handle can be dropped before the
+        // caller's closing `push` (or a later node in another chunk) counts
+        // this chunk again.
+        self.chunks[chunk_of(id) as usize].refs -= 1;
+        id
+    }
+
+    #[inline(always)]
     fn push_node(&mut self, data: T, op: Op<T>) -> Id {
-        if self.current == NONE || self.chunks[self.current as usize].nodes.len() == CHUNK_LEN {
+        if self.current == NONE || self.chunks[self.current as usize].len as usize == CHUNK_LEN {
             self.open_chunk();
         }
         let cur = self.current;
@@ -141,31 +164,49 @@ impl<T: Scalar> Tape<T> {
         for &c in &ids[..n] {
             let slot = chunk_of(c);
             if slot != cur {
-                self.chunks[slot as usize].refs += 1;
+                self.note_use(cur, slot);
             }
         }
         let chunk = &mut self.chunks[cur as usize];
-        let off = chunk.nodes.len();
-        chunk.nodes.push(Node {
+        let id = base_of(cur) + chunk.len as usize;
+        chunk.len += 1;
+        chunk.refs += 1;
+        self.nodes[id] = Node {
             data,
             grad: T::zero(),
             op,
             stamp: 0,
-            labeled: false,
-        });
-        chunk.refs += 1;
-        (cur << CHUNK_BITS) | off as u32
+        };
+        id as Id
     }
 
+    /// Chunk `cur` now uses a node of chunk `slot`: count it once.
+    #[inline]
+    fn note_use(&mut self, cur: u32, slot: u32) {
+        let uses = &mut self.chunks[cur as usize].uses;
+        if let Err(pos) = uses.binary_search(&slot) {
+            uses.insert(pos, slot);
+            self.chunks[slot as usize].refs += 1;
+        }
+    }
+
+    #[cold]
     fn open_chunk(&mut self) {
-        assert!(
-            self.chunks.len() < (1usize << (32 - CHUNK_BITS)) || !self.free.is_empty(),
-            "ferrograd: more than 2^32 live nodes on one thread's {} tape",
-            T::NAME
-        );
         let slot = match self.free.pop() {
             Some(s) => s,
             None => {
+                assert!(
+                    self.chunks.len() < (1usize << (32 - CHUNK_BITS)),
+                    "ferrograd: more than 2^32 nodes on one thread's {} tape",
+                    T::NAME
+                );
+                let empty = Node {
+                    data: T::zero(),
+                    grad: T::zero(),
+                    op: Op::Leaf,
+                    stamp: 0,
+                };
+                self.nodes.resize(self.nodes.len() + CHUNK_LEN, empty);
                 self.chunks.push(Chunk::default());
                 (self.chunks.len() - 1) as u32
             }
@@ -173,21 +214,19 @@ impl<T: Scalar> Tape<T> {
         let chunk = &mut self.chunks[slot as usize];
         chunk.live = true;
         chunk.refs = 0;
-        if chunk.nodes.capacity() == 0 {
-            chunk.nodes.reserve_exact(CHUNK_LEN);
-        }
+        chunk.len = 0;
         self.order.push(slot);
         self.current = slot;
     }
 
     /// A handle to `id` was cloned.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn retain(&mut self, id: Id) {
         self.chunks[chunk_of(id) as usize].refs += 1;
     }
 
     /// A handle to `id` was dropped.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn release(&mut self, id: Id) {
         let slot = chunk_of(id);
         let refs = &mut self.chunks[slot as usize].refs;
@@ -202,30 +241,29 @@ impl<T: Scalar> Tape<T> {
     fn free_chunks(&mut self, slot: u32) {
         self.worklist.push(slot);
         while let Some(s) = self.worklist.pop() {
-            let mut nodes = std::mem::take(&mut self.chunks[s as usize].nodes);
-            for (off, node) in nodes.iter().enumerate() {
-                let (ids, n) = node.op.operands();
-                for &c in &ids[..n] {
-                    let cs = chunk_of(c);
-                    if cs != s {
-                        let refs = &mut self.chunks[cs as usize].refs;
-                        *refs -= 1;
-                        if *refs == 0 {
-                            self.worklist.push(cs);
-                        }
-                    }
+            let uses = std::mem::take(&mut self.chunks[s as usize].uses);
+            for &u in &uses {
+                let refs = &mut self.chunks[u as usize].refs;
+                *refs -= 1;
+                if *refs == 0 {
+                    self.worklist.push(u);
                 }
-                if node.labeled {
-                    self.labels.remove(&((s << CHUNK_BITS) | off as u32));
-                }
-            }
-            nodes.clear();
-            if self.free.len() >= SPARE_CHUNKS {
-                nodes = Vec::new();
             }
             let chunk = &mut self.chunks[s as usize];
-            chunk.nodes = nodes;
+            chunk.uses = uses;
+            chunk.uses.clear();
+            if chunk.has_labels {
+                let lo = base_of(s) as Id;
+                let hi = lo + chunk.len;
+                let doomed: Vec<Id> = self.labels.range(lo..hi).map(|(&k, _)| k).collect();
+                for k in doomed {
+                    self.labels.remove(&k);
+                }
+            }
+            let chunk = &mut self.chunks[s as usize];
+            chunk.has_labels = false;
             chunk.live = false;
+            chunk.len = 0;
             self.free.push(s);
             if self.current == s {
                 self.current = NONE;
@@ -233,14 +271,30 @@ impl<T: Scalar> Tape<T> {
         }
         let chunks = &self.chunks;
         self.order.retain(|&s| chunks[s as usize].live);
+        self.trim();
+    }
+
+    /// Returns trailing free chunks to the allocator once more than
+    /// `SPARE_CHUNKS` are free, so a huge graph's memory does not stay.
+    fn trim(&mut self) {
+        if self.free.len() <= SPARE_CHUNKS {
+            return;
+        }
+        let mut end = self.chunks.len();
+        while end > 0 && !self.chunks[end - 1].live && self.free.len() > SPARE_CHUNKS {
+            end -= 1;
+            let last = end as u32;
+            self.free.retain(|&s| s != last);
+        }
+        self.chunks.truncate(end);
+        self.nodes.truncate(end << CHUNK_BITS);
+        self.nodes.shrink_to_fit();
     }
 
     fn next_epoch(&mut self) -> u32 {
         if self.epoch == u32::MAX {
-            for chunk in &mut self.chunks {
-                for node in &mut chunk.nodes {
-                    node.stamp = 0;
-                }
+            for node in &mut self.nodes {
+                node.stamp = 0;
             }
             self.epoch = 0;
         }
@@ -257,33 +311,40 @@ impl<T: Scalar> Tape<T> {
             .expect("ferrograd: a live handle points into a dead chunk (tape invariant broken)")
     }
 
+    /// The id ranges to scan, newest first, from `root` down: `root`'s chunk
+    /// up to `root`, then every older live chunk whole.
+    fn ranges_below(&self, root: Id) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+        let root_pos = self.order_pos(root);
+        self.order[..=root_pos].iter().rev().map(move |&slot| {
+            let base = base_of(slot);
+            if slot == chunk_of(root) {
+                base..root as usize + 1
+            } else {
+                base..base + self.chunks[slot as usize].len as usize
+            }
+        })
+    }
+
     /// Visits, newest first, every node that `root` depends on (itself included).
     /// `visit` sees each node once, after every node that uses it.
-    fn sweep(&mut self, root: Id, mut visit: impl FnMut(&mut Self, Id, u32)) {
+    fn sweep(&mut self, root: Id, mut visit: impl FnMut(&mut Self, Id)) {
         let epoch = self.next_epoch();
-        self.node_mut(root).stamp = epoch;
+        self.nodes[root as usize].stamp = epoch;
         let mut pending = 1usize;
-        let root_pos = self.order_pos(root);
-        for k in (0..=root_pos).rev() {
-            let slot = self.order[k];
-            let end = if k == root_pos {
-                offset_of(root) + 1
-            } else {
-                self.chunks[slot as usize].nodes.len()
-            };
-            for off in (0..end).rev() {
+        let ranges: Vec<_> = self.ranges_below(root).collect();
+        for range in ranges {
+            for i in range.rev() {
                 if pending == 0 {
                     return;
                 }
-                let id = (slot << CHUNK_BITS) | off as u32;
-                if self.chunks[slot as usize].nodes[off].stamp != epoch {
+                if self.nodes[i].stamp != epoch {
                     continue;
                 }
                 pending -= 1;
-                visit(self, id, epoch);
-                let (ids, n) = self.node(id).op.operands();
+                visit(self, i as Id);
+                let (ids, n) = self.nodes[i].op.operands();
                 for &c in &ids[..n] {
-                    let child = self.node_mut(c);
+                    let child = &mut self.nodes[c as usize];
                     if child.stamp != epoch {
                         child.stamp = epoch;
                         pending += 1;
@@ -301,7 +362,7 @@ impl<T: Scalar> Tape<T> {
     pub(crate) fn backward(&mut self, root: Id) {
         let epoch = self.next_epoch();
         {
-            let r = self.node_mut(root);
+            let r = &mut self.nodes[root as usize];
             r.stamp = epoch;
             if matches!(r.op, Op::Leaf) {
                 r.grad = r.grad + T::one();
@@ -311,26 +372,20 @@ impl<T: Scalar> Tape<T> {
         }
         // Operation nodes reached but not yet applied; at zero only leaves remain.
         let mut pending = 1usize;
-        let root_pos = self.order_pos(root);
-        for k in (0..=root_pos).rev() {
-            let slot = self.order[k] as usize;
-            let end = if k == root_pos {
-                offset_of(root) + 1
-            } else {
-                self.chunks[slot].nodes.len()
-            };
-            for off in (0..end).rev() {
+        let ranges: Vec<_> = self.ranges_below(root).collect();
+        for range in ranges {
+            for i in range.rev() {
                 if pending == 0 {
                     return;
                 }
-                let node = self.chunks[slot].nodes[off];
+                let node = self.nodes[i];
                 if node.stamp != epoch || matches!(node.op, Op::Leaf) {
                     continue;
                 }
                 pending -= 1;
                 let (ids, n) = node.op.operands();
-                let a = self.node(ids[0]).data;
-                let b = if n > 1 { self.node(ids[1]).data } else { T::zero() };
+                let a = self.nodes[ids[0] as usize].data;
+                let b = if n > 1 { self.nodes[ids[1] as usize].data } else { T::zero() };
                 let (da, db) = node.op.grads(a, b, node.data, node.grad);
                 pending += self.accumulate(ids[0], da, epoch);
                 if n > 1 {
@@ -342,9 +397,9 @@ impl<T: Scalar> Tape<T> {
 
     /// Adds `g` to a node's gradient; returns 1 when this reaches an operation
     /// node for the first time in this sweep (its stale gradient is reset).
-    #[inline]
+    #[inline(always)]
     fn accumulate(&mut self, id: Id, g: T, epoch: u32) -> usize {
-        let node = self.node_mut(id);
+        let node = &mut self.nodes[id as usize];
         if node.stamp == epoch {
             node.grad = node.grad + g;
             0
@@ -368,7 +423,11 @@ impl<T: Scalar> Tape<T> {
             return;
         }
         let a = self.node(ids[0]).data;
-        let b = if n > 1 { self.node(ids[1]).data } else { T::zero() };
+        let b = if n > 1 {
+            self.node(ids[1]).data
+        } else {
+            T::zero()
+        };
         let (da, db) = node.op.grads(a, b, node.data, node.grad);
         let first = self.node_mut(ids[0]);
         first.grad = first.grad + da;
@@ -382,7 +441,7 @@ impl<T: Scalar> Tape<T> {
     pub(crate) fn reachable(&mut self, root: Id) -> Vec<Id> {
         let mut out = std::mem::take(&mut self.reached);
         out.clear();
-        self.sweep(root, |_, id, _| out.push(id));
+        self.sweep(root, |_, id| out.push(id));
         out
     }
 
@@ -393,7 +452,7 @@ impl<T: Scalar> Tape<T> {
 
     /// Sets the gradient of every node below `root` to zero.
     pub(crate) fn zero_grad(&mut self, root: Id) {
-        self.sweep(root, |t, id, _| t.node_mut(id).grad = T::zero());
+        self.sweep(root, |t, id| t.node_mut(id).grad = T::zero());
     }
 
     /// Recomputes every node below `root` from the current leaf values.
@@ -404,7 +463,11 @@ impl<T: Scalar> Tape<T> {
             if !matches!(op, Op::Leaf) {
                 let (ops, n) = op.operands();
                 let a = self.node(ops[0]).data;
-                let b = if n > 1 { self.node(ops[1]).data } else { T::zero() };
+                let b = if n > 1 {
+                    self.node(ops[1]).data
+                } else {
+                    T::zero()
+                };
                 self.node_mut(id).data = op.eval(a, b);
             }
         }
@@ -416,15 +479,19 @@ impl<T: Scalar> Tape<T> {
     }
 
     pub(crate) fn set_label(&mut self, id: Id, label: String) {
-        self.node_mut(id).labeled = true;
+        self.chunks[chunk_of(id) as usize].has_labels = true;
         self.labels.insert(id, label);
     }
 
     pub(crate) fn stats(&self) -> TapeStats {
         TapeStats {
-            nodes: self.order.iter().map(|&s| self.chunks[s as usize].nodes.len()).sum(),
+            nodes: self
+                .order
+                .iter()
+                .map(|&s| self.chunks[s as usize].len as usize)
+                .sum(),
             live_chunks: self.order.len(),
-            capacity: self.chunks.iter().map(|c| c.nodes.capacity()).sum(),
+            capacity: self.nodes.len(),
             node_bytes: std::mem::size_of::<Node<T>>(),
         }
     }

@@ -41,8 +41,9 @@ pub struct Value<T: Scalar> {
 pub struct NodeId(pub u32);
 
 impl<T: Scalar> Value<T> {
+    /// Wraps an id whose handle reference the caller already counted.
     #[inline]
-    fn from_id(id: Id) -> Self {
+    pub(crate) fn from_id(id: Id) -> Self {
         Value {
             id,
             _thread: PhantomData,
@@ -300,7 +301,12 @@ impl<T: Scalar> fmt::Debug for Value<T> {
         if label.is_empty() {
             write!(f, "Value(data={:?}, grad={:?})", self.data(), self.grad())
         } else {
-            write!(f, "Value(data={:?}, grad={:?}, label={label:?})", self.data(), self.grad())
+            write!(
+                f,
+                "Value(data={:?}, grad={:?}, label={label:?})",
+                self.data(),
+                self.grad()
+            )
         }
     }
 }

@@ -25,7 +25,12 @@ impl<T: Scalar> Layer<T> {
     /// let out = layer.forward(&[2.0, 3.0, -1.0]).unwrap();
     /// assert_eq!(out.len(), 2);
     /// ```
-    pub fn new(nin: usize, nout: usize, act: Activation, rng: &mut impl Rng) -> Result<Self, Error> {
+    pub fn new(
+        nin: usize,
+        nout: usize,
+        act: Activation,
+        rng: &mut impl Rng,
+    ) -> Result<Self, Error> {
         check_widths(nin, nout)?;
         let neurons = (0..nout).map(|_| Neuron::new(nin, act, rng)).collect();
         Ok(Layer { neurons, nin, act })

@@ -3,6 +3,7 @@
 use rand::Rng;
 
 use crate::nn::Activation;
+use crate::op::Op;
 use crate::{Scalar, Value};
 
 /// A neuron with `nin` weights and a bias.
@@ -56,12 +57,27 @@ impl<T: Scalar> Neuron<T> {
 
     /// `act(b + w0 x0 + w1 x1 + ...)`, summed in micrograd's order. The caller
     /// checks the length (see [`crate::nn::Layer::forward`]).
+    ///
+    /// The nodes are exactly those `&acc + &(w * x)` would build; they are
+    /// recorded inside one borrow of the tape, without a handle per
+    /// intermediate, because this loop is most of a training step.
     pub(crate) fn forward_values(&self, x: &[Value<T>]) -> Value<T> {
-        let mut acc = self.b.clone();
-        for (w, x) in self.w.iter().zip(x) {
-            acc = &acc + &(w * x);
-        }
-        self.act.apply(acc)
+        let id = T::with_tape(|t| {
+            let mut acc = self.b.id_raw();
+            for (w, x) in self.w.iter().zip(x) {
+                let m = t.push_unheld(Op::Mul(w.id_raw(), x.id_raw()));
+                acc = t.push_unheld(Op::Add(acc, m));
+            }
+            match self.act {
+                Activation::Tanh => t.push(Op::Tanh(acc)),
+                Activation::Relu => t.push(Op::Relu(acc)),
+                Activation::Linear => {
+                    t.retain(acc);
+                    acc
+                }
+            }
+        });
+        Value::from_id(id)
     }
 
     /// Weights then bias, micrograd's order.

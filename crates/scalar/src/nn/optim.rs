@@ -55,7 +55,12 @@ pub struct Sgd<T: Scalar> {
 impl<T: Scalar> Sgd<T> {
     /// Plain SGD with learning rate `lr` (finite, >= 0).
     pub fn new(lr: T) -> Result<Self, Error> {
-        check("lr", lr.to_f64(), lr.is_finite() && lr >= T::zero(), "must be finite and >= 0")?;
+        check(
+            "lr",
+            lr.to_f64(),
+            lr.is_finite() && lr >= T::zero(),
+            "must be finite and >= 0",
+        )?;
         Ok(Sgd {
             lr,
             momentum: T::zero(),
@@ -74,7 +79,12 @@ impl<T: Scalar> Sgd<T> {
 
     /// Adds L2 weight decay (finite, >= 0), PyTorch's `weight_decay`.
     pub fn with_weight_decay(mut self, wd: T) -> Result<Self, Error> {
-        check("weight_decay", wd.to_f64(), wd.is_finite() && wd >= T::zero(), "must be finite and >= 0")?;
+        check(
+            "weight_decay",
+            wd.to_f64(),
+            wd.is_finite() && wd >= T::zero(),
+            "must be finite and >= 0",
+        )?;
         self.weight_decay = wd;
         Ok(self)
     }
@@ -103,7 +113,11 @@ impl<T: Scalar> Sgd<T> {
             let d = if self.momentum == T::zero() {
                 g
             } else {
-                let b = if first { g } else { self.momentum * self.buf[i] + g };
+                let b = if first {
+                    g
+                } else {
+                    self.momentum * self.buf[i] + g
+                };
                 self.buf[i] = b;
                 b
             };
@@ -144,7 +158,12 @@ pub struct Adam<T: Scalar> {
 impl<T: Scalar> Adam<T> {
     /// Adam with PyTorch's defaults: betas (0.9, 0.999), eps 1e-8.
     pub fn new(lr: T) -> Result<Self, Error> {
-        check("lr", lr.to_f64(), lr.is_finite() && lr >= T::zero(), "must be finite and >= 0")?;
+        check(
+            "lr",
+            lr.to_f64(),
+            lr.is_finite() && lr >= T::zero(),
+            "must be finite and >= 0",
+        )?;
         Ok(Adam {
             lr,
             beta1: T::from_f64(0.9),
@@ -170,14 +189,24 @@ impl<T: Scalar> Adam<T> {
 
     /// Changes eps (finite, > 0).
     pub fn with_eps(mut self, eps: T) -> Result<Self, Error> {
-        check("eps", eps.to_f64(), eps.is_finite() && eps > T::zero(), "must be finite and > 0")?;
+        check(
+            "eps",
+            eps.to_f64(),
+            eps.is_finite() && eps > T::zero(),
+            "must be finite and > 0",
+        )?;
         self.eps = eps;
         Ok(self)
     }
 
     /// Adds L2 weight decay (PyTorch's `weight_decay`, added to the gradient).
     pub fn with_weight_decay(mut self, wd: T) -> Result<Self, Error> {
-        check("weight_decay", wd.to_f64(), wd.is_finite() && wd >= T::zero(), "must be finite and >= 0")?;
+        check(
+            "weight_decay",
+            wd.to_f64(),
+            wd.is_finite() && wd >= T::zero(),
+            "must be finite and >= 0",
+        )?;
         self.weight_decay = wd;
         Ok(self)
     }

@@ -1,0 +1,55 @@
+//! micrograd's demo on the scalar engine: 100 moons points, a 2-16-16-1 ReLU
+//! MLP, max-margin loss + 1e-4 L2, 100 SGD steps with lr = 1 - 0.9 k / 100.
+//!
+//! `cargo run --release --example moons`
+
+use std::time::Instant;
+
+use ferrograd::data::make_moons;
+use ferrograd::nn::{l2, max_margin, Activation, Mlp, Sgd};
+use ferrograd::Value;
+use indicatif::{ProgressBar, ProgressStyle};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let moons = make_moons(100, 0.1, 1)?;
+    let labels = moons.labels_pm1();
+    let mut rng = ChaCha8Rng::seed_from_u64(1337);
+    let model = Mlp::<f64>::with_activation(2, &[16, 16, 1], Activation::Relu, &mut rng)?;
+    let params = model.parameters();
+    println!("{} parameters", params.len());
+    let mut sgd = Sgd::new(1.0)?;
+
+    let steps = 100;
+    let bar = ProgressBar::new(steps);
+    bar.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")?);
+    let start = Instant::now();
+    let (mut loss, mut acc) = (f64::NAN, 0.0);
+    for k in 0..steps {
+        let scores: Vec<Value<f64>> = moons
+            .x
+            .iter()
+            .map(|x| model.forward(x).map(|mut out| out.remove(0)))
+            .collect::<Result<_, _>>()?;
+        let total = max_margin(&scores, &labels)? + l2(&params, 1e-4);
+        let correct = scores.iter().zip(&labels).filter(|(s, &y)| (s.data() > 0.0) == (y > 0.0)).count();
+        acc = correct as f64 / labels.len() as f64;
+        loss = total.data();
+
+        sgd.zero_grad(&params);
+        total.backward();
+        sgd.set_lr(1.0 - 0.9 * k as f64 / steps as f64);
+        sgd.step(&params)?;
+
+        bar.set_message(format!("loss {loss:.4} accuracy {:.0}%", acc * 100.0));
+        bar.inc(1);
+    }
+    bar.finish();
+    let per_step = start.elapsed() / steps as u32;
+    println!("moons: {steps} steps, final loss {loss:.6}, accuracy {:.0}%, {per_step:.2?} per step", acc * 100.0);
+    if acc < 1.0 {
+        return Err(format!("training accuracy {:.0}% < 100%", acc * 100.0).into());
+    }
+    Ok(())
+}
