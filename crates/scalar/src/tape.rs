@@ -5,13 +5,12 @@
 //! creation order is a topological order, so `backward` is one reverse sweep
 //! with no sort and no hash set.
 //!
-//! Memory is reclaimed a chunk at a time. A chunk counts the handles that
-//! point into it plus the other chunks that use one of its nodes as an
-//! operand (each once); when that count reaches zero every node in it is unreachable,
-//! so the chunk is emptied (and the chunks it pointed into lose a reference,
-//! iteratively, so dropping a graph of any depth never recurses). A training
-//! step's nodes therefore vanish when its last handle does, and a loop runs
-//! in flat memory.
+//! Memory is reclaimed node by node, as `Rc` would, without an allocation
+//! per node: a node counts the handles to it plus the nodes that use it as an
+//! operand. When the count reaches zero the node dies and its operands lose a
+//! use, iteratively (dropping a graph of any depth never recurses). A chunk
+//! whose nodes are all dead goes back to a free list and is reused, so a
+//! training loop runs in flat memory whatever the caller keeps between steps.
 
 use std::collections::BTreeMap;
 
@@ -46,17 +45,17 @@ pub(crate) struct Node<T> {
     pub(crate) op: Op<T>,
     /// Epoch of the last sweep that reached this node.
     stamp: u32,
+    /// Handles to this node plus uses as an operand by live nodes.
+    refs: u32,
 }
 
 /// Bookkeeping of one chunk; its nodes live in `Tape::nodes`.
 #[derive(Debug, Default)]
 struct Chunk {
+    /// Nodes written so far (the open chunk grows; others are full or dead).
     len: u32,
-    /// Handles into this chunk plus the other chunks that use one of its
-    /// nodes as an operand (each such chunk counted once).
-    refs: u32,
-    /// The other chunks this one uses, sorted, each counted once in their `refs`.
-    uses: Vec<u32>,
+    /// Nodes of this chunk still alive.
+    alive: u32,
     live: bool,
     has_labels: bool,
 }
@@ -64,9 +63,9 @@ struct Chunk {
 /// Occupancy of a thread's tape, for memory checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TapeStats {
-    /// Nodes stored in live chunks (reachable or sharing a chunk with a reachable one).
+    /// Nodes alive (some handle reaches them).
     pub nodes: usize,
-    /// Chunks holding nodes.
+    /// Chunks holding at least one live node.
     pub live_chunks: usize,
     /// Node slots allocated, live or spare.
     pub capacity: usize,
@@ -80,14 +79,15 @@ pub struct Tape<T> {
     /// Every chunk's nodes, chunk `s` at `s * CHUNK_LEN ..`: a node id is its index.
     nodes: Vec<Node<T>>,
     chunks: Vec<Chunk>,
-    /// Live chunk slots, oldest first: the topological order of chunks.
+    /// Chunk slots, oldest first: the topological order of chunks. May hold
+    /// dead slots until the next chunk opens.
     order: Vec<u32>,
     /// Dead chunk slots ready for reuse.
     free: Vec<u32>,
     current: u32,
     epoch: u32,
     labels: BTreeMap<Id, String>,
-    worklist: Vec<u32>,
+    dying: Vec<Id>,
     reached: Vec<Id>,
 }
 
@@ -107,7 +107,7 @@ impl<T: Scalar> Tape<T> {
             current: NONE,
             epoch: 0,
             labels: BTreeMap::new(),
-            worklist: Vec::new(),
+            dying: Vec::new(),
             reached: Vec::new(),
         }
     }
@@ -126,72 +126,69 @@ impl<T: Scalar> Tape<T> {
     /// holding one handle reference for the caller.
     #[inline(always)]
     pub(crate) fn push(&mut self, op: Op<T>) -> Id {
-        let (ids, n) = op.operands();
-        let a = if n > 0 { self.nodes[ids[0] as usize].data } else { T::zero() };
-        let b = if n > 1 { self.nodes[ids[1] as usize].data } else { T::zero() };
-        let data = op.eval(a, b);
-        self.push_node(data, op)
+        self.push_with_refs(op, 1)
     }
 
-    /// Records a leaf holding `data`.
+    /// Records a leaf holding `data`, held by one handle.
     #[inline]
     pub(crate) fn leaf(&mut self, data: T) -> Id {
-        self.push_node(data, Op::Leaf)
+        self.push_node(data, Op::Leaf, 1)
     }
 
-    /// Records a node that no handle holds yet: for building a chain of
-    /// intermediate nodes inside one borrow of the tape. The caller must end
-    /// the chain with [`Tape::push`] (whose handle keeps them all alive)
-    /// before the tape is used again.
+    /// Records a node that no handle holds: an intermediate built inside one
+    /// borrow of the tape. The caller must use it as an operand of a later
+    /// node (whose count keeps it alive) before the tape is used again, or
+    /// it is never reclaimed.
     #[inline(always)]
     pub(crate) fn push_unheld(&mut self, op: Op<T>) -> Id {
-        let id = self.push(op);
-        // The count may touch zero here. That is harmless: chunks are freed
-        // only from `release`, and no handle can be dropped before the
-        // caller's closing `push` (or a later node in another chunk) counts
-        // this chunk again.
-        self.chunks[chunk_of(id) as usize].refs -= 1;
-        id
+        self.push_with_refs(op, 0)
     }
 
     #[inline(always)]
-    fn push_node(&mut self, data: T, op: Op<T>) -> Id {
+    fn push_with_refs(&mut self, op: Op<T>, refs: u32) -> Id {
+        let (ids, n) = op.operands();
+        let a = if n > 0 {
+            self.nodes[ids[0] as usize].data
+        } else {
+            T::zero()
+        };
+        let b = if n > 1 {
+            self.nodes[ids[1] as usize].data
+        } else {
+            T::zero()
+        };
+        let data = op.eval(a, b);
+        self.push_node(data, op, refs)
+    }
+
+    #[inline(always)]
+    fn push_node(&mut self, data: T, op: Op<T>, refs: u32) -> Id {
         if self.current == NONE || self.chunks[self.current as usize].len as usize == CHUNK_LEN {
             self.open_chunk();
         }
-        let cur = self.current;
         let (ids, n) = op.operands();
         for &c in &ids[..n] {
-            let slot = chunk_of(c);
-            if slot != cur {
-                self.note_use(cur, slot);
-            }
+            self.nodes[c as usize].refs += 1;
         }
+        let cur = self.current;
         let chunk = &mut self.chunks[cur as usize];
         let id = base_of(cur) + chunk.len as usize;
         chunk.len += 1;
-        chunk.refs += 1;
+        chunk.alive += 1;
         self.nodes[id] = Node {
             data,
             grad: T::zero(),
             op,
             stamp: 0,
+            refs,
         };
         id as Id
     }
 
-    /// Chunk `cur` now uses a node of chunk `slot`: count it once.
-    #[inline]
-    fn note_use(&mut self, cur: u32, slot: u32) {
-        let uses = &mut self.chunks[cur as usize].uses;
-        if let Err(pos) = uses.binary_search(&slot) {
-            uses.insert(pos, slot);
-            self.chunks[slot as usize].refs += 1;
-        }
-    }
-
     #[cold]
     fn open_chunk(&mut self) {
+        let chunks = &self.chunks;
+        self.order.retain(|&s| chunks[s as usize].live);
         let slot = match self.free.pop() {
             Some(s) => s,
             None => {
@@ -205,6 +202,7 @@ impl<T: Scalar> Tape<T> {
                     grad: T::zero(),
                     op: Op::Leaf,
                     stamp: 0,
+                    refs: 0,
                 };
                 self.nodes.resize(self.nodes.len() + CHUNK_LEN, empty);
                 self.chunks.push(Chunk::default());
@@ -213,8 +211,8 @@ impl<T: Scalar> Tape<T> {
         };
         let chunk = &mut self.chunks[slot as usize];
         chunk.live = true;
-        chunk.refs = 0;
         chunk.len = 0;
+        chunk.alive = 0;
         self.order.push(slot);
         self.current = slot;
     }
@@ -222,73 +220,74 @@ impl<T: Scalar> Tape<T> {
     /// A handle to `id` was cloned.
     #[inline(always)]
     pub(crate) fn retain(&mut self, id: Id) {
-        self.chunks[chunk_of(id) as usize].refs += 1;
+        self.nodes[id as usize].refs += 1;
     }
 
     /// A handle to `id` was dropped.
     #[inline(always)]
     pub(crate) fn release(&mut self, id: Id) {
-        let slot = chunk_of(id);
-        let refs = &mut self.chunks[slot as usize].refs;
+        let refs = &mut self.nodes[id as usize].refs;
         *refs -= 1;
         if *refs == 0 {
-            self.free_chunks(slot);
+            self.kill(id);
         }
     }
 
-    /// Empties `slot` and every chunk that only it kept alive, without recursion.
-    #[cold]
-    fn free_chunks(&mut self, slot: u32) {
-        self.worklist.push(slot);
-        while let Some(s) = self.worklist.pop() {
-            let uses = std::mem::take(&mut self.chunks[s as usize].uses);
-            for &u in &uses {
-                let refs = &mut self.chunks[u as usize].refs;
+    /// `id` is unreachable: reclaim it and every operand only it kept alive,
+    /// with a worklist instead of recursion.
+    fn kill(&mut self, id: Id) {
+        self.dying.push(id);
+        while let Some(d) = self.dying.pop() {
+            let (ids, n) = self.nodes[d as usize].op.operands();
+            for &c in &ids[..n] {
+                let refs = &mut self.nodes[c as usize].refs;
                 *refs -= 1;
                 if *refs == 0 {
-                    self.worklist.push(u);
+                    self.dying.push(c);
                 }
             }
-            let chunk = &mut self.chunks[s as usize];
-            chunk.uses = uses;
-            chunk.uses.clear();
+            let slot = chunk_of(d);
+            let chunk = &mut self.chunks[slot as usize];
             if chunk.has_labels {
-                let lo = base_of(s) as Id;
-                let hi = lo + chunk.len;
-                let doomed: Vec<Id> = self.labels.range(lo..hi).map(|(&k, _)| k).collect();
-                for k in doomed {
-                    self.labels.remove(&k);
-                }
+                self.labels.remove(&d);
             }
-            let chunk = &mut self.chunks[s as usize];
-            chunk.has_labels = false;
-            chunk.live = false;
-            chunk.len = 0;
-            self.free.push(s);
-            if self.current == s {
-                self.current = NONE;
+            chunk.alive -= 1;
+            if chunk.alive == 0 {
+                self.free_chunk(slot);
             }
         }
-        let chunks = &self.chunks;
-        self.order.retain(|&s| chunks[s as usize].live);
-        self.trim();
     }
 
-    /// Returns trailing free chunks to the allocator once more than
-    /// `SPARE_CHUNKS` are free, so a huge graph's memory does not stay.
-    fn trim(&mut self) {
-        if self.free.len() <= SPARE_CHUNKS {
-            return;
+    #[cold]
+    fn free_chunk(&mut self, slot: u32) {
+        let chunk = &mut self.chunks[slot as usize];
+        chunk.live = false;
+        chunk.len = 0;
+        chunk.has_labels = false;
+        self.free.push(slot);
+        if self.current == slot {
+            self.current = NONE;
         }
+        if self.free.len() > SPARE_CHUNKS {
+            self.trim();
+        }
+    }
+
+    /// Returns free chunks at the end of the tape to the allocator, keeping
+    /// `SPARE_CHUNKS` for reuse, so a huge graph's memory does not stay.
+    fn trim(&mut self) {
         let mut end = self.chunks.len();
         while end > 0 && !self.chunks[end - 1].live && self.free.len() > SPARE_CHUNKS {
             end -= 1;
             let last = end as u32;
             self.free.retain(|&s| s != last);
         }
-        self.chunks.truncate(end);
-        self.nodes.truncate(end << CHUNK_BITS);
-        self.nodes.shrink_to_fit();
+        if end < self.chunks.len() {
+            self.chunks.truncate(end);
+            self.order.retain(|&s| (s as usize) < end);
+            self.nodes.truncate(end << CHUNK_BITS);
+            self.nodes.shrink_to_fit();
+        }
     }
 
     fn next_epoch(&mut self) -> u32 {
@@ -315,14 +314,19 @@ impl<T: Scalar> Tape<T> {
     /// up to `root`, then every older live chunk whole.
     fn ranges_below(&self, root: Id) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
         let root_pos = self.order_pos(root);
-        self.order[..=root_pos].iter().rev().map(move |&slot| {
-            let base = base_of(slot);
-            if slot == chunk_of(root) {
-                base..root as usize + 1
-            } else {
-                base..base + self.chunks[slot as usize].len as usize
-            }
-        })
+        let chunks = &self.chunks;
+        self.order[..=root_pos]
+            .iter()
+            .rev()
+            .filter(move |&&s| chunks[s as usize].live)
+            .map(move |&slot| {
+                let base = base_of(slot);
+                if slot == chunk_of(root) {
+                    base..root as usize + 1
+                } else {
+                    base..base + self.chunks[slot as usize].len as usize
+                }
+            })
     }
 
     /// Visits, newest first, every node that `root` depends on (itself included).
@@ -385,7 +389,11 @@ impl<T: Scalar> Tape<T> {
                 pending -= 1;
                 let (ids, n) = node.op.operands();
                 let a = self.nodes[ids[0] as usize].data;
-                let b = if n > 1 { self.nodes[ids[1] as usize].data } else { T::zero() };
+                let b = if n > 1 {
+                    self.nodes[ids[1] as usize].data
+                } else {
+                    T::zero()
+                };
                 let (da, db) = node.op.grads(a, b, node.data, node.grad);
                 pending += self.accumulate(ids[0], da, epoch);
                 if n > 1 {
@@ -488,9 +496,10 @@ impl<T: Scalar> Tape<T> {
             nodes: self
                 .order
                 .iter()
-                .map(|&s| self.chunks[s as usize].len as usize)
+                .filter(|&&s| self.chunks[s as usize].live)
+                .map(|&s| self.chunks[s as usize].alive as usize)
                 .sum(),
-            live_chunks: self.order.len(),
+            live_chunks: self.chunks.iter().filter(|c| c.live).count(),
             capacity: self.nodes.len(),
             node_bytes: std::mem::size_of::<Node<T>>(),
         }

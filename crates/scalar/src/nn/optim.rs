@@ -38,7 +38,7 @@ pub(crate) fn zero_grads<T: Scalar>(params: &[Value<T>]) {
 ///
 /// ```
 /// use ferrograd_scalar::{nn::Sgd, Value};
-/// let p = Value::new(1.0);
+/// let p = Value::new(1.0f64);
 /// (&p * &p).backward(); // grad 2
 /// let mut sgd = Sgd::new(0.1).unwrap();
 /// sgd.step(&[p.clone()]).unwrap();
@@ -137,7 +137,7 @@ impl<T: Scalar> Sgd<T> {
 ///
 /// ```
 /// use ferrograd_scalar::{nn::Adam, Value};
-/// let p = Value::new(1.0);
+/// let p = Value::new(1.0f64);
 /// (&p * &p).backward();
 /// let mut adam = Adam::new(0.1).unwrap();
 /// adam.step(&[p.clone()]).unwrap();

@@ -1,0 +1,121 @@
+//! Memory promises of the scalar engine: small nodes, deep graphs without
+//! recursion, and training loops in flat memory.
+
+use ferrograd::data::make_moons;
+use ferrograd::nn::{l2, max_margin, Activation, Mlp, Sgd};
+use ferrograd::Value;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+#[test]
+fn a_node_is_at_most_64_bytes() {
+    let stats = Value::<f64>::tape_stats();
+    assert!(
+        stats.node_bytes <= 64,
+        "{} bytes per f64 node",
+        stats.node_bytes
+    );
+    assert!(Value::<f32>::tape_stats().node_bytes <= stats.node_bytes);
+}
+
+#[test]
+fn a_million_node_chain_backpropagates_and_drops() {
+    let before = Value::<f64>::tape_stats().nodes;
+    let x = Value::new(1.0f64);
+    let mut y = x.clone();
+    for _ in 0..1_000_000 {
+        y = &y * 1.000_001;
+    }
+    y.backward();
+    // d/dx of x * 1.000001^1e6 is 1.000001^1e6 ~ e.
+    let want = 1.000_001f64.powi(1_000_000);
+    assert!(
+        (x.grad() - want).abs() < 1e-9 * want,
+        "{} vs {want}",
+        x.grad()
+    );
+    assert!(Value::<f64>::tape_stats().nodes >= 2_000_000);
+    drop(y);
+    // Only the chunk holding `x` may stay.
+    assert!(Value::<f64>::tape_stats().nodes <= before + 4096);
+    drop(x);
+}
+
+/// One step of micrograd's demo; returns the loss.
+fn step(
+    model: &Mlp<f64>,
+    params: &[Value<f64>],
+    sgd: &mut Sgd<f64>,
+    x: &[[f64; 2]],
+    y: &[f64],
+) -> f64 {
+    let scores: Vec<Value<f64>> = x
+        .iter()
+        .map(|row| model.forward(row).unwrap().remove(0))
+        .collect();
+    let loss = max_margin(&scores, y).unwrap() + l2(params, 1e-4);
+    sgd.zero_grad(params);
+    loss.backward();
+    sgd.step(params).unwrap();
+    loss.data()
+}
+
+#[test]
+fn ten_thousand_training_steps_run_in_flat_memory() {
+    // Release builds (CI) run the full 10,000; debug builds a tenth, to stay quick.
+    let steps = if cfg!(debug_assertions) {
+        1_000
+    } else {
+        10_000
+    };
+    let moons = make_moons(100, 0.1, 1).unwrap();
+    let y = moons.labels_pm1();
+    let model = Mlp::with_activation(
+        2,
+        &[16, 16, 1],
+        Activation::Relu,
+        &mut ChaCha8Rng::seed_from_u64(1337),
+    )
+    .unwrap();
+    let params = model.parameters();
+    let mut sgd = Sgd::new(0.05).unwrap();
+    let mut first = None;
+    let mut loss = f64::NAN;
+    for k in 0..steps {
+        loss = step(&model, &params, &mut sgd, &moons.x, &y);
+        let stats = Value::<f64>::tape_stats();
+        match first {
+            None if k == 10 => first = Some(stats),
+            Some(f) => {
+                assert_eq!(stats.nodes, f.nodes, "live nodes grew at step {k}");
+                assert!(
+                    stats.capacity <= f.capacity,
+                    "tape capacity grew at step {k}"
+                );
+            }
+            None => {}
+        }
+    }
+    assert!(loss.is_finite());
+    // Between steps only the parameters' chunk is alive.
+    assert!(first.unwrap().live_chunks <= 1);
+}
+
+#[test]
+fn a_graph_kept_across_steps_is_freed_when_replaced() {
+    // The `let mut loss; loop { loss = ... }` pattern: the old graph goes
+    // when the handle is overwritten, even though a newer graph is alive.
+    let w = Value::new(0.5f64);
+    let mut loss = &w * 2.0;
+    let mut peak = 0;
+    for _ in 0..200 {
+        let mut acc = &w * 1.0;
+        for _ in 0..5_000 {
+            acc = &acc * 1.0;
+        }
+        loss = acc;
+        peak = peak.max(Value::<f64>::tape_stats().nodes);
+    }
+    assert!(peak < 4 * 10_000 + 3 * 4096, "peak {peak} nodes");
+    drop(loss);
+}
