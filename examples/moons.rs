@@ -33,7 +33,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .map(|x| model.forward(x).map(|mut out| out.remove(0)))
             .collect::<Result<_, _>>()?;
         let total = max_margin(&scores, &labels)? + l2(&params, 1e-4);
-        let correct = scores.iter().zip(&labels).filter(|(s, &y)| (s.data() > 0.0) == (y > 0.0)).count();
+        let correct = scores
+            .iter()
+            .zip(&labels)
+            .filter(|(s, &y)| (s.data() > 0.0) == (y > 0.0))
+            .count();
         acc = correct as f64 / labels.len() as f64;
         loss = total.data();
 
@@ -47,7 +51,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     bar.finish();
     let per_step = start.elapsed() / steps as u32;
-    println!("moons: {steps} steps, final loss {loss:.6}, accuracy {:.0}%, {per_step:.2?} per step", acc * 100.0);
+    println!(
+        "moons: {steps} steps, final loss {loss:.6}, accuracy {:.0}%, {per_step:.2?} per step",
+        acc * 100.0
+    );
     if acc < 1.0 {
         return Err(format!("training accuracy {:.0}% < 100%", acc * 100.0).into());
     }

@@ -2,9 +2,9 @@
 
 use rand::Rng;
 
-use crate::nn::Activation;
+use crate::nn::{Activation, Input};
 use crate::op::Op;
-use crate::{Scalar, Value};
+use crate::{Error, Scalar, Value};
 
 /// A neuron with `nin` weights and a bias.
 #[derive(Debug, Clone)]
@@ -55,8 +55,26 @@ impl<T: Scalar> Neuron<T> {
         self.w.len()
     }
 
+    /// `act(b + w0 x0 + w1 x1 + ...)` for one input row (`&[T]` or `&[Value<T>]`).
+    ///
+    /// ```
+    /// use ferrograd_scalar::nn::{Activation, Neuron};
+    /// let n = Neuron::from_weights(&[0.5, -1.0], 0.25, Activation::Linear);
+    /// assert_eq!(n.forward(&[2.0, 1.0]).unwrap().data(), 0.25);
+    /// assert!(n.forward(&[2.0]).is_err());
+    /// ```
+    pub fn forward(&self, x: &(impl Input<T> + ?Sized)) -> Result<Value<T>, Error> {
+        if x.len() != self.w.len() {
+            return Err(Error::InputLength {
+                expected: self.w.len(),
+                got: x.len(),
+            });
+        }
+        Ok(self.forward_values(x.to_values().as_ref()))
+    }
+
     /// `act(b + w0 x0 + w1 x1 + ...)`, summed in micrograd's order. The caller
-    /// checks the length (see [`crate::nn::Layer::forward`]).
+    /// checks the length.
     ///
     /// The nodes are exactly those `&acc + &(w * x)` would build; they are
     /// recorded inside one borrow of the tape, without a handle per
