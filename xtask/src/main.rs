@@ -3,6 +3,7 @@
 
 mod ci;
 mod libtorch;
+mod notebook;
 mod parity;
 mod util;
 
@@ -23,6 +24,8 @@ enum Command {
     Libtorch(libtorch::Args),
     /// Run every engine against libtorch and write target/parity/report.md.
     Parity(parity::Args),
+    /// Run the seed notebook in Rust and write target/notebook/index.html.
+    Notebook(notebook::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -30,5 +33,6 @@ fn main() -> anyhow::Result<()> {
         Command::Ci => ci::run(),
         Command::Libtorch(args) => libtorch::run(&args),
         Command::Parity(args) => parity::run(&args),
+        Command::Notebook(args) => notebook::run(&args),
     }
 }

@@ -8,6 +8,7 @@ use ferrograd_scalar::{Scalar, Value};
 use layout::backends::svg::SVGWriter;
 use layout::core::base::Orientation;
 use layout::core::color::Color;
+use layout::core::geometry::Point;
 use layout::core::style::StyleAttr;
 use layout::std_shapes::render::get_shape_size;
 use layout::std_shapes::shapes::{Arrow, Element, RecordDef, ShapeKind};
@@ -119,18 +120,19 @@ fn layout_svg(g: &Graph, font_size: usize) -> String {
     let mut op_handles = Vec::with_capacity(g.nodes.len());
     for n in &g.nodes {
         let fields = vec![
-            RecordDef::new_text(&display_label(&n.label)),
+            // The spaces keep a short label off the field's borders.
+            RecordDef::new_text(&format!(" {} ", display_label(&n.label))),
             RecordDef::new_text(&format!("data {}", number(n.data))),
             RecordDef::new_text(&format!("grad {}", number(n.grad))),
         ];
         let shape = ShapeKind::Record(RecordDef::Array(vec![RecordDef::Array(fields)]));
-        let size = get_shape_size(node_dir, &shape, font_size, false);
+        let size = narrow(get_shape_size(node_dir, &shape, font_size, false));
         handles.push(vg.add_node(Element::create(shape, look.clone(), node_dir, size)));
         if n.op.is_empty() {
             op_handles.push(None);
         } else {
             let shape = ShapeKind::Circle(display_label(&n.op));
-            let size = get_shape_size(node_dir, &shape, font_size, false);
+            let size = narrow(get_shape_size(node_dir, &shape, font_size, false));
             op_handles.push(Some(vg.add_node(Element::create(
                 shape,
                 look.clone(),
@@ -149,7 +151,45 @@ fn layout_svg(g: &Graph, font_size: usize) -> String {
     }
     let mut writer = SVGWriter::new();
     vg.do_it(false, false, false, &mut writer);
-    svgfix::finish(&writer.finalize(), "ferrograd-graph")
+    svgfix::finish(&tighten(&writer.finalize()), "ferrograd-graph")
+}
+
+/// layout-rs sizes its canvas generously (it reserves room below each text
+/// as if it ran downwards); crop it to what is drawn, plus a margin.
+fn tighten(svg: &str) -> String {
+    // Shapes only: every text sits inside its record or ellipse, so the
+    // parse needs no fonts.
+    let options = resvg::usvg::Options::default();
+    let Ok(tree) = resvg::usvg::Tree::from_str(svg, &options) else {
+        return svg.to_string();
+    };
+    let Some(bbox) = tree.root().abs_stroke_bounding_box().to_non_zero_rect() else {
+        return svg.to_string();
+    };
+    let (Some(start), margin) = (svg.find("<svg"), 8.0) else {
+        return svg.to_string();
+    };
+    let Some(len) = svg[start..].find('>') else {
+        return svg.to_string();
+    };
+    let (x, y) = (f64::from(bbox.x()) - margin, f64::from(bbox.y()) - margin);
+    let (w, h) = (
+        f64::from(bbox.width()) + 2.0 * margin,
+        f64::from(bbox.height()) + 2.0 * margin,
+    );
+    format!(
+        "{}<svg width=\"{w:.0}\" height=\"{h:.0}\" viewBox=\"{x:.0} {y:.0} {w:.0} {h:.0}\" \
+         xmlns=\"http://www.w3.org/2000/svg\">{}",
+        &svg[..start],
+        &svg[start + len + 1..]
+    )
+}
+
+/// layout-rs budgets a full em per character; real glyphs average about
+/// 0.6 em, so without this every record is twice as wide as its text. The
+/// fields keep their proportions: they are split from the total at drawing.
+fn narrow(size: Point) -> Point {
+    Point::new(size.x * 0.62, size.y)
 }
 
 /// Record fields are drawn from our own tree, not re-parsed from DOT, so any

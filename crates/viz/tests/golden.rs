@@ -1,0 +1,99 @@
+//! `to_dot` against committed golden files: node order and number format
+//! must not drift. `FERROGRAD_UPDATE_GOLDEN=1 cargo test -p ferrograd-viz
+//! --test golden` rewrites them after an intended change.
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::{expression, layout_dot, neuron, shared_operands};
+use ferrograd_scalar::Value;
+use ferrograd_viz::to_dot;
+
+fn check_golden(name: &str, actual: &str) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name);
+    if std::env::var_os("FERROGRAD_UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (FERROGRAD_UPDATE_GOLDEN=1 writes it)",
+            path.display()
+        )
+    });
+    assert_eq!(actual, expected, "to_dot differs from {}", path.display());
+}
+
+/// Every golden graph, and its DOT, lays out with layout-rs.
+fn check_parses(dot: &str) {
+    let svg = layout_dot(dot).unwrap_or_else(|e| panic!("layout-rs rejected the DOT: {e}\n{dot}"));
+    assert!(svg.contains("<svg"));
+}
+
+#[test]
+fn expression_before_backward() {
+    let l = expression();
+    let dot = to_dot(&l);
+    check_golden("expression.dot", &dot);
+    check_parses(&dot);
+}
+
+#[test]
+fn expression_after_backward() {
+    let l = expression();
+    l.backward();
+    let dot = to_dot(&l);
+    assert!(dot.contains("{ a | data 2.0000 | grad 6.0000 }"));
+    assert!(dot.contains("{ b | data -3.0000 | grad -4.0000 }"));
+    assert!(dot.contains("{ L | data -8.0000 | grad 1.0000 }"));
+    check_golden("expression_backward.dot", &dot);
+    check_parses(&dot);
+}
+
+#[test]
+fn neuron_before_and_after_backward() {
+    let o = neuron();
+    let before = to_dot(&o);
+    check_golden("neuron.dot", &before);
+    o.backward();
+    let after = to_dot(&o);
+    assert!(after.contains("{ x1 | data 2.0000 | grad -1.5000 }"));
+    assert!(after.contains("{ w2 | data 1.0000 | grad 0.0000 }"));
+    assert!(after.contains("{ o | data 0.7071 | grad 1.0000 }"));
+    check_golden("neuron_backward.dot", &after);
+    check_parses(&before);
+    check_parses(&after);
+}
+
+#[test]
+fn shared_operands_after_backward() {
+    let f = shared_operands();
+    f.backward();
+    let dot = to_dot(&f);
+    check_golden("shared_operands_backward.dot", &dot);
+    check_parses(&dot);
+}
+
+#[test]
+fn order_does_not_depend_on_what_else_is_on_the_tape() {
+    let first = to_dot(&neuron());
+    // Fill the tape with unrelated nodes and drop some, so ids differ.
+    let noise: Vec<Value<f64>> = (0..5000).map(|i| Value::new(i as f64).exp()).collect();
+    drop(noise);
+    let _keep: Vec<Value<f64>> = (0..123).map(|i| Value::new(i as f64)).collect();
+    assert_eq!(to_dot(&neuron()), first);
+}
+
+#[test]
+fn a_single_leaf_is_one_record() {
+    let x = Value::new(1.5f64).with_label("x");
+    let dot = to_dot(&x);
+    assert_eq!(
+        dot,
+        "digraph {\n  graph [rankdir=LR];\n  n0 [shape=record, label=\"{ x | data 1.5000 | grad 0.0000 }\"];\n}\n"
+    );
+    check_parses(&dot);
+}

@@ -1,0 +1,57 @@
+//! `cargo xtask notebook`: the seed notebook, run in Rust, as one HTML page.
+//!
+//! xtask links none of the library crates, so the page is made by the
+//! `notebook_page` example of the facade package; this command builds and
+//! runs it with the workspace's paths.
+
+use std::time::Instant;
+
+use anyhow::Result;
+
+use crate::util::{self, cargo};
+
+/// Options of `cargo xtask notebook`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Then open the page in headless Chromium and fail unless every section
+    /// is there, every picture is drawn with a non-zero size and no script
+    /// failed (needs Chromium: scripts/install-chromium.sh).
+    #[arg(long)]
+    pub check: bool,
+}
+
+/// Writes target/notebook/index.html (the PyTorch section is filled from
+/// target/notebook/torch.json when `cargo xtask parity` has written it) and
+/// prints its path.
+pub fn run(args: &Args) -> Result<()> {
+    let start = Instant::now();
+    let out = util::root().join("target").join("notebook");
+    let mut cmd = cargo();
+    cmd.args([
+        "run",
+        "--release",
+        "--example",
+        "notebook_page",
+        "--",
+        "--out",
+    ])
+    .arg(&out)
+    .arg("--torch-json")
+    .arg(out.join("torch.json"));
+    if args.check {
+        cmd.arg("--check");
+    }
+    util::run(&mut cmd)?;
+    let page = out.join("index.html");
+    eprintln!(
+        "notebook: page written{} in {:.0?}",
+        if args.check {
+            " and checked in Chromium"
+        } else {
+            ""
+        },
+        start.elapsed()
+    );
+    println!("{}", page.display());
+    Ok(())
+}
