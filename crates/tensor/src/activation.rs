@@ -118,19 +118,32 @@ mod tests {
 
     #[test]
     fn derivatives_match_finite_differences() {
-        for act in [Activation::Tanh, Activation::Relu, Activation::Sigmoid, Activation::Identity] {
+        for act in [
+            Activation::Tanh,
+            Activation::Relu,
+            Activation::Sigmoid,
+            Activation::Identity,
+        ] {
             for &x in &[-1.3f64, -0.2, 0.4, 2.1] {
                 let h = 1e-6;
                 let numeric = (act.apply(x + h) - act.apply(x - h)) / (2.0 * h);
                 let analytic = act.derivative_from_output(act.apply(x));
-                assert!((numeric - analytic).abs() < 1e-8, "{act:?} at {x}: {numeric} vs {analytic}");
+                assert!(
+                    (numeric - analytic).abs() < 1e-8,
+                    "{act:?} at {x}: {numeric} vs {analytic}"
+                );
             }
         }
     }
 
     #[test]
     fn names_round_trip() {
-        for act in [Activation::Tanh, Activation::Relu, Activation::Sigmoid, Activation::Identity] {
+        for act in [
+            Activation::Tanh,
+            Activation::Relu,
+            Activation::Sigmoid,
+            Activation::Identity,
+        ] {
             assert_eq!(Activation::from_name(act.name()), Some(act));
         }
         assert_eq!(Activation::from_name("gelu"), None);

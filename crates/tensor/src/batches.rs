@@ -31,7 +31,9 @@ impl Shuffler {
     /// Mini-batches of `batch_size` over `n` samples.
     pub fn new(n: usize, batch_size: usize, seed: u64) -> Result<Self, TensorError> {
         if n == 0 {
-            return Err(TensorError::EmptyBatch { what: "Shuffler (0 samples)".into() });
+            return Err(TensorError::EmptyBatch {
+                what: "Shuffler (0 samples)".into(),
+            });
         }
         if batch_size == 0 {
             return Err(TensorError::BadHyperParameter {

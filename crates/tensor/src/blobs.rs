@@ -30,7 +30,13 @@ pub struct Blobs<T> {
 /// assert_eq!(b.x.dim(), (100, 784));
 /// assert_eq!(b.class.iter().filter(|&&c| c == 3).count(), 10);
 /// ```
-pub fn make_blobs<T: Float>(n: usize, features: usize, classes: usize, spread: f64, seed: u64) -> Result<Blobs<T>, TensorError> {
+pub fn make_blobs<T: Float>(
+    n: usize,
+    features: usize,
+    classes: usize,
+    spread: f64,
+    seed: u64,
+) -> Result<Blobs<T>, TensorError> {
     let bad = |name, value: usize, why| TensorError::BadDataset {
         name,
         value: value as f64,
@@ -58,7 +64,8 @@ pub fn make_blobs<T: Float>(n: usize, features: usize, classes: usize, spread: f
         });
     }
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let centres = Array2::from_shape_simple_fn((classes, features), || rng.random_range(-1.0..=1.0));
+    let centres =
+        Array2::from_shape_simple_fn((classes, features), || rng.random_range(-1.0..=1.0));
     let mut class: Vec<usize> = (0..n).map(|i| i % classes).collect();
     class.shuffle(&mut rng);
     let mut x = Array2::zeros((n, features));

@@ -160,7 +160,11 @@ pub(crate) fn shape_str(shape: &[usize]) -> String {
 }
 
 /// A [`TensorError::Shape`] from two shapes.
-pub(crate) fn shape_err(what: impl Into<String>, expected: impl Into<String>, got: &[usize]) -> TensorError {
+pub(crate) fn shape_err(
+    what: impl Into<String>,
+    expected: impl Into<String>,
+    got: &[usize],
+) -> TensorError {
     TensorError::Shape {
         what: what.into(),
         expected: expected.into(),

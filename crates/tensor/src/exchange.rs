@@ -43,7 +43,12 @@ impl<T: Float> Mlp<T> {
                     })
                 }
             };
-            let rows: Vec<Vec<T>> = layer.weight().rows().into_iter().map(|r| r.to_vec()).collect();
+            let rows: Vec<Vec<T>> = layer
+                .weight()
+                .rows()
+                .into_iter()
+                .map(|r| r.to_vec())
+                .collect();
             let biases = layer.bias().to_vec();
             layers.push(nn::Layer::from_weights(&rows, &biases, act)?);
         }

@@ -9,7 +9,13 @@ use safetensors::Dtype;
 /// between the engines without conversion) plus what `ndarray`'s matrix
 /// products and the safetensors format need.
 pub trait Float:
-    ferrograd_scalar::Scalar + LinalgScalar + ScalarOperand + std::iter::Sum + std::ops::AddAssign + std::ops::SubAssign + std::ops::MulAssign
+    ferrograd_scalar::Scalar
+    + LinalgScalar
+    + ScalarOperand
+    + std::iter::Sum
+    + std::ops::AddAssign
+    + std::ops::SubAssign
+    + std::ops::MulAssign
 {
     /// The safetensors dtype of this type (`F32` or `F64`).
     const DTYPE: Dtype;

@@ -27,7 +27,12 @@ pub enum Init {
 
 impl Init {
     /// Draws weights `(nout, nin)` and bias `(nout)`.
-    pub fn draw<T: Float>(self, nin: usize, nout: usize, rng: &mut impl Rng) -> (Array2<T>, Array1<T>) {
+    pub fn draw<T: Float>(
+        self,
+        nin: usize,
+        nout: usize,
+        rng: &mut impl Rng,
+    ) -> (Array2<T>, Array1<T>) {
         let mut w = Array2::<T>::zeros((nout, nin));
         let mut b = Array1::<T>::zeros(nout);
         match self {
@@ -65,7 +70,10 @@ mod tests {
         let bound = 0.25;
         assert!(w.iter().chain(b.iter()).all(|v| v.abs() < bound));
         let max = w.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-        assert!(max > 0.9 * bound, "512 draws should come near the bound, max {max}");
+        assert!(
+            max > 0.9 * bound,
+            "512 draws should come near the bound, max {max}"
+        );
     }
 
     #[test]

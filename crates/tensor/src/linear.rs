@@ -42,12 +42,21 @@ pub struct Linear<T: Float> {
 
 impl<T: Float> Linear<T> {
     /// A `nin -> nout` layer drawn with `init` from `rng`.
-    pub fn new(nin: usize, nout: usize, init: Init, rng: &mut impl Rng) -> Result<Self, TensorError> {
+    pub fn new(
+        nin: usize,
+        nout: usize,
+        init: Init,
+        rng: &mut impl Rng,
+    ) -> Result<Self, TensorError> {
         if nin == 0 {
-            return Err(TensorError::ZeroWidth { what: "the input".into() });
+            return Err(TensorError::ZeroWidth {
+                what: "the input".into(),
+            });
         }
         if nout == 0 {
-            return Err(TensorError::ZeroWidth { what: "the layer".into() });
+            return Err(TensorError::ZeroWidth {
+                what: "the layer".into(),
+            });
         }
         let (w, b) = init.draw(nin, nout, rng);
         Self::from_parts(w, b)
@@ -110,12 +119,24 @@ impl<T: Float> Linear<T> {
     }
 
     /// Replaces the weight and bias (same shapes required).
-    pub fn set_parameters(&mut self, weight: ArrayView2<'_, T>, bias: &[T]) -> Result<(), TensorError> {
+    pub fn set_parameters(
+        &mut self,
+        weight: ArrayView2<'_, T>,
+        bias: &[T],
+    ) -> Result<(), TensorError> {
         if weight.dim() != self.weight.dim() {
-            return Err(shape_err("Linear::set_parameters weight", shape_str(self.weight.shape()), weight.shape()));
+            return Err(shape_err(
+                "Linear::set_parameters weight",
+                shape_str(self.weight.shape()),
+                weight.shape(),
+            ));
         }
         if bias.len() != self.bias.len() {
-            return Err(shape_err("Linear::set_parameters bias", shape_str(self.bias.shape()), &[bias.len()]));
+            return Err(shape_err(
+                "Linear::set_parameters bias",
+                shape_str(self.bias.shape()),
+                &[bias.len()],
+            ));
         }
         self.weight.assign(&weight);
         self.bias.iter_mut().zip(bias).for_each(|(b, &v)| *b = v);
@@ -137,13 +158,21 @@ impl<T: Float> Linear<T> {
         ensure_rows(&mut self.output, b, nout);
         rows_mut(&mut self.input, b).assign(&x);
         self.batch = b;
-        affine_into(&self.weight, &self.bias, rows(&self.input, b), rows_mut(&mut self.output, b));
+        affine_into(
+            &self.weight,
+            &self.bias,
+            rows(&self.input, b),
+            rows_mut(&mut self.output, b),
+        );
         Ok(rows(&self.output, b))
     }
 
     /// Given dL/dy `(batch, out)` for the last [`Linear::forward`], fills the
     /// parameter gradients and returns dL/dx `(batch, in)`.
-    pub fn backward(&mut self, grad_output: ArrayView2<'_, T>) -> Result<ArrayView2<'_, T>, TensorError> {
+    pub fn backward(
+        &mut self,
+        grad_output: ArrayView2<'_, T>,
+    ) -> Result<ArrayView2<'_, T>, TensorError> {
         let b = self.batch;
         if b == 0 {
             return Err(TensorError::EmptyBatch {
@@ -158,7 +187,12 @@ impl<T: Float> Linear<T> {
             ));
         }
         let input = rows(&self.input, b);
-        param_grads(&mut self.grad_weight, &mut self.grad_bias, input, grad_output);
+        param_grads(
+            &mut self.grad_weight,
+            &mut self.grad_bias,
+            input,
+            grad_output,
+        );
         let nin = self.nin();
         ensure_rows(&mut self.grad_input, b, nin);
         input_grad(&self.weight, grad_output, rows_mut(&mut self.grad_input, b));
@@ -167,7 +201,11 @@ impl<T: Float> Linear<T> {
 
     pub(crate) fn check_input(&self, what: &str, x: ArrayView2<'_, T>) -> Result<(), TensorError> {
         if x.ncols() != self.nin() {
-            return Err(shape_err(what, format!("(batch, {})", self.nin()), x.shape()));
+            return Err(shape_err(
+                what,
+                format!("(batch, {})", self.nin()),
+                x.shape(),
+            ));
         }
         if x.nrows() == 0 {
             return Err(TensorError::EmptyBatch { what: what.into() });
@@ -198,7 +236,10 @@ impl<T: Float> Linear<T> {
                 self.weight.as_slice_mut().expect(MSG),
                 self.grad_weight.as_slice().expect(MSG),
             ),
-            (self.bias.as_slice_mut().expect(MSG), self.grad_bias.as_slice().expect(MSG)),
+            (
+                self.bias.as_slice_mut().expect(MSG),
+                self.grad_bias.as_slice().expect(MSG),
+            ),
         ]
     }
 
@@ -209,20 +250,36 @@ impl<T: Float> Linear<T> {
                 self.weight.as_slice().expect(MSG),
                 self.grad_weight.as_slice_mut().expect(MSG),
             ),
-            (self.bias.as_slice().expect(MSG), self.grad_bias.as_slice_mut().expect(MSG)),
+            (
+                self.bias.as_slice().expect(MSG),
+                self.grad_bias.as_slice_mut().expect(MSG),
+            ),
         ]
     }
 }
 
-fn affine_into<T: Float>(w: &Array2<T>, b: &Array1<T>, x: ArrayView2<'_, T>, mut out: ArrayViewMut2<'_, T>) {
+fn affine_into<T: Float>(
+    w: &Array2<T>,
+    b: &Array1<T>,
+    x: ArrayView2<'_, T>,
+    mut out: ArrayViewMut2<'_, T>,
+) {
     // Start from the broadcast bias and let the product accumulate onto it:
     // one pass over `out` instead of two.
     let dim = out.dim();
-    out.assign(&b.broadcast(dim).expect("bias length equals the output width"));
+    out.assign(
+        &b.broadcast(dim)
+            .expect("bias length equals the output width"),
+    );
     general_mat_mul(T::one(), &x, &w.t(), T::one(), &mut out);
 }
 
-fn param_grads<T: Float>(gw: &mut Array2<T>, gb: &mut Array1<T>, x: ArrayView2<'_, T>, delta: ArrayView2<'_, T>) {
+fn param_grads<T: Float>(
+    gw: &mut Array2<T>,
+    gb: &mut Array1<T>,
+    x: ArrayView2<'_, T>,
+    delta: ArrayView2<'_, T>,
+) {
     general_mat_mul(T::one(), &delta.t(), &x, T::zero(), gw);
     gb.fill(T::zero());
     for row in delta.rows() {
@@ -230,6 +287,10 @@ fn param_grads<T: Float>(gw: &mut Array2<T>, gb: &mut Array1<T>, x: ArrayView2<'
     }
 }
 
-fn input_grad<T: Float>(w: &Array2<T>, delta: ArrayView2<'_, T>, mut grad_in: ArrayViewMut2<'_, T>) {
+fn input_grad<T: Float>(
+    w: &Array2<T>,
+    delta: ArrayView2<'_, T>,
+    mut grad_in: ArrayViewMut2<'_, T>,
+) {
     general_mat_mul(T::one(), &delta, w, T::zero(), &mut grad_in);
 }

@@ -54,7 +54,9 @@ impl Loss {
             ));
         }
         if pred.is_empty() {
-            return Err(TensorError::EmptyBatch { what: format!("{self:?} loss") });
+            return Err(TensorError::EmptyBatch {
+                what: format!("{self:?} loss"),
+            });
         }
         match (self, target) {
             (Loss::SoftmaxCrossEntropy, Target::Classes(c)) => softmax_ce_classes(pred, c, grad),
@@ -87,9 +89,17 @@ impl Loss {
     }
 }
 
-fn check_same<T>(loss: Loss, pred: ArrayView2<'_, T>, y: ArrayView2<'_, T>) -> Result<(), TensorError> {
+fn check_same<T>(
+    loss: Loss,
+    pred: ArrayView2<'_, T>,
+    y: ArrayView2<'_, T>,
+) -> Result<(), TensorError> {
     if pred.dim() != y.dim() {
-        return Err(shape_err(format!("{loss:?} targets"), shape_str(pred.shape()), y.shape()));
+        return Err(shape_err(
+            format!("{loss:?} targets"),
+            shape_str(pred.shape()),
+            y.shape(),
+        ));
     }
     Ok(())
 }
@@ -98,9 +108,18 @@ fn count<T: Float>(pred: &ArrayView2<'_, T>) -> T {
     T::from_f64(pred.len() as f64)
 }
 
-fn squared_error<T: Float>(pred: ArrayView2<'_, T>, y: ArrayView2<'_, T>, grad: ArrayViewMut2<'_, T>, mean: bool) -> T {
+fn squared_error<T: Float>(
+    pred: ArrayView2<'_, T>,
+    y: ArrayView2<'_, T>,
+    grad: ArrayViewMut2<'_, T>,
+    mean: bool,
+) -> T {
     // Same operations as the scalar engine's `sum((p - y)^2) * (1 / n)`.
-    let scale = if mean { T::one() / count(&pred) } else { T::one() };
+    let scale = if mean {
+        T::one() / count(&pred)
+    } else {
+        T::one()
+    };
     let two = T::from_f64(2.0);
     let mut total = T::zero();
     Zip::from(grad).and(pred).and(y).for_each(|g, &p, &y| {
@@ -127,7 +146,11 @@ fn hinge<T: Float>(pred: ArrayView2<'_, T>, y: ArrayView2<'_, T>, grad: ArrayVie
     total * scale
 }
 
-fn bce_with_logits<T: Float>(pred: ArrayView2<'_, T>, y: ArrayView2<'_, T>, grad: ArrayViewMut2<'_, T>) -> T {
+fn bce_with_logits<T: Float>(
+    pred: ArrayView2<'_, T>,
+    y: ArrayView2<'_, T>,
+    grad: ArrayViewMut2<'_, T>,
+) -> T {
     // PyTorch: (1 - y) z - log_sigmoid(z), log_sigmoid(z) = min(z, 0) - log1p(exp(-|z|)).
     let scale = T::one() / count(&pred);
     let mut total = T::zero();
@@ -154,11 +177,19 @@ fn softmax_ce_classes<T: Float>(
         ));
     }
     if let Some((row, &class)) = classes.iter().enumerate().find(|(_, &c)| c >= k) {
-        return Err(TensorError::ClassOutOfRange { row, class, classes: k });
+        return Err(TensorError::ClassOutOfRange {
+            row,
+            class,
+            classes: k,
+        });
     }
     let scale = T::one() / T::from_f64(b as f64);
     let mut total = T::zero();
-    for ((z, mut g), &c) in pred.axis_iter(Axis(0)).zip(grad.axis_iter_mut(Axis(0))).zip(classes) {
+    for ((z, mut g), &c) in pred
+        .axis_iter(Axis(0))
+        .zip(grad.axis_iter_mut(Axis(0)))
+        .zip(classes)
+    {
         let lse = softmax_row(z, g.view_mut(), scale);
         total += lse - z[c];
         g[c] -= scale;
@@ -166,10 +197,18 @@ fn softmax_ce_classes<T: Float>(
     Ok(total * scale)
 }
 
-fn softmax_ce_probs<T: Float>(pred: ArrayView2<'_, T>, y: ArrayView2<'_, T>, mut grad: ArrayViewMut2<'_, T>) -> Result<T, TensorError> {
+fn softmax_ce_probs<T: Float>(
+    pred: ArrayView2<'_, T>,
+    y: ArrayView2<'_, T>,
+    mut grad: ArrayViewMut2<'_, T>,
+) -> Result<T, TensorError> {
     let scale = T::one() / T::from_f64(pred.nrows() as f64);
     let mut total = T::zero();
-    for ((z, mut g), t) in pred.axis_iter(Axis(0)).zip(grad.axis_iter_mut(Axis(0))).zip(y.axis_iter(Axis(0))) {
+    for ((z, mut g), t) in pred
+        .axis_iter(Axis(0))
+        .zip(grad.axis_iter_mut(Axis(0)))
+        .zip(y.axis_iter(Axis(0)))
+    {
         let lse = softmax_row(z, g.view_mut(), scale);
         let mut tsum = T::zero();
         Zip::from(&mut g).and(&z).and(&t).for_each(|g, &z, &t| {
@@ -180,14 +219,20 @@ fn softmax_ce_probs<T: Float>(pred: ArrayView2<'_, T>, y: ArrayView2<'_, T>, mut
         // d/dz of -sum(t log softmax) is softmax * sum(t) - t; rows of t need not sum to 1.
         if tsum != T::one() {
             let extra = tsum - T::one();
-            Zip::from(&mut g).and(&z).for_each(|g, &z| *g += (z - lse).exp() * extra * scale);
+            Zip::from(&mut g)
+                .and(&z)
+                .for_each(|g, &z| *g += (z - lse).exp() * extra * scale);
         }
     }
     Ok(total * scale)
 }
 
 /// Writes `softmax(z) * scale` into `g` and returns `logsumexp(z)`.
-fn softmax_row<T: Float>(z: ndarray::ArrayView1<'_, T>, mut g: ndarray::ArrayViewMut1<'_, T>, scale: T) -> T {
+fn softmax_row<T: Float>(
+    z: ndarray::ArrayView1<'_, T>,
+    mut g: ndarray::ArrayViewMut1<'_, T>,
+    scale: T,
+) -> T {
     let m = z.iter().fold(T::neg_infinity(), |m, &v| m.max(v));
     let mut s = T::zero();
     Zip::from(&mut g).and(&z).for_each(|g, &z| {
@@ -225,7 +270,10 @@ mod tests {
         loss.evaluate(pred.view(), target, g.view_mut()).unwrap();
         let n = numeric_grad(loss, &pred, target);
         for (a, b) in g.iter().zip(n.iter()) {
-            assert!((a - b).abs() < 1e-7, "{loss:?}: analytic {a} vs numeric {b}");
+            assert!(
+                (a - b).abs() < 1e-7,
+                "{loss:?}: analytic {a} vs numeric {b}"
+            );
         }
     }
 
@@ -234,29 +282,57 @@ mod tests {
         let pred = array![[0.3, -1.2, 2.0], [1.5, 0.1, -0.4]];
         let y = array![[0.0, 1.0, 0.5], [2.0, -1.0, 0.3]];
         check(Loss::Mse, pred.clone(), Target::Values(y.view()));
-        check(Loss::SumSquaredError, pred.clone(), Target::Values(y.view()));
+        check(
+            Loss::SumSquaredError,
+            pred.clone(),
+            Target::Values(y.view()),
+        );
         let pm = array![[1.0, -1.0, 1.0], [-1.0, 1.0, -1.0]];
         check(Loss::Hinge, pred.clone(), Target::Values(pm.view()));
         let y01 = array![[0.0, 1.0, 1.0], [1.0, 0.0, 0.25]];
-        check(Loss::BceWithLogits, pred.clone(), Target::Values(y01.view()));
-        check(Loss::SoftmaxCrossEntropy, pred.clone(), Target::Classes(&[2, 0]));
+        check(
+            Loss::BceWithLogits,
+            pred.clone(),
+            Target::Values(y01.view()),
+        );
+        check(
+            Loss::SoftmaxCrossEntropy,
+            pred.clone(),
+            Target::Classes(&[2, 0]),
+        );
         let probs = array![[0.2, 0.3, 0.5], [1.0, 0.0, 0.0]];
-        check(Loss::SoftmaxCrossEntropy, pred, Target::Values(probs.view()));
+        check(
+            Loss::SoftmaxCrossEntropy,
+            pred,
+            Target::Values(probs.view()),
+        );
     }
 
     #[test]
     fn known_values() {
         let mut g = Array2::zeros((1, 2));
         let ce = Loss::SoftmaxCrossEntropy
-            .evaluate(array![[0.0, 0.0]].view(), Target::Classes(&[1]), g.view_mut())
+            .evaluate(
+                array![[0.0, 0.0]].view(),
+                Target::Classes(&[1]),
+                g.view_mut(),
+            )
             .unwrap();
         assert!((ce - std::f64::consts::LN_2).abs() < 1e-15);
         let h = Loss::Hinge
-            .evaluate(array![[2.0, 0.5]].view(), Target::Values(array![[1.0, 1.0]].view()), g.view_mut())
+            .evaluate(
+                array![[2.0, 0.5]].view(),
+                Target::Values(array![[1.0, 1.0]].view()),
+                g.view_mut(),
+            )
             .unwrap();
         assert_eq!(h, 0.25);
         let bce = Loss::BceWithLogits
-            .evaluate(array![[0.0, 0.0]].view(), Target::Values(array![[1.0, 0.0]].view()), g.view_mut())
+            .evaluate(
+                array![[0.0, 0.0]].view(),
+                Target::Values(array![[1.0, 0.0]].view()),
+                g.view_mut(),
+            )
             .unwrap();
         assert!((bce - std::f64::consts::LN_2).abs() < 1e-15);
     }
@@ -265,13 +341,28 @@ mod tests {
     fn bad_targets_name_both_shapes() {
         let mut g = Array2::zeros((2, 1));
         let err = Loss::Mse
-            .evaluate(Array2::<f64>::zeros((2, 1)).view(), Target::Values(Array2::zeros((3, 1)).view()), g.view_mut())
+            .evaluate(
+                Array2::<f64>::zeros((2, 1)).view(),
+                Target::Values(Array2::zeros((3, 1)).view()),
+                g.view_mut(),
+            )
             .unwrap_err()
             .to_string();
         assert!(err.contains("(2, 1)") && err.contains("(3, 1)"), "{err}");
         let err = Loss::SoftmaxCrossEntropy
-            .evaluate(Array2::<f64>::zeros((2, 1)).view(), Target::Classes(&[0, 1]), g.view_mut())
+            .evaluate(
+                Array2::<f64>::zeros((2, 1)).view(),
+                Target::Classes(&[0, 1]),
+                g.view_mut(),
+            )
             .unwrap_err();
-        assert!(matches!(err, TensorError::ClassOutOfRange { row: 1, class: 1, classes: 1 }));
+        assert!(matches!(
+            err,
+            TensorError::ClassOutOfRange {
+                row: 1,
+                class: 1,
+                classes: 1
+            }
+        ));
     }
 }

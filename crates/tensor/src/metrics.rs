@@ -26,7 +26,13 @@ pub fn argmax_rows<T: Float>(logits: ArrayView2<'_, T>) -> Vec<usize> {
         .map(|r| {
             r.iter()
                 .enumerate()
-                .fold((0, T::neg_infinity()), |(bi, bv), (i, &v)| if v > bv { (i, v) } else { (bi, bv) })
+                .fold((0, T::neg_infinity()), |(bi, bv), (i, &v)| {
+                    if v > bv {
+                        (i, v)
+                    } else {
+                        (bi, bv)
+                    }
+                })
                 .0
         })
         .collect()
@@ -37,7 +43,11 @@ pub fn class_accuracy<T: Float>(logits: ArrayView2<'_, T>, classes: &[usize]) ->
     if classes.is_empty() {
         return 0.0;
     }
-    let hits = argmax_rows(logits).iter().zip(classes).filter(|(a, b)| a == b).count();
+    let hits = argmax_rows(logits)
+        .iter()
+        .zip(classes)
+        .filter(|(a, b)| a == b)
+        .count();
     hits as f64 / classes.len() as f64
 }
 

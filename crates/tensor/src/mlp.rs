@@ -54,7 +54,12 @@ impl<T: Float> Mlp<T> {
     /// [`Activation::Sigmoid`]) in the hidden layers with a linear output
     /// layer, as micrograd does; [`Activation::Tanh`] and
     /// [`Activation::Identity`] in every layer. Weights as [`Mlp::new`].
-    pub fn with_activation(nin: usize, sizes: &[usize], act: Activation, rng: &mut impl Rng) -> Result<Self, TensorError> {
+    pub fn with_activation(
+        nin: usize,
+        sizes: &[usize],
+        act: Activation,
+        rng: &mut impl Rng,
+    ) -> Result<Self, TensorError> {
         Self::with_init(nin, sizes, act, Init::Uniform, rng)
     }
 
@@ -90,7 +95,10 @@ impl<T: Float> Mlp<T> {
 
     /// A network from existing layers (each layer's input width must be the
     /// previous layer's output width) and one activation per layer.
-    pub fn from_layers(layers: Vec<Linear<T>>, activations: Vec<Activation>) -> Result<Self, TensorError> {
+    pub fn from_layers(
+        layers: Vec<Linear<T>>,
+        activations: Vec<Activation>,
+    ) -> Result<Self, TensorError> {
         if layers.is_empty() {
             return Err(TensorError::EmptySizes);
         }
@@ -111,7 +119,10 @@ impl<T: Float> Mlp<T> {
         }
         let mut outs = vec![Array2::zeros((0, layers[0].nin()))];
         outs.extend(layers.iter().map(|l| Array2::zeros((0, l.nout()))));
-        let grads = layers.iter().map(|l| Array2::zeros((0, l.nout()))).collect();
+        let grads = layers
+            .iter()
+            .map(|l| Array2::zeros((0, l.nout())))
+            .collect();
         Ok(Mlp {
             layers,
             activations,
@@ -306,7 +317,10 @@ impl<T: Float> Mlp<T> {
 
     /// Sizes of the parameter tensors in [`Mlp::for_each_parameter`] order.
     pub fn parameter_tensor_sizes(&self) -> Vec<usize> {
-        self.layers.iter().flat_map(|l| [l.nout() * l.nin(), l.nout()]).collect()
+        self.layers
+            .iter()
+            .flat_map(|l| [l.nout() * l.nin(), l.nout()])
+            .collect()
     }
 
     pub(crate) fn layers_mut(&mut self) -> &mut [Linear<T>] {
@@ -352,7 +366,9 @@ fn check_sizes(nin: usize, sizes: &[usize]) -> Result<(), TensorError> {
         return Err(TensorError::EmptySizes);
     }
     if nin == 0 {
-        return Err(TensorError::ZeroWidth { what: "the input".into() });
+        return Err(TensorError::ZeroWidth {
+            what: "the input".into(),
+        });
     }
     if let Some(i) = sizes.iter().position(|&s| s == 0) {
         return Err(TensorError::ZeroWidth {
@@ -372,7 +388,10 @@ mod tests {
     fn relu_default_has_linear_output() {
         let mut rng = ChaCha8Rng::seed_from_u64(0);
         let m = Mlp::<f64>::with_activation(2, &[16, 16, 1], Activation::Relu, &mut rng).unwrap();
-        assert_eq!(m.activations(), &[Activation::Relu, Activation::Relu, Activation::Identity]);
+        assert_eq!(
+            m.activations(),
+            &[Activation::Relu, Activation::Relu, Activation::Identity]
+        );
         assert_eq!(m.parameter_count(), 2 * 16 + 16 + 16 * 16 + 16 + 16 + 1);
         let t = Mlp::<f64>::new(3, &[4, 4, 1], &mut rng).unwrap();
         assert_eq!(t.activations(), &[Activation::Tanh; 3]);

@@ -44,8 +44,14 @@ impl LrSchedule {
     pub fn lr(&self, k: usize) -> f64 {
         match *self {
             LrSchedule::Constant(lr) => lr,
-            LrSchedule::LinearDecay { start, drop, steps } => start - drop * k as f64 / steps.max(1) as f64,
-            LrSchedule::StepDecay { start, gamma, every } => start * gamma.powi((k / every.max(1)) as i32),
+            LrSchedule::LinearDecay { start, drop, steps } => {
+                start - drop * k as f64 / steps.max(1) as f64
+            }
+            LrSchedule::StepDecay {
+                start,
+                gamma,
+                every,
+            } => start * gamma.powi((k / every.max(1)) as i32),
         }
     }
 
@@ -309,10 +315,19 @@ impl<T: Float> Optimizer<T> for Adam<T> {
         let use_wd = self.weight_decay != 0.0;
         let (ms, vs) = (&mut self.m, &mut self.v);
         mlp.for_each_parameter(|i, p, g| {
-            for (((p, &g), m), v) in p.iter_mut().zip(g).zip(ms[i].iter_mut()).zip(vs[i].iter_mut()) {
+            for (((p, &g), m), v) in p
+                .iter_mut()
+                .zip(g)
+                .zip(ms[i].iter_mut())
+                .zip(vs[i].iter_mut())
+            {
                 let g = if use_wd { g + wd * *p } else { g };
                 // ATen's lerp picks its formula by the weight, for accuracy.
-                *m = if small_w { *m + lerp_w * (g - *m) } else { g - (g - *m) * lerp_w_rest };
+                *m = if small_w {
+                    *m + lerp_w * (g - *m)
+                } else {
+                    g - (g - *m) * lerp_w_rest
+                };
                 *v = *v * b2 + one_minus_b2 * g * g;
                 let denom = v.sqrt() / bc2_sqrt + eps;
                 *p += neg_step_size * *m / denom;
@@ -362,7 +377,11 @@ mod tests {
 
     #[test]
     fn micrograd_schedule() {
-        let s = LrSchedule::LinearDecay { start: 1.0, drop: 0.9, steps: 100 };
+        let s = LrSchedule::LinearDecay {
+            start: 1.0,
+            drop: 0.9,
+            steps: 100,
+        };
         for k in 0..100 {
             assert_eq!(s.lr(k), 1.0 - 0.9 * k as f64 / 100.0);
         }

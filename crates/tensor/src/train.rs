@@ -36,7 +36,11 @@ impl<T: Float> Mlp<T> {
         let step = opt.steps();
         self.forward(x)?;
         let data_loss = self.loss_backward(loss, target)?;
-        let penalty = if l2 != T::zero() { self.add_l2(l2) } else { T::zero() };
+        let penalty = if l2 != T::zero() {
+            self.add_l2(l2)
+        } else {
+            T::zero()
+        };
         let total = data_loss + penalty;
         if !total.is_finite() {
             return Err(TensorError::NonFiniteLoss {

@@ -62,8 +62,14 @@ impl<T: Float> Mlp<T> {
     pub fn to_safetensors(&self) -> Result<Vec<u8>, TensorError> {
         let mut tensors = Vec::with_capacity(2 * self.layers().len());
         for (l, layer) in self.layers().iter().enumerate() {
-            tensors.push((state_dict_name(l, "weight"), raw(layer.weight().shape(), layer.weight().iter())));
-            tensors.push((state_dict_name(l, "bias"), raw(layer.bias().shape(), layer.bias().iter())));
+            tensors.push((
+                state_dict_name(l, "weight"),
+                raw(layer.weight().shape(), layer.weight().iter()),
+            ));
+            tensors.push((
+                state_dict_name(l, "bias"),
+                raw(layer.bias().shape(), layer.bias().iter()),
+            ));
         }
         let sizes: Vec<String> = std::iter::once(self.nin())
             .chain(self.sizes())
@@ -94,7 +100,10 @@ impl<T: Float> Mlp<T> {
     pub fn load_safetensors(&mut self, bytes: &[u8]) -> Result<(), TensorError> {
         let staged = self.stage(bytes)?;
         for (layer, (w, b)) in self.layers_mut().iter_mut().zip(staged) {
-            layer.set_parameters(w.view(), b.as_slice().expect("freshly built bias is contiguous"))?;
+            layer.set_parameters(
+                w.view(),
+                b.as_slice().expect("freshly built bias is contiguous"),
+            )?;
         }
         Ok(())
     }
@@ -115,17 +124,24 @@ impl<T: Float> Mlp<T> {
         let (_, meta) = SafeTensors::read_metadata(bytes).map_err(|e| decode_error(bytes, e))?;
         let meta = meta.metadata().clone().unwrap_or_default();
         let get = |k: &str| {
-            meta.get(k)
-                .cloned()
-                .ok_or_else(|| TensorError::Corrupt(format!("metadata has no {k:?} (not written by ferrograd)")))
+            meta.get(k).cloned().ok_or_else(|| {
+                TensorError::Corrupt(format!("metadata has no {k:?} (not written by ferrograd)"))
+            })
         };
         let sizes: Vec<usize> = get("ferrograd.sizes")?
             .split(',')
-            .map(|s| s.trim().parse().map_err(|_| TensorError::Corrupt(format!("bad size {s:?} in metadata"))))
+            .map(|s| {
+                s.trim()
+                    .parse()
+                    .map_err(|_| TensorError::Corrupt(format!("bad size {s:?} in metadata")))
+            })
             .collect::<Result<_, _>>()?;
         let acts: Vec<Activation> = get("ferrograd.activations")?
             .split(',')
-            .map(|s| Activation::from_name(s.trim()).ok_or_else(|| TensorError::Corrupt(format!("unknown activation {s:?}"))))
+            .map(|s| {
+                Activation::from_name(s.trim())
+                    .ok_or_else(|| TensorError::Corrupt(format!("unknown activation {s:?}")))
+            })
             .collect::<Result<_, _>>()?;
         if sizes.len() < 2 {
             return Err(TensorError::EmptySizes);
@@ -150,7 +166,8 @@ impl<T: Float> Mlp<T> {
             let b = read::<T>(&st, &bname, layer.bias().shape())?;
             expected.insert(wname);
             expected.insert(bname);
-            let w = Array2::from_shape_vec(layer.weight().dim(), w).expect("length checked against the shape");
+            let w = Array2::from_shape_vec(layer.weight().dim(), w)
+                .expect("length checked against the shape");
             staged.push((w, Array1::from(b)));
         }
         let mut names = st.names();
@@ -165,7 +182,11 @@ impl<T: Float> Mlp<T> {
     }
 }
 
-fn read<T: Float>(st: &SafeTensors<'_>, name: &str, shape: &[usize]) -> Result<Vec<T>, TensorError> {
+fn read<T: Float>(
+    st: &SafeTensors<'_>,
+    name: &str,
+    shape: &[usize],
+) -> Result<Vec<T>, TensorError> {
     let view = st.tensor(name).map_err(|_| TensorError::MissingTensor {
         name: name.to_string(),
         expected: format!("{:?} {shape:?}", T::DTYPE),
@@ -212,9 +233,12 @@ fn find_truncated(bytes: &[u8]) -> Option<TensorError> {
         })
         .collect();
     entries.sort();
-    entries.into_iter().find(|(end, _)| *end > available).map(|(needed, name)| TensorError::Truncated {
-        name,
-        needed,
-        available,
-    })
+    entries
+        .into_iter()
+        .find(|(end, _)| *end > available)
+        .map(|(needed, name)| TensorError::Truncated {
+            name,
+            needed,
+            available,
+        })
 }

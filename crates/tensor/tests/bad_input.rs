@@ -7,16 +7,34 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 fn mlp() -> Mlp<f64> {
-    Mlp::with_activation(2, &[4, 1], Activation::Relu, &mut ChaCha8Rng::seed_from_u64(0)).unwrap()
+    Mlp::with_activation(
+        2,
+        &[4, 1],
+        Activation::Relu,
+        &mut ChaCha8Rng::seed_from_u64(0),
+    )
+    .unwrap()
 }
 
 #[test]
 fn wrong_input_width_names_both_shapes() {
     let mut m = mlp();
-    let err = m.forward(Array2::zeros((5, 3)).view()).unwrap_err().to_string();
-    assert!(err.contains("(batch, 2)") && err.contains("(5, 3)"), "{err}");
-    let err = m.predict(Array2::zeros((1, 7)).view()).unwrap_err().to_string();
-    assert!(err.contains("(batch, 2)") && err.contains("(1, 7)"), "{err}");
+    let err = m
+        .forward(Array2::zeros((5, 3)).view())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("(batch, 2)") && err.contains("(5, 3)"),
+        "{err}"
+    );
+    let err = m
+        .predict(Array2::zeros((1, 7)).view())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("(batch, 2)") && err.contains("(1, 7)"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -24,7 +42,10 @@ fn wrong_label_count_names_both_shapes() {
     let mut m = mlp();
     m.forward(Array2::zeros((5, 2)).view()).unwrap();
     let y = Array2::<f64>::zeros((4, 1));
-    let err = m.loss_backward(Loss::Hinge, Target::Values(y.view())).unwrap_err().to_string();
+    let err = m
+        .loss_backward(Loss::Hinge, Target::Values(y.view()))
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("(5, 1)") && err.contains("(4, 1)"), "{err}");
     let err = m
         .loss_backward(Loss::SoftmaxCrossEntropy, Target::Classes(&[0, 0, 0]))
@@ -37,20 +58,37 @@ fn wrong_label_count_names_both_shapes() {
 fn wrong_gradient_batch_names_both_shapes() {
     let mut m = mlp();
     m.forward(Array2::zeros((5, 2)).view()).unwrap();
-    let err = m.backward(Array2::zeros((6, 1)).view()).unwrap_err().to_string();
+    let err = m
+        .backward(Array2::zeros((6, 1)).view())
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("(5, 1)") && err.contains("(6, 1)"), "{err}");
 }
 
 #[test]
 fn empty_size_list_and_zero_widths_are_errors() {
     let mut rng = ChaCha8Rng::seed_from_u64(0);
-    assert!(matches!(Mlp::<f64>::new(2, &[], &mut rng), Err(TensorError::EmptySizes)));
-    let err = Mlp::<f32>::new(2, &[4, 0, 1], &mut rng).unwrap_err().to_string();
+    assert!(matches!(
+        Mlp::<f64>::new(2, &[], &mut rng),
+        Err(TensorError::EmptySizes)
+    ));
+    let err = Mlp::<f32>::new(2, &[4, 0, 1], &mut rng)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("layer 1"), "{err}");
-    assert!(matches!(Mlp::<f32>::new(0, &[1], &mut rng), Err(TensorError::ZeroWidth { .. })));
+    assert!(matches!(
+        Mlp::<f32>::new(0, &[1], &mut rng),
+        Err(TensorError::ZeroWidth { .. })
+    ));
     let mut m = mlp();
-    assert!(matches!(m.forward(Array2::zeros((0, 2)).view()), Err(TensorError::EmptyBatch { .. })));
-    assert!(matches!(m.backward(Array2::zeros((1, 1)).view()), Err(TensorError::EmptyBatch { .. })));
+    assert!(matches!(
+        m.forward(Array2::zeros((0, 2)).view()),
+        Err(TensorError::EmptyBatch { .. })
+    ));
+    assert!(matches!(
+        m.backward(Array2::zeros((1, 1)).view()),
+        Err(TensorError::EmptyBatch { .. })
+    ));
 }
 
 #[test]
@@ -60,14 +98,24 @@ fn non_finite_loss_stops_training_and_names_the_step() {
     let y = array![[1.0], [-1.0]];
     let mut sgd = Sgd::new(0.01).unwrap();
     for _ in 0..3 {
-        m.train_step(x.view(), Target::Values(y.view()), Loss::Mse, 0.0, &mut sgd).unwrap();
+        m.train_step(x.view(), Target::Values(y.view()), Loss::Mse, 0.0, &mut sgd)
+            .unwrap();
     }
     let before = m.parameters();
     let bad = array![[f64::NAN, 2.0], [0.5, -1.0]];
     let err = m
-        .train_step(bad.view(), Target::Values(y.view()), Loss::Mse, 0.0, &mut sgd)
+        .train_step(
+            bad.view(),
+            Target::Values(y.view()),
+            Loss::Mse,
+            0.0,
+            &mut sgd,
+        )
         .unwrap_err();
-    assert!(matches!(err, TensorError::NonFiniteLoss { step: 3, .. }), "{err}");
+    assert!(
+        matches!(err, TensorError::NonFiniteLoss { step: 3, .. }),
+        "{err}"
+    );
     assert!(err.to_string().contains("step 3"));
     assert_eq!(m.parameters(), before, "no update after a non-finite loss");
 
@@ -76,9 +124,18 @@ fn non_finite_loss_stops_training_and_names_the_step() {
     let mut adam = Adam::new(1e300).unwrap();
     let huge = array![[1e300, 1e300], [1e300, -1e300]];
     let err = m
-        .train_step(huge.view(), Target::Values(y.view()), Loss::Mse, 0.0, &mut adam)
+        .train_step(
+            huge.view(),
+            Target::Values(y.view()),
+            Loss::Mse,
+            0.0,
+            &mut adam,
+        )
         .unwrap_err();
-    assert!(matches!(err, TensorError::NonFiniteLoss { step: 0, .. }), "{err}");
+    assert!(
+        matches!(err, TensorError::NonFiniteLoss { step: 0, .. }),
+        "{err}"
+    );
 }
 
 #[test]
@@ -88,9 +145,25 @@ fn optimiser_refuses_a_network_of_another_shape() {
     let x = array![[1.0, 2.0]];
     let y = array![[1.0]];
     let mut adam = Adam::new(0.01).unwrap();
-    a.train_step(x.view(), Target::Values(y.view()), Loss::Mse, 0.0, &mut adam).unwrap();
+    a.train_step(
+        x.view(),
+        Target::Values(y.view()),
+        Loss::Mse,
+        0.0,
+        &mut adam,
+    )
+    .unwrap();
     let err = b
-        .train_step(x.view(), Target::Values(y.view()), Loss::Mse, 0.0, &mut adam)
+        .train_step(
+            x.view(),
+            Target::Values(y.view()),
+            Loss::Mse,
+            0.0,
+            &mut adam,
+        )
         .unwrap_err();
-    assert!(matches!(err, TensorError::OptimizerMismatch { .. }), "{err}");
+    assert!(
+        matches!(err, TensorError::OptimizerMismatch { .. }),
+        "{err}"
+    );
 }

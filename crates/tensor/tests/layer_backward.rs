@@ -16,7 +16,10 @@ fn probe(y: ArrayView2<'_, f64>, r: &Array2<f64>) -> f64 {
 
 fn assert_close(what: &str, analytic: f64, numeric: f64) {
     let tol = 1e-7 * (1.0 + numeric.abs());
-    assert!((analytic - numeric).abs() < tol, "{what}: analytic {analytic} vs numeric {numeric}");
+    assert!(
+        (analytic - numeric).abs() < tol,
+        "{what}: analytic {analytic} vs numeric {numeric}"
+    );
 }
 
 #[test]
@@ -67,10 +70,17 @@ fn linear_backward_matches_finite_differences() {
 
 #[test]
 fn mlp_backward_matches_finite_differences_for_every_activation() {
-    for act in [Activation::Tanh, Activation::Relu, Activation::Sigmoid, Activation::Identity] {
+    for act in [
+        Activation::Tanh,
+        Activation::Relu,
+        Activation::Sigmoid,
+        Activation::Identity,
+    ] {
         let mut rng = ChaCha8Rng::seed_from_u64(5);
         let acts = [act, act, Activation::Identity];
-        let mut mlp = Mlp::<f64>::with_activations(3, &[6, 4, 2], &acts, Init::KaimingUniform, &mut rng).unwrap();
+        let mut mlp =
+            Mlp::<f64>::with_activations(3, &[6, 4, 2], &acts, Init::KaimingUniform, &mut rng)
+                .unwrap();
         let x = random(&mut rng, (7, 3));
         let r = random(&mut rng, (7, 2));
         mlp.forward(x.view()).unwrap();

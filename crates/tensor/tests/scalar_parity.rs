@@ -14,7 +14,11 @@ fn close(what: &str, a: f64, b: f64, scale: f64) {
     // Relative to the larger of the two, with the vector's scale as a floor so
     // a gradient that cancels to ~0 is judged against its neighbours.
     let tol = TOL * a.abs().max(b.abs()).max(scale);
-    assert!((a - b).abs() <= tol, "{what}: tensor {a:e} vs scalar {b:e} (diff {:e})", (a - b).abs());
+    assert!(
+        (a - b).abs() <= tol,
+        "{what}: tensor {a:e} vs scalar {b:e} (diff {:e})",
+        (a - b).abs()
+    );
 }
 
 fn max_abs(v: &[f64]) -> f64 {
@@ -27,18 +31,40 @@ fn batch(rng: &mut ChaCha8Rng, rows: usize, cols: usize) -> Array2<f64> {
 
 /// Scalar outputs, row by row.
 fn scalar_forward(mlp: &nn::Mlp<f64>, x: ArrayView2<'_, f64>) -> Vec<Vec<Value<f64>>> {
-    x.rows().into_iter().map(|r| mlp.forward(&r.to_vec()[..]).unwrap()).collect()
+    x.rows()
+        .into_iter()
+        .map(|r| mlp.forward(&r.to_vec()[..]).unwrap())
+        .collect()
 }
 
 /// Builds each loss from Value ops, the way a micrograd user would.
-fn scalar_loss(loss: Loss, out: &[Vec<Value<f64>>], y: &Array2<f64>, classes: &[usize]) -> Value<f64> {
+fn scalar_loss(
+    loss: Loss,
+    out: &[Vec<Value<f64>>],
+    y: &Array2<f64>,
+    classes: &[usize],
+) -> Value<f64> {
     let n_rows = out.len() as f64;
     let n_all = (out.len() * out[0].len()) as f64;
-    let flat = || out.iter().enumerate().flat_map(|(i, row)| row.iter().enumerate().map(move |(j, v)| (i, j, v)));
+    let flat = || {
+        out.iter()
+            .enumerate()
+            .flat_map(|(i, row)| row.iter().enumerate().map(move |(j, v)| (i, j, v)))
+    };
     match loss {
-        Loss::Mse => flat().map(|(i, j, p)| (p - y[(i, j)]).powi(2)).sum::<Value<f64>>() * (1.0 / n_all),
+        Loss::Mse => {
+            flat()
+                .map(|(i, j, p)| (p - y[(i, j)]).powi(2))
+                .sum::<Value<f64>>()
+                * (1.0 / n_all)
+        }
         Loss::SumSquaredError => flat().map(|(i, j, p)| (p - y[(i, j)]).powi(2)).sum(),
-        Loss::Hinge => flat().map(|(i, j, s)| (s * -y[(i, j)] + 1.0).relu()).sum::<Value<f64>>() * (1.0 / n_all),
+        Loss::Hinge => {
+            flat()
+                .map(|(i, j, s)| (s * -y[(i, j)] + 1.0).relu())
+                .sum::<Value<f64>>()
+                * (1.0 / n_all)
+        }
         Loss::BceWithLogits => {
             flat()
                 .map(|(i, j, z)| {
@@ -68,7 +94,14 @@ fn check(act: ScalarActivation, sizes: &[usize], loss: Loss, l2: f64, seed: u64)
     let nin = 3;
     let scalar = nn::Mlp::<f64>::with_activation(nin, sizes, act, &mut rng).unwrap();
     let mut tensor = Mlp::from_scalar(&scalar).unwrap();
-    assert_eq!(tensor.parameters(), scalar.parameters().iter().map(|p| p.data()).collect::<Vec<_>>());
+    assert_eq!(
+        tensor.parameters(),
+        scalar
+            .parameters()
+            .iter()
+            .map(|p| p.data())
+            .collect::<Vec<_>>()
+    );
 
     let rows = 9;
     let nout = *sizes.last().unwrap();
@@ -87,7 +120,12 @@ fn check(act: ScalarActivation, sizes: &[usize], loss: Loss, l2: f64, seed: u64)
     let out_scale = t_out.iter().fold(0.0f64, |m, v| m.max(v.abs()));
     for (i, row) in s_out.iter().enumerate() {
         for (j, v) in row.iter().enumerate() {
-            close(&format!("output ({i}, {j})"), t_out[(i, j)], v.data(), out_scale);
+            close(
+                &format!("output ({i}, {j})"),
+                t_out[(i, j)],
+                v.data(),
+                out_scale,
+            );
         }
     }
 
@@ -97,7 +135,8 @@ fn check(act: ScalarActivation, sizes: &[usize], loss: Loss, l2: f64, seed: u64)
     } else {
         Target::Values(y.view())
     };
-    let t_loss = tensor.loss_backward(loss, target).unwrap() + if l2 > 0.0 { tensor.add_l2(l2) } else { 0.0 };
+    let t_loss = tensor.loss_backward(loss, target).unwrap()
+        + if l2 > 0.0 { tensor.add_l2(l2) } else { 0.0 };
     let params = scalar.parameters();
     let mut s_loss = scalar_loss(loss, &s_out, &y, &classes);
     if l2 > 0.0 {
@@ -109,7 +148,10 @@ fn check(act: ScalarActivation, sizes: &[usize], loss: Loss, l2: f64, seed: u64)
     let t_grads = tensor.gradients();
     let s_grads: Vec<f64> = params.iter().map(Value::grad).collect();
     let scale = max_abs(&s_grads);
-    assert!(scale > 0.0, "a test whose gradients are all 0 proves nothing");
+    assert!(
+        scale > 0.0,
+        "a test whose gradients are all 0 proves nothing"
+    );
     for (i, (a, b)) in t_grads.iter().zip(&s_grads).enumerate() {
         close(&format!("{act:?} {loss:?} gradient {i}"), *a, *b, scale);
     }
@@ -117,7 +159,13 @@ fn check(act: ScalarActivation, sizes: &[usize], loss: Loss, l2: f64, seed: u64)
 
 #[test]
 fn tanh_network_matches_scalar_engine() {
-    check(ScalarActivation::Tanh, &[4, 4, 1], Loss::SumSquaredError, 0.0, 1);
+    check(
+        ScalarActivation::Tanh,
+        &[4, 4, 1],
+        Loss::SumSquaredError,
+        0.0,
+        1,
+    );
     check(ScalarActivation::Tanh, &[4, 4, 2], Loss::Mse, 0.0, 2);
     check(ScalarActivation::Tanh, &[5, 3], Loss::Hinge, 1e-4, 3);
 }
@@ -127,21 +175,49 @@ fn relu_network_matches_scalar_engine() {
     check(ScalarActivation::Relu, &[16, 16, 1], Loss::Hinge, 1e-4, 4);
     check(ScalarActivation::Relu, &[8, 8, 2], Loss::Mse, 0.0, 5);
     check(ScalarActivation::Relu, &[8, 3], Loss::BceWithLogits, 0.0, 6);
-    check(ScalarActivation::Relu, &[8, 8, 4], Loss::SoftmaxCrossEntropy, 1e-4, 7);
+    check(
+        ScalarActivation::Relu,
+        &[8, 8, 4],
+        Loss::SoftmaxCrossEntropy,
+        1e-4,
+        7,
+    );
 }
 
 #[test]
 fn tanh_network_matches_on_classification_losses() {
     check(ScalarActivation::Tanh, &[6, 2], Loss::BceWithLogits, 0.0, 8);
-    check(ScalarActivation::Tanh, &[6, 5], Loss::SoftmaxCrossEntropy, 0.0, 9);
+    check(
+        ScalarActivation::Tanh,
+        &[6, 5],
+        Loss::SoftmaxCrossEntropy,
+        0.0,
+        9,
+    );
 }
 
 #[test]
 fn same_seed_same_network_and_round_trip() {
-    let scalar = nn::Mlp::<f64>::with_activation(2, &[16, 16, 1], ScalarActivation::Relu, &mut ChaCha8Rng::seed_from_u64(42)).unwrap();
-    let tensor = Mlp::<f64>::with_activation(2, &[16, 16, 1], ferrograd_tensor::Activation::Relu, &mut ChaCha8Rng::seed_from_u64(42)).unwrap();
+    let scalar = nn::Mlp::<f64>::with_activation(
+        2,
+        &[16, 16, 1],
+        ScalarActivation::Relu,
+        &mut ChaCha8Rng::seed_from_u64(42),
+    )
+    .unwrap();
+    let tensor = Mlp::<f64>::with_activation(
+        2,
+        &[16, 16, 1],
+        ferrograd_tensor::Activation::Relu,
+        &mut ChaCha8Rng::seed_from_u64(42),
+    )
+    .unwrap();
     let sp: Vec<f64> = scalar.parameters().iter().map(Value::data).collect();
-    assert_eq!(tensor.parameters(), sp, "Init::Uniform draws what the scalar engine draws");
+    assert_eq!(
+        tensor.parameters(),
+        sp,
+        "Init::Uniform draws what the scalar engine draws"
+    );
     let back = tensor.to_scalar().unwrap();
     let bp: Vec<f64> = back.parameters().iter().map(Value::data).collect();
     assert_eq!(bp, sp);
@@ -153,7 +229,9 @@ fn same_seed_same_network_and_round_trip() {
 #[test]
 fn sigmoid_layers_are_refused_by_to_scalar() {
     let mut rng = ChaCha8Rng::seed_from_u64(0);
-    let m = Mlp::<f64>::with_activation(2, &[3, 1], ferrograd_tensor::Activation::Sigmoid, &mut rng).unwrap();
+    let m =
+        Mlp::<f64>::with_activation(2, &[3, 1], ferrograd_tensor::Activation::Sigmoid, &mut rng)
+            .unwrap();
     let err = m.to_scalar().unwrap_err().to_string();
     assert!(err.contains("layer 0") && err.contains("sigmoid"), "{err}");
 }

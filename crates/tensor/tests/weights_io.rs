@@ -9,11 +9,21 @@ use safetensors::{Dtype, SafeTensors};
 fn model<T: ferrograd_tensor::Float>(seed: u64) -> Mlp<T> {
     use rand::SeedableRng;
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-    Mlp::with_init(2, &[16, 16, 1], Activation::Relu, Init::KaimingUniform, &mut rng).unwrap()
+    Mlp::with_init(
+        2,
+        &[16, 16, 1],
+        Activation::Relu,
+        Init::KaimingUniform,
+        &mut rng,
+    )
+    .unwrap()
 }
 
 /// Re-serialises `bytes` after `edit` changes the tensor map.
-fn rewrite(bytes: &[u8], edit: impl FnOnce(&mut HashMap<String, (Dtype, Vec<usize>, Vec<u8>)>)) -> Vec<u8> {
+fn rewrite(
+    bytes: &[u8],
+    edit: impl FnOnce(&mut HashMap<String, (Dtype, Vec<usize>, Vec<u8>)>),
+) -> Vec<u8> {
     let st = SafeTensors::deserialize(bytes).unwrap();
     let mut map: HashMap<String, (Dtype, Vec<usize>, Vec<u8>)> = st
         .tensors()
@@ -23,7 +33,12 @@ fn rewrite(bytes: &[u8], edit: impl FnOnce(&mut HashMap<String, (Dtype, Vec<usiz
     edit(&mut map);
     let views: Vec<(String, safetensors::tensor::TensorView<'_>)> = map
         .iter()
-        .map(|(n, (d, s, b))| (n.clone(), safetensors::tensor::TensorView::new(*d, s.clone(), b).unwrap()))
+        .map(|(n, (d, s, b))| {
+            (
+                n.clone(),
+                safetensors::tensor::TensorView::new(*d, s.clone(), b).unwrap(),
+            )
+        })
         .collect();
     safetensors::serialize(views, None).unwrap()
 }
@@ -49,7 +64,10 @@ fn round_trip_is_exact_f64_and_f32() {
 #[test]
 fn file_round_trip() {
     let a = model::<f64>(5);
-    let path = std::env::temp_dir().join(format!("ferrograd-tensor-test-{}.safetensors", std::process::id()));
+    let path = std::env::temp_dir().join(format!(
+        "ferrograd-tensor-test-{}.safetensors",
+        std::process::id()
+    ));
     a.save(&path).unwrap();
     let mut b = model::<f64>(6);
     b.load(&path).unwrap();
@@ -66,7 +84,10 @@ fn names_and_layout_follow_pytorch_sequential() {
     let st = SafeTensors::deserialize(&bytes).unwrap();
     let mut names = st.names();
     names.sort();
-    assert_eq!(names, vec!["0.bias", "0.weight", "2.bias", "2.weight", "4.bias", "4.weight"]);
+    assert_eq!(
+        names,
+        vec!["0.bias", "0.weight", "2.bias", "2.weight", "4.bias", "4.weight"]
+    );
     let w = st.tensor("2.weight").unwrap();
     assert_eq!(w.shape(), &[16, 16]);
     assert_eq!(w.dtype(), Dtype::F32);
@@ -83,7 +104,11 @@ fn assert_refused(bytes: &[u8], check: impl Fn(&TensorError) -> bool) {
     let before = m.parameters();
     let err = m.load_safetensors(bytes).unwrap_err();
     assert!(check(&err), "unexpected error: {err}");
-    assert_eq!(m.parameters(), before, "a refused load must not change the model");
+    assert_eq!(
+        m.parameters(),
+        before,
+        "a refused load must not change the model"
+    );
 }
 
 #[test]
@@ -91,7 +116,10 @@ fn missing_tensor_is_named() {
     let bytes = rewrite(&model::<f64>(1).to_safetensors().unwrap(), |m| {
         m.remove("2.bias");
     });
-    assert_refused(&bytes, |e| matches!(e, TensorError::MissingTensor { name, .. } if name == "2.bias"));
+    assert_refused(
+        &bytes,
+        |e| matches!(e, TensorError::MissingTensor { name, .. } if name == "2.bias"),
+    );
 }
 
 #[test]
@@ -101,23 +129,28 @@ fn wrong_shape_is_named() {
     let bytes = other.to_safetensors().unwrap();
     assert_refused(&bytes, |e| {
         let msg = e.to_string();
-        matches!(e, TensorError::TensorShape { name, .. } if name == "2.weight") && msg.contains("[8, 16]") && msg.contains("[16, 16]")
+        matches!(e, TensorError::TensorShape { name, .. } if name == "2.weight")
+            && msg.contains("[8, 16]")
+            && msg.contains("[16, 16]")
     });
 }
 
 #[test]
 fn wrong_dtype_is_named() {
     let bytes = model::<f32>(1).to_safetensors().unwrap();
-    assert_refused(&bytes, |e| {
-        matches!(e, TensorError::TensorDtype { name, expected, got } if name == "0.weight" && expected == "F64" && got == "F32")
-    });
+    assert_refused(
+        &bytes,
+        |e| matches!(e, TensorError::TensorDtype { name, expected, got } if name == "0.weight" && expected == "F64" && got == "F32"),
+    );
 }
 
 #[test]
 fn truncated_bytes_are_named() {
     let bytes = model::<f64>(1).to_safetensors().unwrap();
     let cut = &bytes[..bytes.len() - 5];
-    assert_refused(cut, |e| matches!(e, TensorError::Truncated { .. }) && e.to_string().contains("\""));
+    assert_refused(cut, |e| {
+        matches!(e, TensorError::Truncated { .. }) && e.to_string().contains("\"")
+    });
     // Cutting deep into the data names the first tensor that lost bytes.
     let st = SafeTensors::read_metadata(&bytes).unwrap().1;
     let header_end = bytes.len() - st.data_len();
@@ -127,7 +160,10 @@ fn truncated_bytes_are_named() {
         .min_by_key(|(_, i)| i.data_offsets.1)
         .unwrap();
     let cut = &bytes[..header_end + info.data_offsets.1 - 1];
-    assert_refused(cut, |e| matches!(e, TensorError::Truncated { name, .. } if *name == first));
+    assert_refused(
+        cut,
+        |e| matches!(e, TensorError::Truncated { name, .. } if *name == first),
+    );
     // A header cut short is still an error, not a panic.
     assert_refused(&bytes[..20], |e| matches!(e, TensorError::Corrupt(_)));
 }
@@ -137,5 +173,8 @@ fn unexpected_tensor_is_named() {
     let bytes = rewrite(&model::<f64>(1).to_safetensors().unwrap(), |m| {
         m.insert("6.weight".into(), (Dtype::F64, vec![1], vec![0; 8]));
     });
-    assert_refused(&bytes, |e| matches!(e, TensorError::UnexpectedTensor { name, .. } if name == "6.weight"));
+    assert_refused(
+        &bytes,
+        |e| matches!(e, TensorError::UnexpectedTensor { name, .. } if name == "6.weight"),
+    );
 }

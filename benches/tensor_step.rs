@@ -1,0 +1,94 @@
+//! One training step (forward, backward, update) of the batched engine.
+//!
+//! - `moons`: micrograd's demo model, 100 x 2-16-16-1 ReLU, max-margin loss
+//!   + 1e-4 L2, SGD (lr 0.1);
+//! - `mlp784`: 784-256-256-10 ReLU at batch 256, softmax cross-entropy, SGD
+//!   (lr 0.01);
+//!
+//! each in f32 and f64. Matrix products use `matrixmultiply`, whose thread
+//! count is read once per process from `MATMUL_NUM_THREADS` (default: the
+//! number of physical cores), so run the bench once per thread count:
+//!
+//! ```text
+//! MATMUL_NUM_THREADS=1 cargo bench --bench tensor_step
+//! MATMUL_NUM_THREADS=2 cargo bench --bench tensor_step
+//! ```
+//!
+//! The thread count is part of each benchmark's name (`moons/f64/threads=1`).
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use ferrograd::tensor::ndarray::Array2;
+use ferrograd::tensor::{Activation, Float, Init, Loss, Mlp, Sgd, Target};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+fn threads() -> String {
+    std::env::var("MATMUL_NUM_THREADS").unwrap_or_else(|_| "default".into())
+}
+
+fn moons<T: Float>(c: &mut Criterion) {
+    let mut rng = ChaCha8Rng::seed_from_u64(0);
+    let data = ferrograd::data::make_moons(100, 0.1, 1).expect("valid moons parameters");
+    let x = Array2::from_shape_fn((100, 2), |(i, j)| T::from_f64(data.x[i][j]));
+    let y = Array2::from_shape_vec(
+        (100, 1),
+        data.labels_pm1().into_iter().map(T::from_f64).collect(),
+    )
+    .expect("100 labels");
+    let mut model = Mlp::<T>::with_activation(2, &[16, 16, 1], Activation::Relu, &mut rng)
+        .expect("valid sizes");
+    let mut sgd = Sgd::new(0.1).expect("valid lr");
+    let alpha = T::from_f64(1e-4);
+    c.bench_function(&format!("moons/{}/threads={}", T::NAME, threads()), |b| {
+        b.iter(|| {
+            model
+                .train_step(
+                    x.view(),
+                    Target::Values(y.view()),
+                    Loss::Hinge,
+                    alpha,
+                    &mut sgd,
+                )
+                .expect("finite loss")
+        })
+    });
+}
+
+fn mlp784<T: Float>(c: &mut Criterion) {
+    let mut rng = ChaCha8Rng::seed_from_u64(0);
+    let batch = 256;
+    let x = Array2::from_shape_simple_fn((batch, 784), || T::from_f64(rng.random_range(0.0..1.0)));
+    let classes: Vec<usize> = (0..batch).map(|_| rng.random_range(0..10)).collect();
+    let mut model = Mlp::<T>::with_init(
+        784,
+        &[256, 256, 10],
+        Activation::Relu,
+        Init::KaimingUniform,
+        &mut rng,
+    )
+    .expect("valid sizes");
+    let mut sgd = Sgd::new(0.01).expect("valid lr");
+    c.bench_function(&format!("mlp784/{}/threads={}", T::NAME, threads()), |b| {
+        b.iter(|| {
+            model
+                .train_step(
+                    x.view(),
+                    Target::Classes(&classes),
+                    Loss::SoftmaxCrossEntropy,
+                    T::zero(),
+                    &mut sgd,
+                )
+                .expect("finite loss")
+        })
+    });
+}
+
+fn all(c: &mut Criterion) {
+    moons::<f32>(c);
+    moons::<f64>(c);
+    mlp784::<f32>(c);
+    mlp784::<f64>(c);
+}
+
+criterion_group!(benches, all);
+criterion_main!(benches);
