@@ -26,6 +26,9 @@ pub fn state_dict_name(layer: usize, which: &str) -> String {
     format!("{}.{which}", 2 * layer)
 }
 
+/// One layer's weight and bias, read and checked but not yet installed.
+type Staged<T> = (Array2<T>, Array1<T>);
+
 struct Raw {
     dtype: Dtype,
     shape: Vec<usize>,
@@ -155,7 +158,7 @@ impl<T: Float> Mlp<T> {
         Ok(mlp)
     }
 
-    fn stage(&self, bytes: &[u8]) -> Result<Vec<(Array2<T>, Array1<T>)>, TensorError> {
+    fn stage(&self, bytes: &[u8]) -> Result<Vec<Staged<T>>, TensorError> {
         let st = SafeTensors::deserialize(bytes).map_err(|e| decode_error(bytes, e))?;
         let mut expected = BTreeSet::new();
         let mut staged = Vec::with_capacity(self.layers().len());

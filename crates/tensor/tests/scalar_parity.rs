@@ -140,7 +140,7 @@ fn check(act: ScalarActivation, sizes: &[usize], loss: Loss, l2: f64, seed: u64)
     let params = scalar.parameters();
     let mut s_loss = scalar_loss(loss, &s_out, &y, &classes);
     if l2 > 0.0 {
-        s_loss = s_loss + nn::l2(&params, l2);
+        s_loss += nn::l2(&params, l2);
     }
     scalar.zero_grad();
     s_loss.backward();
