@@ -6,8 +6,7 @@
 use std::time::Instant;
 
 use ferrograd::data::make_moons;
-use ferrograd::nn::{l2, max_margin, Activation, Mlp, Sgd};
-use ferrograd::Value;
+use ferrograd::nn::{svm_loss, Activation, Mlp, Sgd};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -27,18 +26,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let start = Instant::now();
     let (mut loss, mut acc) = (f64::NAN, 0.0);
     for k in 0..steps {
-        let scores: Vec<Value<f64>> = moons
-            .x
-            .iter()
-            .map(|x| model.forward(x).map(|mut out| out.remove(0)))
-            .collect::<Result<_, _>>()?;
-        let total = max_margin(&scores, &labels)? + l2(&params, 1e-4);
-        let correct = scores
-            .iter()
-            .zip(&labels)
-            .filter(|(s, &y)| (s.data() > 0.0) == (y > 0.0))
-            .count();
-        acc = correct as f64 / labels.len() as f64;
+        let (total, accuracy) = svm_loss(&model, &moons.x, &labels, 1e-4)?;
+        acc = accuracy;
         loss = total.data();
 
         sgd.zero_grad(&params);

@@ -2,7 +2,7 @@
 //! recursion, and training loops in flat memory.
 
 use ferrograd::data::make_moons;
-use ferrograd::nn::{l2, max_margin, Activation, Mlp, Sgd};
+use ferrograd::nn::{svm_loss, Activation, Mlp, Sgd};
 use ferrograd::Value;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -42,18 +42,8 @@ fn a_million_node_chain_backpropagates_and_drops() {
 }
 
 /// One step of micrograd's demo; returns the loss.
-fn step(
-    model: &Mlp<f64>,
-    params: &[Value<f64>],
-    sgd: &mut Sgd<f64>,
-    x: &[[f64; 2]],
-    y: &[f64],
-) -> f64 {
-    let scores: Vec<Value<f64>> = x
-        .iter()
-        .map(|row| model.forward(row).unwrap().remove(0))
-        .collect();
-    let loss = max_margin(&scores, y).unwrap() + l2(params, 1e-4);
+fn step(model: &Mlp<f64>, params: &[Value<f64>], sgd: &mut Sgd<f64>, x: &[[f64; 2]], y: &[f64]) -> f64 {
+    let (loss, _) = svm_loss(model, x, y, 1e-4).unwrap();
     sgd.zero_grad(params);
     loss.backward();
     sgd.step(params).unwrap();

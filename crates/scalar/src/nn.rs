@@ -10,7 +10,7 @@ mod optim;
 
 pub use activation::Activation;
 pub use layer::Layer;
-pub use loss::{l2, max_margin, mse, sum_squared_error};
+pub use loss::{l2, max_margin, mse, sum_squared_error, svm_loss};
 pub use mlp::{Input, Mlp};
 pub use neuron::Neuron;
 pub use optim::{Adam, Sgd};

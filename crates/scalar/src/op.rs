@@ -1,5 +1,5 @@
 //! Operations as data: every node's recipe, its forward rule and its local
-//! derivative sit here, each in one `match`.
+//! derivative sit here, each in one `match` on [`Kind`].
 
 use std::borrow::Cow;
 
@@ -8,13 +8,11 @@ use crate::Scalar;
 /// Index of a node in its thread's tape.
 pub(crate) type Id = u32;
 
-/// How a node was computed: the operation and the ids of its operands.
-///
-/// Parameters that are not nodes (the integer or float exponent) live in the
-/// variant itself, so a node never needs a second allocation.
+/// How a new node is computed: the operation and the ids of its operands,
+/// as the engine's callers describe it. The tape stores it lowered to a
+/// [`Kind`] and two operand slots.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Op<T> {
-    Leaf,
     Add(Id, Id),
     Sub(Id, Id),
     Mul(Id, Id),
@@ -32,43 +30,100 @@ pub(crate) enum Op<T> {
 }
 
 impl<T: Scalar> Op<T> {
-    /// The operands, first then second; `n` of them are meaningful.
-    #[inline]
-    pub(crate) fn operands(&self) -> ([Id; 2], usize) {
+    /// The stored form: kind and the two operand slots. A constant float
+    /// exponent becomes a leaf node first (returned as the last field, for
+    /// the tape to record); an integer exponent is kept in the second slot.
+    #[inline(always)]
+    pub(crate) fn lower(self) -> (Kind, Id, Id, Option<T>) {
         use Op::*;
-        match *self {
-            Leaf => ([0, 0], 0),
-            Add(a, b) | Sub(a, b) | Mul(a, b) | Div(a, b) | Pow(a, b) => ([a, b], 2),
-            Neg(a)
-            | Tanh(a)
-            | Exp(a)
-            | Ln(a)
-            | Sigmoid(a)
-            | Relu(a)
-            | Sqrt(a)
-            | Powi(a, _)
-            | Powf(a, _) => ([a, 0], 1),
+        match self {
+            Add(a, b) => (Kind::Add, a, b, None),
+            Sub(a, b) => (Kind::Sub, a, b, None),
+            Mul(a, b) => (Kind::Mul, a, b, None),
+            Div(a, b) => (Kind::Div, a, b, None),
+            Pow(a, b) => (Kind::Pow, a, b, None),
+            Neg(a) => (Kind::Neg, a, NO_ID, None),
+            Tanh(a) => (Kind::Tanh, a, NO_ID, None),
+            Exp(a) => (Kind::Exp, a, NO_ID, None),
+            Ln(a) => (Kind::Ln, a, NO_ID, None),
+            Sigmoid(a) => (Kind::Sigmoid, a, NO_ID, None),
+            Relu(a) => (Kind::Relu, a, NO_ID, None),
+            Sqrt(a) => (Kind::Sqrt, a, NO_ID, None),
+            // Two's-complement bits of the exponent; `Kind::Powi` reads them back.
+            Powi(a, n) => (Kind::Powi, a, n as u32, None),
+            Powf(a, e) => (Kind::Powf, a, NO_ID, Some(e)),
+        }
+    }
+}
+
+/// Marks an unused operand slot.
+pub(crate) const NO_ID: Id = u32::MAX;
+
+/// The operation of a stored node. Every rule of an operation (how many
+/// operands it keeps alive, its value, its local derivative, its name) is
+/// one `match` on this enum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub(crate) enum Kind {
+    Leaf,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Pow,
+    Neg,
+    Tanh,
+    Exp,
+    Ln,
+    Sigmoid,
+    Relu,
+    Sqrt,
+    /// `a ** n`; the second slot holds `n`'s bits, not a node.
+    Powi,
+    /// `a ** e`; the second slot is a constant leaf holding `e`.
+    Powf,
+}
+
+impl Kind {
+    /// Operand slots that hold nodes (kept alive by this node).
+    #[inline(always)]
+    pub(crate) fn arity(self) -> usize {
+        use Kind::*;
+        match self {
+            Leaf => 0,
+            Add | Sub | Mul | Div | Pow | Powf => 2,
+            Neg | Tanh | Exp | Ln | Sigmoid | Relu | Sqrt | Powi => 1,
+        }
+    }
+
+    /// Operands that receive a gradient (a constant exponent does not) and
+    /// that pictures show as children.
+    #[inline(always)]
+    pub(crate) fn inputs(self) -> usize {
+        match self {
+            Kind::Powf => 1,
+            k => k.arity(),
         }
     }
 
     /// Forward rule: the node's value from its operands' values `a` and `b`
-    /// (`b` is ignored by unary operations).
-    #[inline]
-    pub(crate) fn eval(&self, a: T, b: T) -> T {
-        use Op::*;
-        match *self {
+    /// (`b` is ignored by unary operations; `n` is `Powi`'s exponent).
+    #[inline(always)]
+    pub(crate) fn eval<T: Scalar>(self, a: T, b: T, n: i32) -> T {
+        use Kind::*;
+        match self {
             Leaf => a,
-            Add(..) => a + b,
-            Sub(..) => a - b,
-            Mul(..) => a * b,
-            Div(..) => a / b,
-            Pow(..) => a.powf(b),
-            Neg(_) => -a,
-            Tanh(_) => a.tanh(),
-            Exp(_) => a.exp(),
-            Ln(_) => a.ln(),
-            Sigmoid(_) => T::one() / (T::one() + (-a).exp()),
-            Relu(_) => {
+            Add => a + b,
+            Sub => a - b,
+            Mul => a * b,
+            Div => a / b,
+            Pow | Powf => a.powf(b),
+            Neg => -a,
+            Tanh => a.tanh(),
+            Exp => a.exp(),
+            Ln => a.ln(),
+            Sigmoid => T::one() / (T::one() + (-a).exp()),
+            Relu => {
                 // `max` would turn NaN into 0; IEEE propagation is promised.
                 if a > T::zero() || a.is_nan() {
                     a
@@ -76,9 +131,8 @@ impl<T: Scalar> Op<T> {
                     T::zero()
                 }
             }
-            Sqrt(_) => a.sqrt(),
-            Powi(_, n) => a.powi(n),
-            Powf(_, e) => a.powf(e),
+            Sqrt => a.sqrt(),
+            Powi => a.powi(n),
         }
     }
 
@@ -102,19 +156,19 @@ impl<T: Scalar> Op<T> {
     /// | sigmoid a | g (1 - out) out | |
     /// | relu a | g if out > 0 else 0 | |
     /// | sqrt a | g / (2 out) | |
-    /// | a ** n | g n a^(n-1) (0 when n = 0) | |
-    #[inline]
-    pub(crate) fn grads(&self, a: T, b: T, out: T, g: T) -> (T, T) {
-        use Op::*;
+    /// | a ** n, a ** e | g n a^(n-1) (0 when n = 0) | |
+    #[inline(always)]
+    pub(crate) fn grads<T: Scalar>(self, a: T, b: T, n: i32, out: T, g: T) -> (T, T) {
+        use Kind::*;
         let zero = T::zero();
         let one = T::one();
-        match *self {
+        match self {
             Leaf => (zero, zero),
-            Add(..) => (g, g),
-            Sub(..) => (g, -g),
-            Mul(..) => (g * b, g * a),
-            Div(..) => (g / b, -g * ((a / b) / b)),
-            Pow(..) => {
+            Add => (g, g),
+            Sub => (g, -g),
+            Mul => (g * b, g * a),
+            Div => (g / b, -g * ((a / b) / b)),
+            Pow => {
                 let da = if b == zero {
                     zero
                 } else {
@@ -127,49 +181,50 @@ impl<T: Scalar> Op<T> {
                 };
                 (da, db)
             }
-            Neg(_) => (-g, zero),
-            Tanh(_) => (g * (one - out * out), zero),
-            Exp(_) => (g * out, zero),
-            Ln(_) => (g / a, zero),
-            Sigmoid(_) => (g * ((one - out) * out), zero),
-            Relu(_) => (if out > zero { g } else { zero }, zero),
-            Sqrt(_) => (g / (out + out), zero),
-            Powi(_, n) => {
+            Neg => (-g, zero),
+            Tanh => (g * (one - out * out), zero),
+            Exp => (g * out, zero),
+            Ln => (g / a, zero),
+            Sigmoid => (g * ((one - out) * out), zero),
+            Relu => (if out > zero { g } else { zero }, zero),
+            Sqrt => (g / (out + out), zero),
+            Powi => {
                 if n == 0 {
                     (zero, zero)
                 } else {
                     (g * (T::from_f64(f64::from(n)) * a.powi(n - 1)), zero)
                 }
             }
-            Powf(_, e) => {
-                if e == zero {
+            Powf => {
+                if b == zero {
                     (zero, zero)
                 } else {
-                    (g * (e * a.powf(e - one)), zero)
+                    (g * (b * a.powf(b - one)), zero)
                 }
             }
         }
     }
 
-    /// The display name micrograd's pictures show (`+`, `*`, `tanh`, `**2`).
-    pub(crate) fn name(&self) -> Cow<'static, str> {
-        use Op::*;
-        match *self {
+    /// The display name micrograd's pictures show (`+`, `*`, `tanh`, `**2`);
+    /// `b` is the exponent's value and `n` the integer exponent.
+    pub(crate) fn name<T: Scalar>(self, b: T, n: i32) -> Cow<'static, str> {
+        use Kind::*;
+        match self {
             Leaf => Cow::Borrowed(""),
-            Add(..) => Cow::Borrowed("+"),
-            Sub(..) => Cow::Borrowed("-"),
-            Mul(..) => Cow::Borrowed("*"),
-            Div(..) => Cow::Borrowed("/"),
-            Pow(..) => Cow::Borrowed("**"),
-            Neg(_) => Cow::Borrowed("neg"),
-            Tanh(_) => Cow::Borrowed("tanh"),
-            Exp(_) => Cow::Borrowed("exp"),
-            Ln(_) => Cow::Borrowed("ln"),
-            Sigmoid(_) => Cow::Borrowed("sigmoid"),
-            Relu(_) => Cow::Borrowed("ReLU"),
-            Sqrt(_) => Cow::Borrowed("sqrt"),
-            Powi(_, n) => Cow::Owned(format!("**{n}")),
-            Powf(_, e) => Cow::Owned(format!("**{e}")),
+            Add => Cow::Borrowed("+"),
+            Sub => Cow::Borrowed("-"),
+            Mul => Cow::Borrowed("*"),
+            Div => Cow::Borrowed("/"),
+            Pow => Cow::Borrowed("**"),
+            Neg => Cow::Borrowed("neg"),
+            Tanh => Cow::Borrowed("tanh"),
+            Exp => Cow::Borrowed("exp"),
+            Ln => Cow::Borrowed("ln"),
+            Sigmoid => Cow::Borrowed("sigmoid"),
+            Relu => Cow::Borrowed("ReLU"),
+            Sqrt => Cow::Borrowed("sqrt"),
+            Powi => Cow::Owned(format!("**{n}")),
+            Powf => Cow::Owned(format!("**{b}")),
         }
     }
 }

@@ -114,15 +114,24 @@ impl<T: Scalar> Value<T> {
     /// `*`, `/`, `**`, `neg`, `tanh`, `exp`, `ln`, `sigmoid`, `ReLU`, `sqrt`,
     /// or `**n` for a constant exponent.
     pub fn op(&self) -> Cow<'static, str> {
-        T::with_tape(|t| t.node(self.id).op.name())
+        T::with_tape(|t| {
+            let node = t.node(self.id);
+            let b = if node.kind.arity() > 1 {
+                t.node(node.b).data
+            } else {
+                T::zero()
+            };
+            node.kind.name(b, node.n())
+        })
     }
 
     /// The operands this value was computed from (micrograd's `_prev`), in
     /// operand order; empty for a leaf. `a + a` lists `a` twice.
     pub fn children(&self) -> Vec<Value<T>> {
         T::with_tape(|t| {
-            let (ids, n) = t.node(self.id).op.operands();
-            ids[..n]
+            let node = t.node(self.id);
+            let n = node.kind.inputs();
+            [node.a, node.b][..n]
                 .iter()
                 .map(|&c| {
                     t.retain(c);
@@ -134,7 +143,7 @@ impl<T: Scalar> Value<T> {
 
     /// Whether this value is a leaf (made by [`Value::new`], not by an operation).
     pub fn is_leaf(&self) -> bool {
-        T::with_tape(|t| matches!(t.node(self.id).op, Op::Leaf))
+        T::with_tape(|t| t.node(self.id).is_leaf())
     }
 
     /// This node's identity: two handles to one node have the same id.

@@ -1,6 +1,7 @@
 //! Losses built from values, so `backward()` differentiates them like any
 //! other expression.
 
+use crate::nn::{Input, Mlp};
 use crate::{Error, Scalar, Value};
 
 fn check_pairs(scores: usize, targets: usize) -> Result<(), Error> {
@@ -53,4 +54,36 @@ pub fn mse<T: Scalar>(pred: &[Value<T>], targets: &[T]) -> Result<Value<T>, Erro
 pub fn l2<T: Scalar>(params: &[Value<T>], alpha: T) -> Value<T> {
     let total: Value<T> = params.iter().map(|p| p * p).sum();
     total * alpha
+}
+
+/// micrograd demo's whole loss for a batch: the max-margin loss of the
+/// model's scores plus `alpha * sum(p^2)` over its parameters, and the
+/// accuracy (the fraction of scores whose sign matches the label).
+///
+/// ```
+/// use ferrograd_scalar::nn::{svm_loss, Activation, Mlp};
+/// use rand::SeedableRng;
+/// let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+/// let model = Mlp::<f64>::with_activation(2, &[4, 1], Activation::Relu, &mut rng).unwrap();
+/// let (loss, accuracy) = svm_loss(&model, &[[0.0, 1.0], [1.0, 0.0]], &[1.0, -1.0], 1e-4).unwrap();
+/// assert!(loss.data() >= 0.0 && (0.0..=1.0).contains(&accuracy));
+/// ```
+pub fn svm_loss<T: Scalar, R: Input<T>>(
+    model: &Mlp<T>,
+    rows: &[R],
+    labels: &[T],
+    alpha: T,
+) -> Result<(Value<T>, f64), Error> {
+    check_pairs(rows.len(), labels.len())?;
+    let scores = rows
+        .iter()
+        .map(|row| model.forward(row).map(|mut out| out.swap_remove(0)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let correct = scores
+        .iter()
+        .zip(labels)
+        .filter(|(s, &y)| (s.data() > T::zero()) == (y > T::zero()))
+        .count();
+    let loss = max_margin(&scores, labels)? + l2(&model.parameters(), alpha);
+    Ok((loss, correct as f64 / labels.len() as f64))
 }

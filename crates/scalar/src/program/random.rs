@@ -88,6 +88,14 @@ impl Gen {
         }
     }
 
+    /// Whether register `r` is a small integer loaded as such.
+    fn exact_integer(&self, r: Reg) -> bool {
+        let v = self.vals[r];
+        matches!(self.instrs[r], Instr::Input(_) | Instr::Const(_))
+            && v.fract() == 0.0
+            && v.abs() <= 4.0
+    }
+
     /// One candidate instruction and its value, or `None` if it misses the
     /// op's domain or the finite range.
     fn draw<R: Rng + ?Sized>(
@@ -117,14 +125,19 @@ impl Gen {
             3 => Sub(a, b),
             4 => Mul(a, b),
             5 if vb.abs() > 1e-6 => Div(a, b),
-            6 if va > 0.0 || (vb.fract() == 0.0 && vb.abs() <= 4.0 && va != 0.0) => Pow(a, b),
+            // A negative base only under an exponent that is an integer in
+            // every precision: a loaded input or constant, not a computed
+            // value that is integral in f64 but an ulp off in f32.
+            6 if va > 0.0 || (va != 0.0 && self.exact_integer(b)) => Pow(a, b),
             7 => Neg(a),
             8 => Tanh(a),
             9 => Exp(a),
             10 if va > 0.0 => Ln(a),
             11 => Sigmoid(a),
             12 => Relu(a),
-            13 if va >= 0.0 => Sqrt(a),
+            // Not at 0: its slope there is infinite, and infinity times the
+            // rounding residue of a cancelling gradient is NaN or ±inf at random.
+            13 if va > 0.0 => Sqrt(a),
             14 => {
                 let n = rng.random_range(-3..=4);
                 if va == 0.0 && n <= 0 {
@@ -141,11 +154,6 @@ impl Gen {
             }
             _ => return None,
         };
-        // sqrt(0) has an infinite slope; keep it only as an edge both sides
-        // must agree on, not as a common case.
-        if matches!(instr, Sqrt(_)) && va == 0.0 && rng.random_bool(0.8) {
-            return None;
-        }
         let v = instr.eval(va, vb);
         (v.is_finite() && v.abs() <= self.max_abs).then_some((instr, v))
     }
