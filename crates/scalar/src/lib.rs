@@ -3,6 +3,7 @@
 //!
 //! - [`Value`]: a recorded scalar; operators and functions build the graph,
 //!   [`Value::backward`] fills the gradients.
+//! - [`Replay`]: a recorded graph re-run on new leaf values.
 //! - [`numeric`]: finite-difference slopes and a gradient checker.
 //! - [`nn`]: [`nn::Neuron`], [`nn::Layer`], [`nn::Mlp`] and optimisers.
 //!
@@ -22,11 +23,13 @@ pub mod nn;
 pub mod numeric;
 mod op;
 pub mod program;
+mod replay;
 mod scalar;
 mod tape;
 mod value;
 
 pub use error::Error;
+pub use replay::Replay;
 pub use scalar::Scalar;
 pub use tape::{Tape, TapeStats};
 pub use value::{NodeId, Value};

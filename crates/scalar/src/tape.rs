@@ -8,7 +8,7 @@
 //! Memory is reclaimed a chunk at a time by a small tracing collector. A
 //! node counts only the handles to it; pushing a node or dropping a handle
 //! touches nothing else. When the tape needs a new chunk and none is free
-//! (and it has grown by as much as was live after the last collection), one
+//! (and it has grown by twice what was live after the last collection), one
 //! reverse sweep marks every node reachable from a held node (operands are
 //! older, so one pass in tape order suffices) and frees every chunk with no
 //! marked node. Dropping a graph of any depth is O(1) and never recurses, a
@@ -227,7 +227,10 @@ impl<T: Scalar> Tape<T> {
     /// opening a chunk may collect.
     #[cold]
     fn open_chunk(&mut self) {
-        if self.free.is_empty() && self.opened_since_gc >= self.live_after_gc.max(MIN_GROWTH) {
+        // Growing by twice the live size between collections keeps their
+        // cost (one pass over the live chunks) a small constant per node.
+        if self.free.is_empty() && self.opened_since_gc >= (2 * self.live_after_gc).max(MIN_GROWTH)
+        {
             self.collect();
         }
         self.opened_since_gc += 1;
@@ -526,6 +529,61 @@ impl<T: Scalar> Tape<T> {
             }
         }
         self.recycle(ids);
+    }
+
+    /// The operation nodes `root` depends on (itself included), oldest
+    /// first: a replay plan.
+    pub(crate) fn plan(&mut self, root: Id) -> Vec<Id> {
+        let mut ids = self.reachable(root);
+        ids.retain(|&id| !self.nodes[id as usize].is_leaf());
+        ids.reverse();
+        let plan = ids.clone();
+        self.recycle(ids);
+        plan
+    }
+
+    /// Recomputes the nodes of a plan, in order, from their operands.
+    pub(crate) fn replay_forward(&mut self, plan: &[Id]) {
+        for &id in plan {
+            let node = self.nodes[id as usize];
+            let a = self.nodes[node.a as usize].data;
+            let b = if node.kind.arity() > 1 {
+                self.nodes[node.b as usize].data
+            } else {
+                T::zero()
+            };
+            self.nodes[id as usize].data = node.kind.eval(a, b, node.n());
+        }
+    }
+
+    /// `backward()` over a plan whose last node is the root: the same
+    /// gradients, without discovering the graph again.
+    pub(crate) fn replay_backward(&mut self, plan: &[Id]) {
+        let Some((&root, rest)) = plan.split_last() else {
+            return;
+        };
+        for &id in rest {
+            self.nodes[id as usize].grad = T::zero();
+        }
+        self.nodes[root as usize].grad = T::one();
+        // Leaves accumulate; the plan holds no leaf, so none was zeroed.
+        for &id in plan.iter().rev() {
+            let node = self.nodes[id as usize];
+            let a = self.nodes[node.a as usize].data;
+            let binary = node.kind.arity() > 1;
+            let b = if binary {
+                self.nodes[node.b as usize].data
+            } else {
+                T::zero()
+            };
+            let (da, db) = node.kind.grads(a, b, node.n(), node.data, node.grad);
+            let first = &mut self.nodes[node.a as usize];
+            first.grad = first.grad + da;
+            if node.kind.inputs() > 1 {
+                let second = &mut self.nodes[node.b as usize];
+                second.grad = second.grad + db;
+            }
+        }
     }
 
     pub(crate) fn label(&self, id: Id) -> &str {
