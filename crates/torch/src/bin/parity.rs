@@ -1,0 +1,186 @@
+//! The parity runner behind `cargo xtask parity`: runs every scenario,
+//! prints the table, writes `target/parity/report.{md,json}` and
+//! `target/notebook/torch.json`, and exits non-zero on any mismatch.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use ferrograd_scalar::program::examples;
+use ferrograd_torch::program::run_program;
+use ferrograd_torch::report::Report;
+use ferrograd_torch::suite::{self, Options};
+use ferrograd_torch::{Precision, Target};
+use indicatif::{ProgressBar, ProgressStyle};
+
+#[derive(Parser)]
+#[command(about = "Every ferrograd engine against libtorch")]
+struct Args {
+    /// Random programs per float type.
+    #[arg(long, default_value_t = 10_000)]
+    programs: usize,
+    /// Seed of the first random program.
+    #[arg(long, default_value_t = 0)]
+    first_seed: u64,
+    /// Random networks per (activation, loss) pair.
+    #[arg(long, default_value_t = 4)]
+    networks: usize,
+    /// Steps per training trajectory.
+    #[arg(long, default_value_t = 100)]
+    steps: usize,
+    /// Also compare against libtorch on CUDA when it sees a GPU.
+    #[arg(long)]
+    cuda: bool,
+    /// Only show one random program (by seed) on every backend, with the
+    /// values of its registers, and exit.
+    #[arg(long)]
+    show: Option<u64>,
+    /// With `--show`: cut the program after this register.
+    #[arg(long)]
+    prefix: Option<usize>,
+    /// Where report.md and report.json go (default: <workspace>/target/parity).
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+fn workspace_target() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target")
+}
+
+/// The notebook's PyTorch section, for the notebook page.
+fn write_notebook_json() -> Result<()> {
+    let nb = examples::notebook_neuron();
+    let out = run_program(&nb.program, Target::cpu(Precision::F64))?;
+    let g = |name: &str| {
+        nb.input_names
+            .iter()
+            .position(|n| *n == name)
+            .map(|i| out.grads[i])
+    };
+    let json = serde_json::json!({
+        "o": out.value,
+        "x1_grad": g("x1"),
+        "w1_grad": g("w1"),
+        "x2_grad": g("x2"),
+        "w2_grad": g("w2"),
+        "device": "cpu",
+    });
+    let dir = workspace_target().join("notebook");
+    std::fs::create_dir_all(&dir)?;
+    std::fs::write(dir.join("torch.json"), serde_json::to_string_pretty(&json)?)?;
+    Ok(())
+}
+
+/// `--show SEED`: one random program on every backend.
+fn show(seed: u64, prefix: Option<usize>) -> Result<()> {
+    let (_, mut p) = suite::random_programs(seed, 1).remove(0);
+    if let Some(last) = prefix {
+        p = p.truncated(last);
+    }
+    println!("{p}\n");
+    let regs = p.eval_f64()?;
+    for (i, (instr, v)) in p.instrs.iter().zip(&regs).enumerate() {
+        println!("r{i:<4} {:<8} {v:e}", instr.name());
+    }
+    for precision in Precision::ALL {
+        let engine = suite::scalar_engine(precision)(&p)?;
+        let oracle = run_program(&p, Target::cpu(precision))?;
+        println!(
+            "{}: scalar {engine:?}\n{}: libtorch {oracle:?}",
+            precision.name(),
+            precision.name()
+        );
+    }
+    Ok(())
+}
+
+fn main() -> Result<ExitCode> {
+    let args = Args::parse();
+    let start = Instant::now();
+    // One thread: results must not depend on the machine's core count.
+    tch::set_num_threads(1);
+    if let Some(seed) = args.show {
+        show(seed, args.prefix)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let opts = Options {
+        programs: args.programs,
+        first_seed: args.first_seed,
+        networks: args.networks,
+        steps: args.steps,
+        cuda: args.cuda,
+    };
+    let mut targets: Vec<Target> = Precision::ALL.iter().map(|&p| Target::cpu(p)).collect();
+    if opts.cuda {
+        match Precision::ALL
+            .iter()
+            .map(|&p| Target::cuda(p))
+            .collect::<Result<Vec<_>, _>>()
+        {
+            Ok(gpu) => targets.extend(gpu),
+            Err(e) => eprintln!("parity: CUDA rows skipped: {e}"),
+        }
+    }
+    let mlp_cases = suite::mlp_cases(opts.networks)?;
+    let total = targets.len() * (opts.programs + examples::all().len())
+        + targets.len() * mlp_cases.len()
+        + targets.len() * 2;
+    let pb = ProgressBar::new(total as u64);
+    pb.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} cases [{elapsed_precise}] {msg}")
+            .context("progress template")?,
+    );
+    pb.set_message("programs");
+    let mut rows = suite::program_rows(&opts, &targets, &pb)?;
+    pb.set_message("MLPs");
+    rows.extend(suite::mlp_rows(&mlp_cases, &targets, &pb)?);
+    pb.set_message("training");
+    rows.extend(suite::trajectory_rows(opts.steps, &targets, &pb)?);
+    pb.finish_and_clear();
+    write_notebook_json().context("writing target/notebook/torch.json")?;
+
+    let report = Report::new("2.13.0".into(), rows, start.elapsed().as_secs_f64());
+    let dir = args
+        .out
+        .unwrap_or_else(|| workspace_target().join("parity"));
+    report
+        .write(&dir)
+        .with_context(|| format!("writing the report into {}", dir.display()))?;
+    println!("{}", report.table());
+    for r in report.rows.iter().filter(|r| !r.passed()) {
+        println!(
+            "MISMATCH in {} ({} vs {}): worst case {}",
+            r.scenario,
+            r.engine,
+            r.oracle,
+            r.worst_case.as_deref().unwrap_or("?")
+        );
+        if let Some(op) = &r.culprit {
+            println!("the shortest failing prefix ends in op `{op}`:");
+        }
+        if let Some(p) = &r.worst_program {
+            println!("{p}\n");
+        }
+    }
+    let cases: usize = report.rows.iter().map(|r| r.cases).sum();
+    let numbers: usize = report.rows.iter().map(|r| r.numbers).sum();
+    let bad = report.rows.iter().filter(|r| !r.passed()).count();
+    println!(
+        "parity: {} rows, {cases} cases, {numbers} numbers, {} in {:.1} s; report in {}",
+        report.rows.len(),
+        if bad == 0 {
+            "all agree".to_string()
+        } else {
+            format!("{bad} rows with mismatches")
+        },
+        report.seconds,
+        dir.display()
+    );
+    Ok(if report.passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}

@@ -1,0 +1,185 @@
+//! Training trajectories: micrograd's moons demo (a 2-16-16-1 ReLU network,
+//! max-margin loss plus `1e-4 * sum(p^2)`, full batch), run for a number of
+//! steps with SGD (micrograd's decaying rate `1 - 0.9 k / 100`) or Adam on
+//! each backend. The loss of every step and the final weights are compared.
+
+use ferrograd_scalar::nn;
+use ferrograd_scalar::Scalar;
+use ferrograd_tensor as tensor;
+use serde::Serialize;
+use tch::COptimizer;
+
+use crate::mlp::{matrix, scalar_loss, Batch, LossKind, TorchNet, Weights};
+use crate::{Target, TorchError};
+
+/// micrograd's L2 weight in the moons demo.
+pub const L2: f64 = 1e-4;
+
+/// The optimiser of a trajectory.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub enum Optim {
+    /// SGD with micrograd's rate `start - drop * k / steps`.
+    Sgd {
+        /// Rate at step 0.
+        start: f64,
+        /// Total fall of the rate over `steps`.
+        drop: f64,
+        /// Steps over which the rate falls.
+        steps: usize,
+    },
+    /// Adam with PyTorch's defaults (betas 0.9, 0.999; eps 1e-8).
+    Adam {
+        /// The learning rate.
+        lr: f64,
+    },
+}
+
+impl Optim {
+    /// micrograd's demo: `1.0 - 0.9 * k / 100`.
+    pub const MICROGRAD_SGD: Optim = Optim::Sgd {
+        start: 1.0,
+        drop: 0.9,
+        steps: 100,
+    };
+    /// Adam at 0.01.
+    pub const ADAM: Optim = Optim::Adam { lr: 0.01 };
+
+    /// `"sgd"` or `"adam"`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Optim::Sgd { .. } => "sgd",
+            Optim::Adam { .. } => "adam",
+        }
+    }
+
+    /// The rate at step `k`, in the order Python evaluates micrograd's formula.
+    pub fn lr(&self, k: usize) -> f64 {
+        match *self {
+            Optim::Sgd { start, drop, steps } => start - drop * k as f64 / steps.max(1) as f64,
+            Optim::Adam { lr } => lr,
+        }
+    }
+}
+
+/// What a trajectory records.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Trajectory {
+    /// The loss of each step, before that step's update.
+    pub losses: Vec<f64>,
+    /// The parameters after the last update (scalar engine order).
+    pub final_params: Vec<f64>,
+}
+
+/// `steps` steps on the scalar engine in precision `T`.
+pub fn scalar_trajectory<T: Scalar>(
+    w: &Weights,
+    batch: &Batch,
+    optim: Optim,
+    steps: usize,
+) -> Result<Trajectory, TorchError> {
+    let mlp = w.to_scalar::<T>()?;
+    let params = mlp.parameters();
+    let mut sgd = nn::Sgd::new(T::from_f64(optim.lr(0)))?;
+    let mut adam = nn::Adam::new(T::from_f64(optim.lr(0)))?;
+    let mut losses = Vec::with_capacity(steps);
+    for k in 0..steps {
+        let (total, _) = scalar_loss(&mlp, batch, LossKind::Hinge, L2)?;
+        mlp.zero_grad();
+        total.backward();
+        losses.push(total.data().to_f64());
+        match optim {
+            Optim::Sgd { .. } => {
+                sgd.set_lr(T::from_f64(optim.lr(k)));
+                sgd.step(&params)?;
+            }
+            Optim::Adam { .. } => adam.step(&params)?,
+        }
+    }
+    Ok(Trajectory {
+        losses,
+        final_params: params.iter().map(|p| p.data().to_f64()).collect(),
+    })
+}
+
+/// `steps` steps on the batched engine in precision `T`.
+pub fn tensor_trajectory<T: tensor::Float>(
+    w: &Weights,
+    batch: &Batch,
+    optim: Optim,
+    steps: usize,
+) -> Result<Trajectory, TorchError> {
+    let mut mlp = w.to_tensor::<T>()?;
+    let to_array = |rows: &[Vec<f64>]| {
+        let cols = rows.first().map_or(0, Vec::len);
+        let flat: Vec<T> = rows.iter().flatten().map(|&v| T::from_f64(v)).collect();
+        ndarray::Array2::from_shape_vec((rows.len(), cols), flat)
+            .map_err(|e| TorchError::Shape(e.to_string()))
+    };
+    let x = to_array(&batch.x)?;
+    let y = to_array(&batch.y)?;
+    let target = tensor::Target::Values(y.view());
+    let l2 = T::from_f64(L2);
+    let mut losses = Vec::with_capacity(steps);
+    match optim {
+        Optim::Sgd {
+            start,
+            drop,
+            steps: over,
+        } => {
+            let mut opt = tensor::Sgd::new(tensor::LrSchedule::LinearDecay {
+                start,
+                drop,
+                steps: over,
+            })?;
+            for _ in 0..steps {
+                let s = mlp.train_step(x.view(), target, tensor::Loss::Hinge, l2, &mut opt)?;
+                losses.push(Scalar::to_f64(s.loss));
+            }
+        }
+        Optim::Adam { lr } => {
+            let mut opt = tensor::Adam::new(tensor::LrSchedule::Constant(lr))?;
+            for _ in 0..steps {
+                let s = mlp.train_step(x.view(), target, tensor::Loss::Hinge, l2, &mut opt)?;
+                losses.push(Scalar::to_f64(s.loss));
+            }
+        }
+    }
+    Ok(Trajectory {
+        losses,
+        final_params: mlp.parameters().into_iter().map(Scalar::to_f64).collect(),
+    })
+}
+
+/// `steps` steps on libtorch with its own optimisers (`torch::optim`).
+pub fn torch_trajectory(
+    w: &Weights,
+    batch: &Batch,
+    optim: Optim,
+    steps: usize,
+    target: Target,
+) -> Result<Trajectory, TorchError> {
+    let net = TorchNet::new(w, target)?;
+    let x = matrix(&batch.x, target)?;
+    let y = matrix(&batch.y, target)?;
+    let mut opt = match optim {
+        Optim::Sgd { .. } => COptimizer::sgd(optim.lr(0), 0.0, 0.0, 0.0, false)?,
+        Optim::Adam { lr } => COptimizer::adam(lr, 0.9, 0.999, 0.0, 1e-8, false)?,
+    };
+    for t in net.tensors() {
+        opt.add_parameters(t, 0)?;
+    }
+    let mut losses = Vec::with_capacity(steps);
+    for k in 0..steps {
+        let out = net.forward(&x)?;
+        let total = net.loss(&out, &y, LossKind::Hinge, L2)?;
+        opt.zero_grad()?;
+        total.f_backward()?;
+        losses.push(total.f_double_value(&[])?);
+        opt.set_learning_rate(optim.lr(k))?;
+        opt.step()?;
+    }
+    Ok(Trajectory {
+        losses,
+        final_params: net.flatten(false)?,
+    })
+}

@@ -1,0 +1,143 @@
+//! The parity suite can fail: an engine with one op's derivative perturbed
+//! is caught, and the report names that op.
+//!
+//! The wrong engine is the scalar engine run on a rewritten program: after
+//! every instruction of the chosen op, `y` becomes `y + (eps * a - c)`,
+//! where `a` is the instruction's first operand and `c` is `eps * a`
+//! evaluated beforehand, so the forward value is unchanged (the added term is
+//! exactly 0 in f64) while `dy/da` is off by `eps`.
+
+use ferrograd_scalar::program::{run_scalar, Instr, Outcome, Program, Reg};
+use ferrograd_torch::compare::Tolerance;
+use ferrograd_torch::suite::{compare_programs, random_programs, torch_engine};
+use ferrograd_torch::{Precision, Target, TorchError};
+use indicatif::ProgressBar;
+
+const EPS: f64 = 1e-3;
+
+/// `program` with the derivative of every `op` instruction perturbed.
+fn perturbed(program: &Program, op: &str) -> Program {
+    let values = program.eval_f64().expect("valid program");
+    let mut out = Vec::new();
+    let mut map: Vec<Reg> = Vec::new();
+    for (i, instr) in program.instrs.iter().enumerate() {
+        let m = |r: Reg| map[r];
+        let moved = match *instr {
+            Instr::Add(a, b) => Instr::Add(m(a), m(b)),
+            Instr::Sub(a, b) => Instr::Sub(m(a), m(b)),
+            Instr::Mul(a, b) => Instr::Mul(m(a), m(b)),
+            Instr::Div(a, b) => Instr::Div(m(a), m(b)),
+            Instr::Pow(a, b) => Instr::Pow(m(a), m(b)),
+            Instr::Neg(a) => Instr::Neg(m(a)),
+            Instr::Tanh(a) => Instr::Tanh(m(a)),
+            Instr::Exp(a) => Instr::Exp(m(a)),
+            Instr::Ln(a) => Instr::Ln(m(a)),
+            Instr::Sigmoid(a) => Instr::Sigmoid(m(a)),
+            Instr::Relu(a) => Instr::Relu(m(a)),
+            Instr::Sqrt(a) => Instr::Sqrt(m(a)),
+            Instr::Powi(a, n) => Instr::Powi(m(a), n),
+            Instr::Powf(a, e) => Instr::Powf(m(a), e),
+            other => other,
+        };
+        out.push(moved);
+        let mut y = out.len() - 1;
+        if instr.name() == op {
+            let a = instr.operands()[0];
+            out.push(Instr::Const(EPS));
+            out.push(Instr::Mul(map[a], out.len() - 1));
+            let scaled = out.len() - 1;
+            out.push(Instr::Const(values[a] * EPS));
+            out.push(Instr::Sub(scaled, out.len() - 1));
+            out.push(Instr::Add(y, out.len() - 1));
+            y = out.len() - 1;
+        }
+        map.push(y);
+        debug_assert_eq!(map.len(), i + 1);
+    }
+    Program::new(program.inputs.clone(), out).expect("the rewrite keeps the program valid")
+}
+
+fn run(op: &'static str) -> ferrograd_torch::suite::Row {
+    let wrong = move |p: &Program| -> Result<Outcome, TorchError> {
+        Ok(run_scalar::<f64>(&perturbed(p, op))?)
+    };
+    let oracle = torch_engine(Target::cpu(Precision::F64));
+    let cases = random_programs(0, 300);
+    compare_programs(
+        "random programs",
+        &format!("scalar f64 with {op}' perturbed"),
+        "libtorch f64 cpu",
+        Tolerance::F64,
+        &cases,
+        &wrong,
+        &oracle,
+        None,
+        &ProgressBar::hidden(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn the_rewrite_keeps_forward_values() {
+    for (_, p) in random_programs(0, 50) {
+        let a = run_scalar::<f64>(&p).unwrap();
+        let b = run_scalar::<f64>(&perturbed(&p, "tanh")).unwrap();
+        assert!(
+            a.value == b.value || (a.value.is_nan() && b.value.is_nan()),
+            "{p}"
+        );
+    }
+}
+
+#[test]
+fn a_perturbed_tanh_derivative_is_caught_and_named() {
+    let row = run("tanh");
+    assert!(!row.passed());
+    assert!(row.mismatches > 10, "{} mismatches", row.mismatches);
+    let culprit = row.culprit.expect("a failing row names the op");
+    assert!(culprit.starts_with("tanh"), "named {culprit}");
+    let listing = row.worst_program.expect("the failing prefix is printed");
+    assert!(
+        listing
+            .trim_end()
+            .lines()
+            .rev()
+            .nth(1)
+            .unwrap()
+            .contains(".backward()"),
+        "{listing}"
+    );
+    assert!(listing.contains("torch.tanh("), "{listing}");
+}
+
+#[test]
+fn a_perturbed_sqrt_derivative_is_caught_and_named() {
+    let row = run("sqrt");
+    assert!(!row.passed());
+    assert!(row.culprit.expect("named").starts_with("sqrt"));
+}
+
+#[test]
+fn the_unperturbed_engine_passes_the_same_cases() {
+    let oracle = torch_engine(Target::cpu(Precision::F64));
+    let engine = |p: &Program| -> Result<Outcome, TorchError> { Ok(run_scalar::<f64>(p)?) };
+    let row = compare_programs(
+        "random programs",
+        "scalar f64",
+        "libtorch f64 cpu",
+        Tolerance::F64,
+        &random_programs(0, 300),
+        &engine,
+        &oracle,
+        None,
+        &ProgressBar::hidden(),
+    )
+    .unwrap();
+    assert!(
+        row.passed(),
+        "worst {:e} at {:?}",
+        row.worst_error,
+        row.worst_case
+    );
+    assert_eq!(row.cases, 300);
+}
