@@ -42,7 +42,13 @@ fn a_million_node_chain_backpropagates_and_drops() {
 }
 
 /// One step of micrograd's demo; returns the loss.
-fn step(model: &Mlp<f64>, params: &[Value<f64>], sgd: &mut Sgd<f64>, x: &[[f64; 2]], y: &[f64]) -> f64 {
+fn step(
+    model: &Mlp<f64>,
+    params: &[Value<f64>],
+    sgd: &mut Sgd<f64>,
+    x: &[[f64; 2]],
+    y: &[f64],
+) -> f64 {
     let (loss, _) = svm_loss(model, x, y, 1e-4).unwrap();
     sgd.zero_grad(params);
     loss.backward();
