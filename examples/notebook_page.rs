@@ -26,7 +26,7 @@ type V = Value<f64>;
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
 
 /// The seed's bias: makes `n = 0.8814` and `o = tanh(n) = 0.7071`.
-const B: f64 = 6.881_373_587_019_543_2;
+const B: f64 = 6.881_373_587_019_543;
 
 /// Training run shown on the page: steps, learning rate, seed.
 const STEPS: usize = 20;

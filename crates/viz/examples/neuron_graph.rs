@@ -11,7 +11,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let x2 = Value::new(0.0f64).with_label("x2");
     let w1 = Value::new(-3.0f64).with_label("w1");
     let w2 = Value::new(1.0f64).with_label("w2");
-    let b = Value::new(6.881_373_587_019_543_2_f64).with_label("b");
+    let b = Value::new(6.881_373_587_019_543_f64).with_label("b");
     let x1w1 = (&x1 * &w1).with_label("x1*w1");
     let x2w2 = (&x2 * &w2).with_label("x2*w2");
     let sum = (&x1w1 + &x2w2).with_label("x1*w1 + x2*w2");

@@ -151,7 +151,32 @@ fn layout_svg(g: &Graph, font_size: usize) -> String {
     }
     let mut writer = SVGWriter::new();
     vg.do_it(false, false, false, &mut writer);
-    svgfix::finish(&tighten(&writer.finalize()), "ferrograd-graph")
+    svgfix::finish(
+        &tighten(&sort_styles(&writer.finalize())),
+        "ferrograd-graph",
+    )
+}
+
+/// layout-rs writes its CSS classes from a hash map, in a different order on
+/// every run; sorted, the same graph always gives the same bytes.
+fn sort_styles(svg: &str) -> String {
+    let (Some(open), Some(close)) = (svg.find("<style>\n"), svg.find("</style>")) else {
+        return svg.to_string();
+    };
+    let body = open + "<style>\n".len();
+    if close < body {
+        return svg.to_string();
+    }
+    let mut rules: Vec<&str> = svg[body..close].lines().collect();
+    rules.sort_unstable();
+    let mut out = String::with_capacity(svg.len());
+    out.push_str(&svg[..body]);
+    for r in rules {
+        out.push_str(r);
+        out.push('\n');
+    }
+    out.push_str(&svg[close..]);
+    out
 }
 
 /// layout-rs sizes its canvas generously (it reserves room below each text

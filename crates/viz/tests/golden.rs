@@ -97,3 +97,13 @@ fn a_single_leaf_is_one_record() {
     );
     check_parses(&dot);
 }
+
+#[test]
+fn the_svg_is_byte_stable() {
+    let o = neuron();
+    o.backward();
+    let first = ferrograd_viz::render_svg(&o).unwrap();
+    for _ in 0..5 {
+        assert_eq!(ferrograd_viz::render_svg(&o).unwrap(), first);
+    }
+}
