@@ -4,6 +4,7 @@
 //! `notebook_page` example of the facade package; this command builds and
 //! runs it with the workspace's paths.
 
+use std::process::Command;
 use std::time::Instant;
 
 use anyhow::Result;
@@ -15,7 +16,8 @@ use crate::util::{self, cargo};
 pub struct Args {
     /// Then open the page in headless Chromium and fail unless every section
     /// is there, every picture is drawn with a non-zero size and no script
-    /// failed (needs Chromium: scripts/install-chromium.sh).
+    /// failed. Installs Debian's Chromium first when it is missing
+    /// (scripts/install-chromium.sh, which needs root or sudo).
     #[arg(long)]
     pub check: bool,
 }
@@ -25,6 +27,14 @@ pub struct Args {
 /// prints its path.
 pub fn run(args: &Args) -> Result<()> {
     let start = Instant::now();
+    if args.check {
+        // Idempotent: returns at once when /usr/bin/chromium exists.
+        util::run(
+            Command::new("bash")
+                .arg(util::root().join("scripts/install-chromium.sh"))
+                .current_dir(util::root()),
+        )?;
+    }
     let out = util::root().join("target").join("notebook");
     let mut cmd = cargo();
     cmd.args([
