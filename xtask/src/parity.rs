@@ -2,6 +2,10 @@
 //! needed, builds the oracle in release mode with the right environment, runs
 //! its tests (among them the proof that the suite can fail) and then the
 //! parity runner, which writes `target/parity/report.md` and `report.json`.
+//!
+//! The oracle is built in `$FERROGRAD_CACHE/target` (unless
+//! `CARGO_TARGET_DIR` is set), next to libtorch, so that the few minutes
+//! torch-sys takes to compile are spent once per machine, not per clone.
 
 use std::time::Instant;
 
@@ -40,9 +44,17 @@ pub fn run(args: &Args) -> Result<()> {
     };
     let lt = libtorch::ensure(kind)?;
     eprintln!("parity: libtorch {} at {}", lt.version, lt.dir.display());
+    // Compiling torch-sys takes minutes; building the oracle in a target
+    // folder inside the cache (unless CARGO_TARGET_DIR says otherwise) lets
+    // every clone and every CI run reuse it, so repeated runs take seconds.
+    let target_dir = match std::env::var_os("CARGO_TARGET_DIR").filter(|d| !d.is_empty()) {
+        Some(dir) => std::path::PathBuf::from(dir),
+        None => libtorch::cache_root()?.join("target"),
+    };
     if !args.skip_tests {
         let mut test = cargo();
-        test.args(["test", "--release", "-p", "ferrograd-torch"]);
+        test.args(["test", "--release", "-p", "ferrograd-torch"])
+            .env("CARGO_TARGET_DIR", &target_dir);
         lt.apply(&mut test);
         util::run(&mut test)?;
     }
@@ -60,7 +72,7 @@ pub fn run(args: &Args) -> Result<()> {
     if args.cuda {
         run.arg("--cuda");
     }
-    run.args(&args.rest);
+    run.args(&args.rest).env("CARGO_TARGET_DIR", &target_dir);
     lt.apply(&mut run);
     util::run(&mut run)?;
     eprintln!("parity: done in {:.0?}", start.elapsed());
