@@ -7,8 +7,9 @@
 //!
 //! Memory is reclaimed a chunk at a time by a small tracing collector. A
 //! node counts only the handles to it; pushing a node or dropping a handle
-//! touches nothing else. When the tape needs a new chunk and none is free
-//! (and it has grown by twice what was live after the last collection), one
+//! touches nothing else. When the tape has needed a new chunk with none free
+//! (and has grown by twice what was live after the last collection), the
+//! next public operation starts with a collection: one
 //! reverse sweep marks every node reachable from a held node (operands are
 //! older, so one pass in tape order suffices) and frees every chunk with no
 //! marked node. Dropping a graph of any depth is O(1) and never recurses, a
@@ -123,6 +124,13 @@ pub struct Tape<T> {
     /// Dead chunk slots ready for reuse.
     free: Vec<u32>,
     current: u32,
+    /// Where the next node goes, and the end of the open chunk (equal when
+    /// a chunk must be opened; `Chunk::len` of the open chunk lags until
+    /// [`Tape::sync_len`]).
+    cursor: usize,
+    cursor_end: usize,
+    /// A collection is due at the next safe point.
+    gc_wanted: bool,
     epoch: u32,
     labels: BTreeMap<Id, String>,
     reached: Vec<Id>,
@@ -145,6 +153,9 @@ impl<T: Scalar> Tape<T> {
             order: Vec::new(),
             free: Vec::new(),
             current: NONE,
+            cursor: 0,
+            cursor_end: 0,
+            gc_wanted: false,
             epoch: 0,
             labels: BTreeMap::new(),
             reached: Vec::new(),
@@ -176,12 +187,20 @@ impl<T: Scalar> Tape<T> {
         self.push_node(data, Kind::Leaf, NO_ID, NO_ID, 1)
     }
 
+    /// Records a node that no handle holds: an intermediate built inside one
+    /// borrow of the tape, which must become an operand of a later node in
+    /// the same borrow (no collection runs before the next safe point).
+    #[inline(always)]
+    pub(crate) fn push_unheld(&mut self, op: Op<T>) -> Id {
+        self.push_with_refs(op, 0)
+    }
+
     #[inline(always)]
     fn push_with_refs(&mut self, op: Op<T>, refs: u32) -> Id {
         let (kind, a, mut b, constant) = op.lower();
         if let Some(e) = constant {
-            // Held while the node that uses it is pushed (which may collect).
-            b = self.push_node(e, Kind::Leaf, NO_ID, NO_ID, 1);
+            // Held by the node pushed next, like any operand.
+            b = self.push_node(e, Kind::Leaf, NO_ID, NO_ID, 0);
         }
         let arity = kind.arity();
         let av = if arity > 0 {
@@ -195,22 +214,16 @@ impl<T: Scalar> Tape<T> {
             T::zero()
         };
         let data = kind.eval(av, bv, b as i32);
-        let id = self.push_node(data, kind, a, b, refs);
-        if constant.is_some() {
-            self.release(b);
-        }
-        id
+        self.push_node(data, kind, a, b, refs)
     }
 
     #[inline(always)]
     fn push_node(&mut self, data: T, kind: Kind, a: Id, b: Id, refs: u32) -> Id {
-        if self.current == NONE || self.chunks[self.current as usize].len as usize == CHUNK_LEN {
+        if self.cursor == self.cursor_end {
             self.open_chunk();
         }
-        let cur = self.current;
-        let chunk = &mut self.chunks[cur as usize];
-        let id = base_of(cur) + chunk.len as usize;
-        chunk.len += 1;
+        let id = self.cursor;
+        self.cursor += 1;
         self.nodes[id] = Node {
             data,
             grad: T::zero(),
@@ -223,15 +236,17 @@ impl<T: Scalar> Tape<T> {
         id as Id
     }
 
-    /// Operands must be held (by a handle or a count taken by the caller):
-    /// opening a chunk may collect.
+    /// Opens a chunk for the next node. Never collects (the caller may hold
+    /// nodes no handle holds yet); it asks for a collection at the next
+    /// safe point instead.
     #[cold]
     fn open_chunk(&mut self) {
+        self.sync_len();
         // Growing by twice the live size between collections keeps their
         // cost (one pass over the live chunks) a small constant per node.
         if self.free.is_empty() && self.opened_since_gc >= (2 * self.live_after_gc).max(MIN_GROWTH)
         {
-            self.collect();
+            self.gc_wanted = true;
         }
         self.opened_since_gc += 1;
         let slot = match self.free.pop() {
@@ -253,6 +268,25 @@ impl<T: Scalar> Tape<T> {
         chunk.len = 0;
         self.order.push(slot);
         self.current = slot;
+        self.cursor = base_of(slot);
+        self.cursor_end = self.cursor + CHUNK_LEN;
+    }
+
+    /// Brings the open chunk's `len` up to date.
+    #[inline]
+    fn sync_len(&mut self) {
+        if self.current != NONE {
+            self.chunks[self.current as usize].len = (self.cursor - base_of(self.current)) as u32;
+        }
+    }
+
+    /// Called where every node that will be used again is held by a handle
+    /// (the start of a public operation): runs a collection if one is due.
+    #[inline(always)]
+    pub(crate) fn safe_point(&mut self) {
+        if self.gc_wanted {
+            self.collect();
+        }
     }
 
     /// A handle to `id` was cloned.
@@ -273,6 +307,8 @@ impl<T: Scalar> Tape<T> {
     /// One sweep, newest node first: a node is live when a handle holds it or
     /// a live node uses it, and every user of a node is newer than it.
     pub(crate) fn collect(&mut self) {
+        self.gc_wanted = false;
+        self.sync_len();
         let epoch = self.next_epoch();
         for k in (0..self.order.len()).rev() {
             let slot = self.order[k];
@@ -322,6 +358,8 @@ impl<T: Scalar> Tape<T> {
         self.free.push(slot);
         if self.current == slot {
             self.current = NONE;
+            self.cursor = 0;
+            self.cursor_end = 0;
         }
     }
 
@@ -363,7 +401,8 @@ impl<T: Scalar> Tape<T> {
 
     /// The id ranges to scan, newest first, from `root` down: `root`'s chunk
     /// up to `root`, then every older live chunk whole.
-    fn ranges_below(&self, root: Id) -> Vec<std::ops::Range<usize>> {
+    fn ranges_below(&mut self, root: Id) -> Vec<std::ops::Range<usize>> {
+        self.sync_len();
         let root_pos = self.order_pos(root);
         self.order[..=root_pos]
             .iter()

@@ -58,13 +58,19 @@ impl<T: Scalar> Value<T> {
     /// Records the result of `op` (whose operands are already on the tape).
     #[inline]
     pub(crate) fn record(op: Op<T>) -> Self {
-        Self::from_id(T::with_tape(|t| t.push(op)))
+        Self::from_id(T::with_tape(|t| {
+            t.safe_point();
+            t.push(op)
+        }))
     }
 
     /// A new leaf holding `data`, with gradient zero.
     #[inline]
     pub fn new(data: T) -> Self {
-        Self::from_id(T::with_tape(|t| t.leaf(data)))
+        Self::from_id(T::with_tape(|t| {
+            t.safe_point();
+            t.leaf(data)
+        }))
     }
 
     /// Gives this value a label (shown in graph pictures) and returns it.

@@ -77,34 +77,24 @@ impl<T: Scalar> Neuron<T> {
     /// checks the length.
     ///
     /// The nodes are exactly those `&acc + &(w * x)` would build; they are
-    /// recorded inside one borrow of the tape, with a count held on each
-    /// intermediate only until its user exists, because this loop is most of
-    /// a training step.
+    /// recorded inside one borrow of the tape, without a handle per
+    /// intermediate, because this loop is most of a training step.
     pub(crate) fn forward_values(&self, x: &[Value<T>]) -> Value<T> {
         let id = T::with_tape(|t| {
-            let bias = self.b.id_raw();
-            let mut acc = bias;
+            t.safe_point();
+            let mut acc = self.b.id_raw();
             for (w, x) in self.w.iter().zip(x) {
-                let m = t.push(Op::Mul(w.id_raw(), x.id_raw()));
-                let sum = t.push(Op::Add(acc, m));
-                t.release(m);
-                if acc != bias {
-                    t.release(acc);
-                }
-                acc = sum;
+                let m = t.push_unheld(Op::Mul(w.id_raw(), x.id_raw()));
+                acc = t.push_unheld(Op::Add(acc, m));
             }
-            let out = match self.act {
+            match self.act {
                 Activation::Tanh => t.push(Op::Tanh(acc)),
                 Activation::Relu => t.push(Op::Relu(acc)),
                 Activation::Linear => {
                     t.retain(acc);
                     acc
                 }
-            };
-            if acc != bias {
-                t.release(acc);
             }
-            out
         });
         Value::from_id(id)
     }
