@@ -57,7 +57,13 @@ macro_rules! impl_scalar {
 
             #[inline]
             fn with_tape<R>(f: impl FnOnce(&mut Tape<Self>) -> R) -> R {
-                $tls.with(|t| f(&mut t.borrow_mut()))
+                $tls.try_with(|t| f(&mut t.borrow_mut())).unwrap_or_else(|_| {
+                    panic!(
+                        "ferrograd: this thread's {} tape is already destroyed; a Value was used \
+                         from a thread-local destructor, after the graph it belongs to was freed",
+                        stringify!($t)
+                    )
+                })
             }
 
             #[inline]

@@ -16,6 +16,16 @@ use crate::Scalar;
 /// that built it, so values from two threads can never be mixed (the compiler
 /// refuses it).
 ///
+/// Because a graph cannot cross threads, moving a value to another thread
+/// does not compile:
+///
+/// ```compile_fail
+/// let v = ferrograd_scalar::Value::new(1.0f64);
+/// std::thread::spawn(move || v.data());
+/// ```
+///
+/// The notebook's first graph, `L = (a * b + c) * f`:
+///
 /// ```
 /// use ferrograd_scalar::Value;
 ///
