@@ -235,3 +235,39 @@ fn sigmoid_layers_are_refused_by_to_scalar() {
     let err = m.to_scalar().unwrap_err().to_string();
     assert!(err.contains("layer 0") && err.contains("sigmoid"), "{err}");
 }
+
+#[test]
+fn f32_network_matches_scalar_engine_to_1e_4() {
+    let mut rng = ChaCha8Rng::seed_from_u64(12);
+    let scalar =
+        nn::Mlp::<f32>::with_activation(2, &[16, 16, 1], ScalarActivation::Relu, &mut rng).unwrap();
+    let mut tensor = Mlp::from_scalar(&scalar).unwrap();
+    let x = Array2::<f32>::from_shape_simple_fn((20, 2), || rng.random_range(-2.0..2.0));
+    let labels: Vec<f32> = (0..20)
+        .map(|i| if i % 3 == 0 { 1.0 } else { -1.0 })
+        .collect();
+    let y = Array2::from_shape_vec((20, 1), labels.clone()).unwrap();
+
+    tensor.forward(x.view()).unwrap();
+    let t_loss = tensor
+        .loss_backward(Loss::Hinge, Target::Values(y.view()))
+        .unwrap()
+        + tensor.add_l2(1e-4);
+    let params = scalar.parameters();
+    let scores: Vec<Value<f32>> = x
+        .rows()
+        .into_iter()
+        .map(|r| scalar.forward(&r.to_vec()[..]).unwrap().remove(0))
+        .collect();
+    let s_loss = nn::max_margin(&scores, &labels).unwrap() + nn::l2(&params, 1e-4);
+    s_loss.backward();
+    assert!((t_loss - s_loss.data()).abs() <= 1e-4 * s_loss.data().abs());
+    let s_grads: Vec<f32> = params.iter().map(Value::grad).collect();
+    let scale = s_grads.iter().fold(0.0f32, |m, g| m.max(g.abs()));
+    for (i, (a, b)) in tensor.gradients().iter().zip(&s_grads).enumerate() {
+        assert!(
+            (a - b).abs() <= 1e-4 * a.abs().max(b.abs()).max(scale),
+            "gradient {i}: {a} vs {b}"
+        );
+    }
+}
