@@ -562,24 +562,26 @@ fn run_with_spinner(what: &str, cmd: &mut Command) -> Result<()> {
     if all.contains("No space left on device") {
         bail!("{what} failed: No space left on device\n  {tail}");
     }
-    if all.contains("No matching distribution") || all.contains("Could not find a version") {
-        bail!(
-            "{what} failed: the package index does not offer torch {TORCH_VERSION} for this Python and platform (libtorch {TORCH_VERSION} wheels exist for CPython 3.10-3.14 on x86_64 Linux). Use such a Python (FERROGRAD_PYTHON=...) or point LIBTORCH at a libtorch {TORCH_VERSION} folder. pip said:\n  {tail}"
-        );
-    }
-    if [
+    let unreachable = [
+        "from versions: none",
+        "NewConnectionError",
+        "Failed to establish a new connection",
         "ConnectionError",
         "Max retries",
         "Could not fetch URL",
+        "ProxyError",
+        "SSLError",
         "HTTPError",
-        "403",
         "Temporary failure in name resolution",
-    ]
-    .iter()
-    .any(|s| all.contains(s))
-    {
+    ];
+    if unreachable.iter().any(|s| all.contains(s)) {
         bail!(
-            "{what} failed: the package index could not be reached or refused the download. Check the network or proxy (pip honours PIP_INDEX_URL and PIP_PROXY / HTTPS_PROXY), or point LIBTORCH at a libtorch {TORCH_VERSION} folder. pip said:\n  {tail}"
+            "{what} failed: the package index could not be reached or refused the request (pip saw no torch release at all). Check the network, proxy and index settings (pip reads PIP_INDEX_URL, HTTPS_PROXY and pip.conf; `pip config list` shows them), or point LIBTORCH at a libtorch {TORCH_VERSION} folder. pip said:\n  {tail}"
+        );
+    }
+    if all.contains("No matching distribution") || all.contains("Could not find a version") {
+        bail!(
+            "{what} failed: the package index has torch, but no {TORCH_VERSION} wheel for this Python and platform (torch {TORCH_VERSION} wheels exist for CPython 3.10-3.14 on x86_64 Linux). Use such a Python (FERROGRAD_PYTHON=...) or point LIBTORCH at a libtorch {TORCH_VERSION} folder. pip said:\n  {tail}"
         );
     }
     bail!("{what} failed with {status}. Its last lines:\n  {tail}")
@@ -592,6 +594,14 @@ fn install_libtorch(python: &Path, target: &Path) -> Result<()> {
     let partial = parent.join(format!(".partial-{TORCH_VERSION}-{}", std::process::id()));
     let _ = fs::remove_dir_all(&partial);
     fs::create_dir_all(&partial)?;
+    let result = install_libtorch_into(python, target, &partial);
+    // On success the partial folder is already gone; after a failure nothing
+    // in it is worth keeping. (A killed run leaves it; the next run removes it.)
+    let _ = fs::remove_dir_all(&partial);
+    result
+}
+
+fn install_libtorch_into(python: &Path, target: &Path, partial: &Path) -> Result<()> {
     let wheels = partial.join("wheels");
     let start = Instant::now();
     let torch = format!("torch=={TORCH_VERSION}");
@@ -635,14 +645,12 @@ fn install_libtorch(python: &Path, target: &Path) -> Result<()> {
     write_marker(&root, Kind::Libtorch, &libtorch_rel, None)?;
     if let Err(e) = fs::rename(&root, target) {
         // Another run may have finished first; keep theirs if it is sound.
-        let _ = fs::remove_dir_all(&partial);
         if verify_install(target).is_ok() {
             return Ok(());
         }
         return Err(e)
             .with_context(|| format!("could not move the install into {}", target.display()));
     }
-    let _ = fs::remove_dir_all(&partial);
     eprintln!(
         "libtorch: unpacked {:.0} MB into {}",
         dir_size(target) as f64 / 1e6,
@@ -876,6 +884,19 @@ mod tests {
         assert!(keep_member(Path::new("nvidia/cu13/lib/libcudart.so.13")));
         assert!(!keep_member(Path::new("torch/lib/libtorch_cuda.so")));
         assert!(!keep_member(Path::new("torch/nn/modules/linear.py")));
+    }
+
+    #[test]
+    fn a_full_disk_becomes_advice() {
+        let io = std::io::Error::new(std::io::ErrorKind::StorageFull, "write failed");
+        let e = explain_disk_full(anyhow::Error::new(io).context("unpacking"), Path::new("/c"));
+        let text = e.to_string();
+        assert!(
+            text.contains("disk filled up") && text.contains("FERROGRAD_CACHE"),
+            "{text}"
+        );
+        let other = explain_disk_full(anyhow::anyhow!("something else"), Path::new("/c"));
+        assert_eq!(other.to_string(), "something else");
     }
 
     #[test]
