@@ -40,6 +40,25 @@ fn bench(c: &mut Criterion) {
         b.iter(|| render_svg(&out[0]).unwrap())
     });
 
+    // The seed's loss over its 4 samples: the largest graph it draws.
+    let xs = [
+        [2.0, 3.0, -1.0],
+        [3.0, -1.0, 0.5],
+        [0.5, 1.0, 1.0],
+        [1.0, 1.0, -1.0],
+    ];
+    let ys = [1.0, -1.0, -1.0, 1.0];
+    let loss: Value<f64> = xs
+        .iter()
+        .zip(ys)
+        .map(|(x, y)| (&mlp.forward(x).unwrap()[0] - y).powi(2))
+        .sum();
+    let mut group = c.benchmark_group("mlp loss graph");
+    group.sample_size(10);
+    let name = format!("render_svg ({} nodes)", summarize(&loss).nodes);
+    group.bench_function(name, |b| b.iter(|| render_svg(&loss).unwrap()));
+    group.finish();
+
     let big = chain(999_999);
     let mut group = c.benchmark_group("1M-node chain");
     group.sample_size(10);

@@ -42,4 +42,6 @@ pub use graph::{summarize, GraphSummary, DEFAULT_NODE_CAP};
 pub use page::{Page, Section};
 pub use plot::{plot_fn, plot_fns, Plot};
 pub use png::svg_to_png;
-pub use render::{render_svg, render_svg_with, to_png, Engine, GraphOptions};
+pub use render::{
+    render_svg, render_svg_with, to_png, Engine, GraphOptions, DEFAULT_OPTIMIZE_LIMIT,
+};

@@ -39,7 +39,15 @@ pub struct GraphOptions {
     pub engine: Engine,
     /// Text size in pixels for the built-in engine (default 14).
     pub font_size: usize,
+    /// Graphs with at most this many value nodes get the built-in engine's
+    /// edge-crossing reduction (default [`DEFAULT_OPTIMIZE_LIMIT`]). It
+    /// costs most of the layout time on large graphs: the seed's 360-node
+    /// loss graph lays out in about 0.4 s without it and 2.2 s with it.
+    pub optimize_limit: usize,
 }
+
+/// Default [`GraphOptions::optimize_limit`].
+pub const DEFAULT_OPTIMIZE_LIMIT: usize = 200;
 
 impl Default for GraphOptions {
     fn default() -> Self {
@@ -47,6 +55,7 @@ impl Default for GraphOptions {
             node_cap: DEFAULT_NODE_CAP,
             engine: Engine::Builtin,
             font_size: 14,
+            optimize_limit: DEFAULT_OPTIMIZE_LIMIT,
         }
     }
 }
@@ -89,7 +98,7 @@ pub fn render_svg_with<T: Scalar>(
 ) -> Result<String, VizError> {
     match extract(root, options.node_cap) {
         Extracted::Full(g) => match options.engine {
-            Engine::Builtin => Ok(layout_svg(&g, options.font_size)),
+            Engine::Builtin => Ok(layout_svg(&g, options.font_size, options.optimize_limit)),
             Engine::DotProgram => dot_program_svg(&graph_dot(&g)),
         },
         Extracted::TooBig(s) => Ok(summary_svg(&s)),
@@ -102,7 +111,7 @@ pub fn to_png<T: Scalar>(root: &Value<T>) -> Result<Vec<u8>, VizError> {
     crate::png::svg_to_png(&render_svg(root)?, 2.0)
 }
 
-fn layout_svg(g: &Graph, font_size: usize) -> String {
+fn layout_svg(g: &Graph, font_size: usize, optimize_limit: usize) -> String {
     // layout-rs lays left-to-right graphs out transposed, so each node's own
     // orientation is the flipped one (as its DOT reader does); the double
     // array puts the three fields side by side, like micrograd's records.
@@ -150,7 +159,7 @@ fn layout_svg(g: &Graph, font_size: usize) -> String {
         }
     }
     let mut writer = SVGWriter::new();
-    vg.do_it(false, false, false, &mut writer);
+    vg.do_it(false, g.nodes.len() > optimize_limit, false, &mut writer);
     svgfix::finish(
         &tighten(&sort_styles(&writer.finalize())),
         "ferrograd-graph",
