@@ -26,6 +26,8 @@
 //! assert!(svg.contains("grad 6.0000"));
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod browser;
 mod dot;
 mod error;

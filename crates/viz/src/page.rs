@@ -247,3 +247,37 @@ window.addEventListener('load', function () {
 });
 </script>
 ";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_page_loads_nothing_from_elsewhere() {
+        let mut page = Page::new("t");
+        page.section("s").figure(
+            "f",
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"1\" height=\"1\"/>",
+        );
+        let html = page.to_html();
+        assert!(!html.contains("src="), "no external scripts or images");
+        assert!(!html.contains("href=\"http"), "no links to fetch");
+        assert!(!html.contains("@import") && !html.contains("url(http"));
+        assert_eq!(html.matches("<figure>").count(), 1);
+        assert!(html.contains("data-figures=\"1\""));
+    }
+
+    #[test]
+    fn text_is_escaped_and_figures_are_inlined() {
+        let mut page = Page::new("a < b");
+        page.section("x & y")
+            .output("<script>")
+            .figure("<cap>", "<svg/>");
+        let html = page.to_html();
+        assert!(html.contains("<title>a &lt; b</title>"));
+        assert!(html.contains("<h2>1. x &amp; y</h2>"));
+        assert!(html.contains("<pre class=\"output\">&lt;script&gt;</pre>"));
+        assert!(html.contains("<svg/>\n<figcaption>&lt;cap&gt;</figcaption>"));
+        assert_eq!(page.headings(), ["1. x & y"]);
+    }
+}
