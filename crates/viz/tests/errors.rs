@@ -33,6 +33,10 @@ fn the_dot_engine_is_used_only_when_asked_and_fails_clearly_without_graphviz() {
         Ok(svg) => {
             assert!(on_path, "rendered without a `dot` program");
             assert!(svg.starts_with("<svg") && svg.contains("x1*w1"));
+            // Graphviz itself reads our escaping back as the label written.
+            let a = ferrograd_scalar::Value::new(2.0f64).with_label("a|{<b>}\"q\"");
+            let svg = render_svg_with(&(&a * &a), &options).unwrap();
+            assert!(svg.contains(">a|{&lt;b&gt;}&quot;q&quot;</text>"), "{svg}");
         }
         Err(VizError::Dot(msg)) => {
             assert!(!on_path, "`dot` is installed but failed: {msg}");
