@@ -11,13 +11,20 @@ pub fn run() -> Result<()> {
     let start = Instant::now();
     let steps: &[(&str, &[&str])] = &[
         ("format", &["fmt", "--all", "--check"]),
-        ("lints", &["clippy", "--all-targets", "--", "-D", "warnings"]),
+        (
+            "lints",
+            &["clippy", "--all-targets", "--", "-D", "warnings"],
+        ),
         ("tests", &["test", "--release"]),
     ];
     for (name, args) in steps {
         eprintln!("== {name}");
         util::run(cargo().args(*args))?;
     }
-    eprintln!("ci: all {} steps passed in {:.0?}", steps.len(), start.elapsed());
+    eprintln!(
+        "ci: all {} steps passed in {:.0?}",
+        steps.len(),
+        start.elapsed()
+    );
     Ok(())
 }
