@@ -11,3 +11,8 @@ pub use ferrograd_data as data;
 pub use ferrograd_scalar::{nn, numeric, program, Error, NodeId, Scalar, TapeStats, Value};
 pub use ferrograd_tensor as tensor;
 pub use ferrograd_viz as viz;
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
