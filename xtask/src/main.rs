@@ -1,6 +1,7 @@
 //! `cargo xtask <command>`: ferrograd's tasks. This file only dispatches; each
 //! command lives in its own module.
 
+mod bench;
 mod ci;
 mod libtorch;
 mod notebook;
@@ -26,6 +27,8 @@ enum Command {
     Parity(parity::Args),
     /// Run the seed notebook in Rust and write target/notebook/index.html.
     Notebook(notebook::Args),
+    /// Benchmark against libtorch, PyTorch, micrograd and micrograd-rust; write target/bench/report.md.
+    Bench(bench::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -34,5 +37,6 @@ fn main() -> anyhow::Result<()> {
         Command::Libtorch(args) => libtorch::run(&args),
         Command::Parity(args) => parity::run(&args),
         Command::Notebook(args) => notebook::run(&args),
+        Command::Bench(args) => bench::run(&args),
     }
 }
