@@ -46,7 +46,8 @@ struct Args {
 }
 
 fn workspace_target() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target")
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    root.canonicalize().unwrap_or(root).join("target")
 }
 
 /// The notebook's PyTorch section, for the notebook page.
