@@ -15,6 +15,11 @@ pub fn run() -> Result<()> {
             "lints",
             &["clippy", "--all-targets", "--", "-D", "warnings"],
         ),
+        // Installs Chromium first when missing, so the browser tests below run too.
+        (
+            "notebook page in Chromium",
+            &["xtask", "notebook", "--check"],
+        ),
         ("tests", &["test", "--release"]),
     ];
     for (name, args) in steps {

@@ -1,7 +1,7 @@
 //! scikit-learn's `make_moons`: two interleaving half circles.
 
-use rand::SeedableRng;
 use rand::seq::SliceRandom;
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
 
@@ -19,7 +19,10 @@ pub struct Moons {
 impl Moons {
     /// Labels as -1 / +1, the form micrograd's max-margin loss wants.
     pub fn labels_pm1(&self) -> Vec<f64> {
-        self.class.iter().map(|&c| if c == 1 { 1.0 } else { -1.0 }).collect()
+        self.class
+            .iter()
+            .map(|&c| if c == 1 { 1.0 } else { -1.0 })
+            .collect()
     }
 
     /// Labels as 0 / 1, the form binary cross-entropy wants.
@@ -132,7 +135,13 @@ mod tests {
     #[test]
     fn bad_arguments_are_errors() {
         assert_eq!(make_moons(1, 0.1, 0), Err(DataError::TooFewSamples(1)));
-        assert!(matches!(make_moons(10, f64::NAN, 0), Err(DataError::BadNoise(_))));
-        assert!(matches!(make_moons(10, -1.0, 0), Err(DataError::BadNoise(_))));
+        assert!(matches!(
+            make_moons(10, f64::NAN, 0),
+            Err(DataError::BadNoise(_))
+        ));
+        assert!(matches!(
+            make_moons(10, -1.0, 0),
+            Err(DataError::BadNoise(_))
+        ));
     }
 }
