@@ -6,7 +6,8 @@ use anyhow::Result;
 
 use crate::util::{self, cargo};
 
-/// Format, lints with warnings denied, then every test of the default members.
+/// Format, lints with warnings denied, the notebook page in a browser, every
+/// test of the default members, then the parity suite against libtorch.
 pub fn run() -> Result<()> {
     let start = Instant::now();
     let steps: &[(&str, &[&str])] = &[
@@ -21,6 +22,8 @@ pub fn run() -> Result<()> {
             &["xtask", "notebook", "--check"],
         ),
         ("tests", &["test", "--release"]),
+        // Fetches libtorch into the cache on the first run, then reuses it.
+        ("parity", &["xtask", "parity"]),
     ];
     for (name, args) in steps {
         eprintln!("== {name}");
