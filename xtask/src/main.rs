@@ -19,7 +19,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Every check CI runs: format, lints, tests.
+    /// Every check CI runs: format, lints, browser test, tests, parity.
     Ci,
     /// Find or install libtorch 2.13.0 (what tch 0.26 needs) and print where it is.
     Libtorch(libtorch::Args),
