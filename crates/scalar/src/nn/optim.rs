@@ -15,6 +15,16 @@ fn check(name: &'static str, value: f64, ok: bool, why: &'static str) -> Result<
     }
 }
 
+/// A finite, non-negative rate (learning rate, weight decay).
+fn non_negative<T: Scalar>(name: &'static str, v: T) -> Result<(), Error> {
+    check(
+        name,
+        v.to_f64(),
+        v.is_finite() && v >= T::zero(),
+        "must be finite and >= 0",
+    )
+}
+
 fn check_len(state: &[impl Sized], params: &[impl Sized]) -> Result<(), Error> {
     if !state.is_empty() && state.len() != params.len() {
         return Err(Error::ParameterCount {
@@ -55,12 +65,7 @@ pub struct Sgd<T: Scalar> {
 impl<T: Scalar> Sgd<T> {
     /// Plain SGD with learning rate `lr` (finite, >= 0).
     pub fn new(lr: T) -> Result<Self, Error> {
-        check(
-            "lr",
-            lr.to_f64(),
-            lr.is_finite() && lr >= T::zero(),
-            "must be finite and >= 0",
-        )?;
+        non_negative("lr", lr)?;
         Ok(Sgd {
             lr,
             momentum: T::zero(),
@@ -79,12 +84,7 @@ impl<T: Scalar> Sgd<T> {
 
     /// Adds L2 weight decay (finite, >= 0), PyTorch's `weight_decay`.
     pub fn with_weight_decay(mut self, wd: T) -> Result<Self, Error> {
-        check(
-            "weight_decay",
-            wd.to_f64(),
-            wd.is_finite() && wd >= T::zero(),
-            "must be finite and >= 0",
-        )?;
+        non_negative("weight_decay", wd)?;
         self.weight_decay = wd;
         Ok(self)
     }
@@ -158,12 +158,7 @@ pub struct Adam<T: Scalar> {
 impl<T: Scalar> Adam<T> {
     /// Adam with PyTorch's defaults: betas (0.9, 0.999), eps 1e-8.
     pub fn new(lr: T) -> Result<Self, Error> {
-        check(
-            "lr",
-            lr.to_f64(),
-            lr.is_finite() && lr >= T::zero(),
-            "must be finite and >= 0",
-        )?;
+        non_negative("lr", lr)?;
         Ok(Adam {
             lr,
             beta1: T::from_f64(0.9),
@@ -201,12 +196,7 @@ impl<T: Scalar> Adam<T> {
 
     /// Adds L2 weight decay (PyTorch's `weight_decay`, added to the gradient).
     pub fn with_weight_decay(mut self, wd: T) -> Result<Self, Error> {
-        check(
-            "weight_decay",
-            wd.to_f64(),
-            wd.is_finite() && wd >= T::zero(),
-            "must be finite and >= 0",
-        )?;
+        non_negative("weight_decay", wd)?;
         self.weight_decay = wd;
         Ok(self)
     }
