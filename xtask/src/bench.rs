@@ -54,6 +54,9 @@ pub struct Args {
     /// Where the report goes (default: <workspace>/target/bench).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Measure nothing: redraw report.md and the charts from report.json.
+    #[arg(long)]
+    pub report_only: bool,
 }
 
 /// The root package's criterion benches.
@@ -87,6 +90,21 @@ pub fn run(args: &Args) -> Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| root.join("target/bench"));
+    if args.report_only {
+        let path = out.join("report.json");
+        let text = fs::read_to_string(&path).with_context(|| {
+            format!("reading {}; run `cargo xtask bench` first", path.display())
+        })?;
+        let report: Report = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a bench report", path.display()))?;
+        let charts = draw_charts(&out, &report);
+        fs::write(out.join("report.md"), report.markdown(&charts))?;
+        eprintln!(
+            "bench: {} redrawn from report.json",
+            out.join("report.md").display()
+        );
+        return Ok(());
+    }
     let crit = out.join("criterion");
     let logs = out.join("logs");
     for dir in [&crit, &logs] {

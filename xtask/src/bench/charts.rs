@@ -38,10 +38,11 @@ pub fn bars(path: &Path, title: &str, bars: &[Bar]) -> Result<()> {
     root.fill(&WHITE).map_err(err)?;
     let min = bars.iter().map(|b| b.ns).fold(f64::INFINITY, f64::min);
     let max = bars.iter().map(|b| b.ns).fold(0.0, f64::max);
-    let (lo, hi) = (min / 4.0, max * 1.5);
+    let (lo, hi) = decades(min / 2.0, max * 1.2);
     let mut chart = ChartBuilder::on(&root)
         .caption(title, ("sans-serif", 18))
         .margin(12)
+        .margin_right(36)
         .x_label_area_size(36)
         .y_label_area_size(4)
         .build_cartesian_2d((lo..hi).log_scale(), 0.0..n as f64)
@@ -50,6 +51,7 @@ pub fn bars(path: &Path, title: &str, bars: &[Bar]) -> Result<()> {
         .configure_mesh()
         .disable_y_mesh()
         .y_labels(0)
+        .x_labels(6)
         .x_desc("median time per step (log scale; shorter is faster)")
         .x_label_formatter(&|v| human_time(*v))
         .draw()
@@ -83,7 +85,7 @@ pub struct Line {
     pub name: String,
     /// `(width, median ns per step)`, by width.
     pub points: Vec<(f64, f64)>,
-    /// Drawn solid (ferrograd) or dashed-looking thin (peer).
+    /// Drawn thicker (ferrograd) or thinner (peer).
     pub ours: bool,
 }
 
@@ -93,12 +95,18 @@ pub fn lines(path: &Path, title: &str, x_desc: &str, lines: &[Line]) -> Result<(
     if all.is_empty() {
         return Ok(());
     }
-    let (xmin, xmax) = all.iter().fold((f64::INFINITY, 0.0f64), |(a, b), p| {
-        (a.min(p.0), b.max(p.0))
-    });
+    // Widths are powers of two: plot log2(width) on a linear axis so each
+    // measured width gets its own tick.
+    let all: Vec<(f64, f64)> = all.iter().map(|&(w, t)| (w.log2(), t)).collect();
+    let (xmin, xmax) = all
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
+            (a.min(p.0), b.max(p.0))
+        });
     let (ymin, ymax) = all.iter().fold((f64::INFINITY, 0.0f64), |(a, b), p| {
         (a.min(p.1), b.max(p.1))
     });
+    let (ylo, yhi) = decades(ymin / 1.2, ymax * 1.2);
     let root = SVGBackend::new(path, (860, 560)).into_drawing_area();
     root.fill(&WHITE).map_err(err)?;
     let mut chart = ChartBuilder::on(&root)
@@ -106,27 +114,48 @@ pub fn lines(path: &Path, title: &str, x_desc: &str, lines: &[Line]) -> Result<(
         .margin(14)
         .x_label_area_size(40)
         .y_label_area_size(70)
-        .build_cartesian_2d(
-            (xmin / 1.2..xmax * 1.2).log_scale(),
-            (ymin / 1.5..ymax * 1.5).log_scale(),
-        )
+        .build_cartesian_2d(xmin - 0.3..xmax + 0.3, (ylo..yhi).log_scale())
         .map_err(err)?;
     chart
         .configure_mesh()
         .x_desc(x_desc)
         .y_desc("median time per step")
-        .x_label_formatter(&|v| format!("{v:.0}"))
+        .x_labels((xmax - xmin).round() as usize + 1)
+        .x_label_formatter(&|v| {
+            if (v - v.round()).abs() < 1e-6 {
+                format!("{:.0}", v.round().exp2())
+            } else {
+                String::new()
+            }
+        })
+        .y_labels(6)
         .y_label_formatter(&|v| human_time(*v))
         .draw()
         .map_err(err)?;
-    for (i, line) in lines.iter().enumerate() {
-        let colour = Palette99::pick(i).to_rgba();
+    // Warm colours for ferrograd, cool ones for its peers.
+    const WARM: [RGBColor; 3] = [
+        RGBColor(215, 48, 39),
+        RGBColor(244, 140, 30),
+        RGBColor(150, 60, 20),
+    ];
+    const COOL: [RGBColor; 3] = [
+        RGBColor(49, 90, 200),
+        RGBColor(30, 160, 150),
+        RGBColor(120, 80, 180),
+    ];
+    let (mut warm, mut cool) = (0, 0);
+    for line in lines {
+        let colour = if line.ours {
+            warm += 1;
+            WARM[(warm - 1) % WARM.len()]
+        } else {
+            cool += 1;
+            COOL[(cool - 1) % COOL.len()]
+        };
         let width = if line.ours { 3 } else { 2 };
+        let points: Vec<(f64, f64)> = line.points.iter().map(|&(w, t)| (w.log2(), t)).collect();
         chart
-            .draw_series(LineSeries::new(
-                line.points.clone(),
-                colour.stroke_width(width),
-            ))
+            .draw_series(LineSeries::new(points.clone(), colour.stroke_width(width)))
             .map_err(err)?
             .label(line.name.clone())
             .legend(move |(x, y)| {
@@ -134,7 +163,7 @@ pub fn lines(path: &Path, title: &str, x_desc: &str, lines: &[Line]) -> Result<(
             });
         chart
             .draw_series(
-                line.points
+                points
                     .iter()
                     .map(|&p| Circle::new(p, if line.ours { 4 } else { 3 }, colour.filled())),
             )
@@ -149,6 +178,14 @@ pub fn lines(path: &Path, title: &str, x_desc: &str, lines: &[Line]) -> Result<(
         .map_err(err)?;
     root.present().map_err(err)?;
     Ok(())
+}
+
+/// The whole decades around `[lo, hi]`, so a log axis has labelled ends.
+fn decades(lo: f64, hi: f64) -> (f64, f64) {
+    (
+        10f64.powf(lo.log10().floor()),
+        10f64.powf(hi.log10().ceil()),
+    )
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::machine::Machine;
 
@@ -33,7 +33,7 @@ impl Results {
 }
 
 /// One system on one workload.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Row {
     /// Who ran it.
     pub system: String,
@@ -50,7 +50,7 @@ pub struct Row {
 }
 
 /// One workload: ferrograd first (the reference), then its peers.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Workload {
     /// Short key (`batched/moons/f32/threads=1`).
     pub key: String,
@@ -61,7 +61,7 @@ pub struct Workload {
 }
 
 /// One of the issue's claims, checked on this run's numbers.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TargetCheck {
     /// The claim in words.
     pub claim: String,
@@ -78,7 +78,7 @@ pub struct TargetCheck {
 }
 
 /// One line of the width sweep.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SweepLine {
     /// `ferrograd batched` or `libtorch (tch)`.
     pub system: String,
@@ -93,7 +93,7 @@ pub struct SweepLine {
 }
 
 /// A peer and whether it could be run.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Peer {
     /// Its name.
     pub system: String,
@@ -104,7 +104,7 @@ pub struct Peer {
 }
 
 /// Everything `report.json` holds.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Report {
     /// When (UTC).
     pub date: String,
@@ -492,12 +492,19 @@ impl Report {
             let _ = writeln!(s, "\nMissed or not measured in this run:\n");
             for t in missed {
                 let why = match t.ratio {
+                    Some(r) if r < 1.0 => format!(
+                        "**missed**: the peer's time is {} ferrograd's where at least {} is needed, \
+                         so ferrograd's step takes {} as long as the peer's",
+                        human_ratio(r),
+                        human_ratio(t.needed),
+                        human_ratio(1.0 / r)
+                    ),
                     Some(r) => format!(
-                        "ferrograd is {} the peer's speed where {} is needed",
+                        "**missed**: ferrograd is {} faster where {} is needed",
                         human_ratio(r),
                         human_ratio(t.needed)
                     ),
-                    None => "a number is missing (see Failures)".into(),
+                    None => "**not measured**: a number is missing (see Failures)".into(),
                 };
                 let _ = writeln!(s, "- {}: {why}.", t.claim);
             }
