@@ -314,9 +314,19 @@ fn plan(
         }
     }
 
+    // As `cargo xtask parity` does: the libtorch crate builds in the cache's
+    // target folder (unless CARGO_TARGET_DIR is set), so torch-sys's minutes
+    // of compiling are shared with parity and spent once per machine.
+    let torch_target = std::env::var_os("CARGO_TARGET_DIR")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| libtorch::cache_root().ok().map(|c| c.join("target")));
     let with_libtorch = |mut c: Command| match lt {
         Ok(lt) => {
             lt.apply(&mut c);
+            if let Some(dir) = &torch_target {
+                c.env("CARGO_TARGET_DIR", dir);
+            }
             Ok(c)
         }
         Err(e) => Err(e.clone()),
