@@ -82,6 +82,10 @@ pub(crate) enum Kind {
     Powi,
     /// `a ** e`; the second slot is a constant leaf holding `e`.
     Powf,
+    /// A neuron's `b + w0 x0 + w1 x1 + ...` as one node: the first slot is
+    /// where its operand list `[b, w0, x0, w1, x1, ...]` starts in its
+    /// chunk's list store, the second the number of inputs.
+    Dot,
 }
 
 impl Kind {
@@ -90,7 +94,8 @@ impl Kind {
     pub(crate) fn arity(self) -> usize {
         use Kind::*;
         match self {
-            Leaf => 0,
+            // A dot's operands live in a list, not in the two slots.
+            Leaf | Dot => 0,
             Add | Sub | Mul | Div | Pow | Powf => 2,
             Neg | Tanh | Exp | Ln | Sigmoid | Relu | Sqrt | Powi => 1,
         }
@@ -112,7 +117,7 @@ impl Kind {
     pub(crate) fn eval<T: Scalar>(self, a: T, b: T, n: i32) -> T {
         use Kind::*;
         match self {
-            Leaf => a,
+            Leaf | Dot => a,
             Add => a + b,
             Sub => a - b,
             Mul => a * b,
@@ -157,13 +162,15 @@ impl Kind {
     /// | relu a | g if out > 0 else 0 | |
     /// | sqrt a | g / (2 out) | |
     /// | a ** n, a ** e | g n a^(n-1) (0 when n = 0) | |
+    /// | b + sum w_i x_i | d/db = g, d/dw_i = g x_i, d/dx_i = g w_i | |
     #[inline(always)]
     pub(crate) fn grads<T: Scalar>(self, a: T, b: T, n: i32, out: T, g: T) -> (T, T) {
         use Kind::*;
         let zero = T::zero();
         let one = T::one();
         match self {
-            Leaf => (zero, zero),
+            // A dot's rule is in `Tape::dot_grads`: d/db = g, d/dw_i = g x_i, d/dx_i = g w_i.
+            Leaf | Dot => (zero, zero),
             Add => (g, g),
             Sub => (g, -g),
             Mul => (g * b, g * a),
@@ -211,6 +218,7 @@ impl Kind {
         use Kind::*;
         match self {
             Leaf => Cow::Borrowed(""),
+            Dot => Cow::Borrowed("dot"),
             Add => Cow::Borrowed("+"),
             Sub => Cow::Borrowed("-"),
             Mul => Cow::Borrowed("*"),

@@ -43,6 +43,13 @@ fn base_of(slot: u32) -> usize {
     (slot as usize) << CHUNK_BITS
 }
 
+/// Where a dot node's operand list sits in its chunk's list store.
+#[inline(always)]
+fn dot_span<T>(node: &Node<T>) -> (usize, usize) {
+    let lo = node.a as usize;
+    (lo, lo + 1 + 2 * node.b as usize)
+}
+
 /// One recorded value.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Node<T> {
@@ -94,6 +101,8 @@ impl<T: Scalar> Node<T> {
 struct Chunk {
     /// Nodes written so far (the open chunk grows; others are full or dead).
     len: u32,
+    /// Operand lists of this chunk's dot nodes.
+    lists: Vec<Id>,
     live: bool,
     has_labels: bool,
 }
@@ -187,14 +196,6 @@ impl<T: Scalar> Tape<T> {
         self.push_node(data, Kind::Leaf, NO_ID, NO_ID, 1)
     }
 
-    /// Records a node that no handle holds: an intermediate built inside one
-    /// borrow of the tape, which must become an operand of a later node in
-    /// the same borrow (no collection runs before the next safe point).
-    #[inline(always)]
-    pub(crate) fn push_unheld(&mut self, op: Op<T>) -> Id {
-        self.push_with_refs(op, 0)
-    }
-
     #[inline(always)]
     fn push_with_refs(&mut self, op: Op<T>, refs: u32) -> Id {
         let (kind, a, mut b, constant) = op.lower();
@@ -234,6 +235,72 @@ impl<T: Scalar> Tape<T> {
             kind,
         };
         id as Id
+    }
+
+    /// Records `b + w0 x0 + w1 x1 + ...` as one node (summed in that order,
+    /// as micrograd's neuron does), held by one handle.
+    pub(crate) fn push_dot(&mut self, bias: Id, pairs: impl Iterator<Item = (Id, Id)>) -> Id {
+        if self.cursor == self.cursor_end {
+            self.open_chunk();
+        }
+        let lists = &mut self.chunks[self.current as usize].lists;
+        let start = lists.len();
+        lists.push(bias);
+        let mut acc = self.nodes[bias as usize].data;
+        for (w, x) in pairs {
+            lists.push(w);
+            lists.push(x);
+            acc = acc + self.nodes[w as usize].data * self.nodes[x as usize].data;
+        }
+        let inputs = (lists.len() - start - 1) / 2;
+        self.push_node(acc, Kind::Dot, start as Id, inputs as Id, 1)
+    }
+
+    /// The operands of dot node `id`: `[b, w0, x0, w1, x1, ...]`.
+    pub(crate) fn dot_operands(&self, id: Id) -> &[Id] {
+        let (lo, hi) = dot_span(&self.nodes[id as usize]);
+        &self.chunks[chunk_of(id) as usize].lists[lo..hi]
+    }
+
+    /// Dot node `id`'s value from its operands' current values.
+    fn dot_value(&self, id: Id) -> T {
+        let ops = self.dot_operands(id);
+        let mut acc = self.nodes[ops[0] as usize].data;
+        for pair in ops[1..].chunks_exact(2) {
+            acc = acc + self.nodes[pair[0] as usize].data * self.nodes[pair[1] as usize].data;
+        }
+        acc
+    }
+
+    /// Dot node `id`'s chain rule: `d/db = g`, `d/dw_i = g x_i`,
+    /// `d/dx_i = g w_i`. Within a `backward` sweep (`epoch` given) the
+    /// contributions go through `accumulate` and the count of operation
+    /// nodes newly reached is returned; otherwise they are plain additions.
+    fn dot_grads(&mut self, id: Id, epoch: Option<u32>) -> usize {
+        let slot = chunk_of(id) as usize;
+        let (lo, hi) = dot_span(&self.nodes[id as usize]);
+        let g = self.nodes[id as usize].grad;
+        // Taken out for the loop, which writes gradients (never lists).
+        let lists = std::mem::take(&mut self.chunks[slot].lists);
+        let ops = &lists[lo..hi];
+        let mut reached = 0;
+        let mut add = |t: &mut Self, c: Id, v: T| match epoch {
+            Some(e) => reached += t.accumulate(c, v, e),
+            None => {
+                let n = &mut t.nodes[c as usize];
+                n.grad = n.grad + v;
+            }
+        };
+        add(self, ops[0], g);
+        for pair in ops[1..].chunks_exact(2) {
+            let (w, x) = (pair[0], pair[1]);
+            let wd = self.nodes[w as usize].data;
+            let xd = self.nodes[x as usize].data;
+            add(self, w, g * xd);
+            add(self, x, g * wd);
+        }
+        self.chunks[slot].lists = lists;
+        reached
     }
 
     /// Opens a chunk for the next node. Never collects (the caller may hold
@@ -319,6 +386,13 @@ impl<T: Scalar> Tape<T> {
                 let node = self.nodes[i];
                 if node.refs > 0 || node.stamp == epoch {
                     any = true;
+                    if node.kind == Kind::Dot {
+                        let (lo, hi) = dot_span(&node);
+                        for j in lo..hi {
+                            let c = self.chunks[slot as usize].lists[j];
+                            self.nodes[c as usize].stamp = epoch;
+                        }
+                    }
                     let n = node.kind.arity();
                     if n > 0 {
                         self.nodes[node.a as usize].stamp = epoch;
@@ -354,6 +428,7 @@ impl<T: Scalar> Tape<T> {
         let chunk = &mut self.chunks[slot as usize];
         chunk.live = false;
         chunk.len = 0;
+        chunk.lists.clear();
         chunk.has_labels = false;
         self.free.push(slot);
         if self.current == slot {
@@ -435,12 +510,24 @@ impl<T: Scalar> Tape<T> {
                 }
                 pending -= 1;
                 visit(self, i as Id);
-                let (ids, n) = self.nodes[i].operands();
-                for &c in &ids[..n] {
-                    let child = &mut self.nodes[c as usize];
+                let node = self.nodes[i];
+                let (ids, n) = node.operands();
+                let mut reach = |t: &mut Self, c: Id| {
+                    let child = &mut t.nodes[c as usize];
                     if child.stamp != epoch {
                         child.stamp = epoch;
                         pending += 1;
+                    }
+                };
+                for &c in &ids[..n] {
+                    reach(self, c);
+                }
+                if node.kind == Kind::Dot {
+                    let slot = chunk_of(i as Id) as usize;
+                    let (lo, hi) = dot_span(&node);
+                    for j in lo..hi {
+                        let c = self.chunks[slot].lists[j];
+                        reach(self, c);
                     }
                 }
             }
@@ -475,6 +562,10 @@ impl<T: Scalar> Tape<T> {
                     continue;
                 }
                 pending -= 1;
+                if node.kind == Kind::Dot {
+                    pending += self.dot_grads(i as Id, Some(epoch));
+                    continue;
+                }
                 let a = self.nodes[node.a as usize].data;
                 let binary = node.kind.arity() > 1;
                 let b = if binary {
@@ -514,6 +605,10 @@ impl<T: Scalar> Tape<T> {
     /// One node's local rule only: adds its contributions to its operands.
     pub(crate) fn backward_step(&mut self, id: Id) {
         let node = self.nodes[id as usize];
+        if node.kind == Kind::Dot {
+            self.dot_grads(id, None);
+            return;
+        }
         let inputs = node.kind.inputs();
         if inputs == 0 {
             return;
@@ -557,7 +652,9 @@ impl<T: Scalar> Tape<T> {
         for &id in ids.iter().rev() {
             let node = self.nodes[id as usize];
             let arity = node.kind.arity();
-            if arity > 0 {
+            if node.kind == Kind::Dot {
+                self.nodes[id as usize].data = self.dot_value(id);
+            } else if arity > 0 {
                 let a = self.nodes[node.a as usize].data;
                 let b = if arity > 1 {
                     self.nodes[node.b as usize].data
@@ -585,6 +682,10 @@ impl<T: Scalar> Tape<T> {
     pub(crate) fn replay_forward(&mut self, plan: &[Id]) {
         for &id in plan {
             let node = self.nodes[id as usize];
+            if node.kind == Kind::Dot {
+                self.nodes[id as usize].data = self.dot_value(id);
+                continue;
+            }
             let a = self.nodes[node.a as usize].data;
             let b = if node.kind.arity() > 1 {
                 self.nodes[node.b as usize].data
@@ -608,6 +709,10 @@ impl<T: Scalar> Tape<T> {
         // Leaves accumulate; the plan holds no leaf, so none was zeroed.
         for &id in plan.iter().rev() {
             let node = self.nodes[id as usize];
+            if node.kind == Kind::Dot {
+                self.dot_grads(id, None);
+                continue;
+            }
             let a = self.nodes[node.a as usize].data;
             let binary = node.kind.arity() > 1;
             let b = if binary {

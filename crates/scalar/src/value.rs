@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 
-use crate::op::{Id, Op};
+use crate::op::{Id, Kind, Op};
 use crate::tape::TapeStats;
 use crate::Scalar;
 
@@ -128,7 +128,7 @@ impl<T: Scalar> Value<T> {
 
     /// The operation that made this value: `""` for a leaf, else `+`, `-`,
     /// `*`, `/`, `**`, `neg`, `tanh`, `exp`, `ln`, `sigmoid`, `ReLU`, `sqrt`,
-    /// or `**n` for a constant exponent.
+    /// `**n` for a constant exponent, or `dot` for a neuron's weighted sum.
     pub fn op(&self) -> Cow<'static, str> {
         T::with_tape(|t| {
             let node = t.node(self.id);
@@ -142,18 +142,20 @@ impl<T: Scalar> Value<T> {
     }
 
     /// The operands this value was computed from (micrograd's `_prev`), in
-    /// operand order; empty for a leaf. `a + a` lists `a` twice.
+    /// operand order; empty for a leaf. `a + a` lists `a` twice; a neuron's
+    /// `dot` lists `b, w0, x0, w1, x1, ...`.
     pub fn children(&self) -> Vec<Value<T>> {
         T::with_tape(|t| {
-            let node = t.node(self.id);
-            let n = node.kind.inputs();
-            [node.a, node.b][..n]
-                .iter()
-                .map(|&c| {
-                    t.retain(c);
-                    Value::from_id(c)
-                })
-                .collect()
+            let node = *t.node(self.id);
+            let ids: Vec<Id> = if node.kind == Kind::Dot {
+                t.dot_operands(self.id).to_vec()
+            } else {
+                [node.a, node.b][..node.kind.inputs()].to_vec()
+            };
+            for &c in &ids {
+                t.retain(c);
+            }
+            ids.into_iter().map(Value::from_id).collect()
         })
     }
 

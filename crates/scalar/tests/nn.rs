@@ -39,7 +39,53 @@ fn relu_networks_end_linear_and_width_one_layers_return_vecs() {
     );
     let out = net.forward(&[0.5, -0.5]).unwrap();
     assert_eq!(out.len(), 1);
-    assert_eq!(out[0].op(), "+");
+    assert_eq!(out[0].op(), "dot");
+    assert_eq!(out[0].children().len(), 3); // b, w0, x0
+}
+
+/// A neuron's `dot` node and micrograd's chain of `*` and `+` agree exactly:
+/// same value, same gradients everywhere, by `backward`, `backward_step`
+/// and a replay.
+#[test]
+fn dot_nodes_match_the_expanded_sum() {
+    let weights = [0.3, -1.7, 2.5];
+    let n = Neuron::from_weights(&weights, 0.25, Activation::Tanh);
+    let x: Vec<Value<f64>> = [1.5, -0.5, 0.75].iter().map(|&v| Value::new(v)).collect();
+    let out = n.forward(&x[..]).unwrap();
+    let ws: Vec<Value<f64>> = weights.iter().map(|&w| Value::new(w)).collect();
+    let xs: Vec<Value<f64>> = [1.5, -0.5, 0.75].iter().map(|&v| Value::new(v)).collect();
+    let b = Value::new(0.25);
+    let mut acc = b.clone();
+    for (w, x) in ws.iter().zip(&xs) {
+        acc = &acc + &(w * x);
+    }
+    let expanded = acc.tanh();
+    assert_eq!(out.data(), expanded.data());
+    out.backward();
+    expanded.backward();
+    let grads = |vs: &[Value<f64>]| vs.iter().map(Value::grad).collect::<Vec<_>>();
+    assert_eq!(grads(n.weights()), grads(&ws));
+    assert_eq!(grads(&x), grads(&xs));
+    assert_eq!(n.bias().grad(), b.grad());
+
+    // backward_step on the dot itself (the notebook's `_backward()`).
+    let sum = &out.children()[0];
+    assert_eq!(sum.op(), "dot");
+    for p in n.parameters().iter().chain(&x) {
+        p.set_grad(0.0);
+    }
+    sum.set_grad(2.0);
+    sum.backward_step();
+    assert_eq!(n.weights()[1].grad(), 2.0 * -0.5);
+    assert_eq!(x[2].grad(), 2.0 * 2.5);
+    assert_eq!(n.bias().grad(), 2.0);
+
+    // A replay recomputes the dot from new weights.
+    let plan = out.replay();
+    n.weights()[0].set_data(1.0);
+    plan.recompute();
+    let want = (0.25f64 + 1.0 * 1.5 + -1.7 * -0.5 + 2.5 * 0.75).tanh();
+    assert_eq!(out.data(), want);
 }
 
 #[test]
