@@ -115,6 +115,8 @@ pub fn run(args: &Args) -> Result<()> {
         fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
     let machine = Machine::detect();
+    // Read now: the checkout may change while the benches run.
+    let commit = machine::git_commit(&root).unwrap_or_else(|| "no git".into());
     let grid = Grid {
         threads: THREADS.to_vec(),
         widths: vec![16, 32, 64, 128, 256, 512, 1024],
@@ -198,7 +200,7 @@ pub fn run(args: &Args) -> Result<()> {
         mode: if args.quick { "quick" } else { "full" }.into(),
         duration_s: start.elapsed().as_secs_f64(),
         machine,
-        versions: versions(&root, &lt, &py),
+        versions: versions(&root, &commit, &lt, &py),
         peers: peers(&lt, &py, &results),
         targets,
         workloads,
@@ -492,6 +494,7 @@ fn json_medians(stdout: &str, default_id: Option<&str>) -> Vec<(String, f64)> {
 /// Component versions for the report.
 fn versions(
     root: &Path,
+    commit: &str,
     lt: &Result<libtorch::Libtorch, String>,
     py: &PythonEnv,
 ) -> Vec<(String, String)> {
@@ -499,11 +502,7 @@ fn versions(
     let locked = |p: &str| machine::locked_version(&lock, p).unwrap_or_else(|| "?".into());
     let mut v = vec![(
         "ferrograd".to_string(),
-        format!(
-            "{} ({})",
-            env!("CARGO_PKG_VERSION"),
-            machine::git_commit(root).unwrap_or_else(|| "no git".into())
-        ),
+        format!("{} ({commit} at the start)", env!("CARGO_PKG_VERSION")),
     )];
     v.push((
         "rustc".into(),
