@@ -37,7 +37,8 @@ case "$1 $2" in
         if [ -e "$here/hang" ]; then
           head -c 1000 "$here/torch-2.13.0-py3-none-any.whl" > "$dest/torch-2.13.0-py3-none-any.whl"
           touch "$here/started"
-          while [ ! -e "$here/release" ]; do sleep 0.05; done
+          # Until released, or the sandbox is gone (never outlive the test).
+          while [ ! -e "$here/release" ] && [ -d "$here" ]; do sleep 0.05; done
           exit 1
         fi
         cp "$here/torch-2.13.0-py3-none-any.whl" "$dest/"
