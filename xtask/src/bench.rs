@@ -187,6 +187,8 @@ pub fn run(args: &Args) -> Result<()> {
     pb.finish_and_clear();
     results.medians.extend(criterion::medians(&crit)?);
 
+    let mut machine = machine;
+    machine.load_at_end = machine::load_average();
     let workloads = report::workloads(&results, &grid);
     let targets = report::targets(&workloads);
     let sweep = report::sweep(&results, &grid);

@@ -22,6 +22,9 @@ pub struct Machine {
     /// The 1-minute load average when the run started (other work on the
     /// machine makes every number noisier).
     pub load_at_start: Option<f64>,
+    /// The 1-minute load average when the run ended.
+    #[serde(default)]
+    pub load_at_end: Option<f64>,
 }
 
 impl Machine {
@@ -43,6 +46,7 @@ impl Machine {
                 .map(|s| s.trim().to_string())
                 .unwrap_or_else(|_| std::env::consts::OS.into()),
             load_at_start: load_average(),
+            load_at_end: None,
         }
     }
 }

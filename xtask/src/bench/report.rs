@@ -440,10 +440,13 @@ impl Report {
             .physical_cores
             .map(|c| format!(", {c} physical core(s)"))
             .unwrap_or_default();
-        let load = m
-            .load_at_start
-            .map(|l| format!("; load average {l:.2} at the start"))
-            .unwrap_or_default();
+        let load = match (m.load_at_start, m.load_at_end) {
+            (Some(a), Some(b)) => format!(
+                "; load average {a:.2} at the start, {b:.2} at the end (other work on the machine makes the numbers noisier, two-thread ones most)"
+            ),
+            (Some(a), None) => format!("; load average {a:.2} at the start"),
+            _ => String::new(),
+        };
         let _ = writeln!(
             s,
             "Measured {} with `{}` ({} mode, {:.0} s) on {}: {} logical CPU(s){cores}, Linux {}{load}.\n",
