@@ -566,14 +566,7 @@ impl<T: Scalar> Tape<T> {
                     pending += self.dot_grads(i as Id, Some(epoch));
                     continue;
                 }
-                let a = self.nodes[node.a as usize].data;
-                let binary = node.kind.arity() > 1;
-                let b = if binary {
-                    self.nodes[node.b as usize].data
-                } else {
-                    T::zero()
-                };
-                let (da, db) = node.kind.grads(a, b, node.n(), node.data, node.grad);
+                let (da, db) = self.local_grads(&node);
                 pending += self.accumulate(node.a, da, epoch);
                 if node.kind.inputs() > 1 {
                     pending += self.accumulate(node.b, db, epoch);
@@ -609,22 +602,51 @@ impl<T: Scalar> Tape<T> {
             self.dot_grads(id, None);
             return;
         }
-        let inputs = node.kind.inputs();
-        if inputs == 0 {
+        if node.kind.inputs() == 0 {
             return;
         }
-        let a = self.nodes[node.a as usize].data;
-        let b = if node.kind.arity() > 1 {
+        let (da, db) = self.local_grads(&node);
+        let first = &mut self.nodes[node.a as usize];
+        first.grad = first.grad + da;
+        if node.kind.inputs() > 1 {
+            let second = &mut self.nodes[node.b as usize];
+            second.grad = second.grad + db;
+        }
+    }
+
+    /// The values in a node's two operand slots (zero where a slot holds no node).
+    #[inline(always)]
+    fn operand_values(&self, node: &Node<T>) -> (T, T) {
+        let arity = node.kind.arity();
+        let a = if arity > 0 {
+            self.nodes[node.a as usize].data
+        } else {
+            T::zero()
+        };
+        let b = if arity > 1 {
             self.nodes[node.b as usize].data
         } else {
             T::zero()
         };
-        let (da, db) = node.kind.grads(a, b, node.n(), node.data, node.grad);
-        let first = &mut self.nodes[node.a as usize];
-        first.grad = first.grad + da;
-        if inputs > 1 {
-            let second = &mut self.nodes[node.b as usize];
-            second.grad = second.grad + db;
+        (a, b)
+    }
+
+    /// A slot node's contributions `(d/da, d/db)` to its operands' gradients.
+    #[inline(always)]
+    fn local_grads(&self, node: &Node<T>) -> (T, T) {
+        let (a, b) = self.operand_values(node);
+        node.kind.grads(a, b, node.n(), node.data, node.grad)
+    }
+
+    /// Node `id`'s value recomputed from its operands' current values.
+    #[inline(always)]
+    fn eval(&self, id: Id) -> T {
+        let node = &self.nodes[id as usize];
+        if node.kind == Kind::Dot {
+            self.dot_value(id)
+        } else {
+            let (a, b) = self.operand_values(node);
+            node.kind.eval(a, b, node.n())
         }
     }
 
@@ -650,18 +672,8 @@ impl<T: Scalar> Tape<T> {
     pub(crate) fn recompute(&mut self, root: Id) {
         let ids = self.reachable(root);
         for &id in ids.iter().rev() {
-            let node = self.nodes[id as usize];
-            let arity = node.kind.arity();
-            if node.kind == Kind::Dot {
-                self.nodes[id as usize].data = self.dot_value(id);
-            } else if arity > 0 {
-                let a = self.nodes[node.a as usize].data;
-                let b = if arity > 1 {
-                    self.nodes[node.b as usize].data
-                } else {
-                    T::zero()
-                };
-                self.nodes[id as usize].data = node.kind.eval(a, b, node.n());
+            if !self.nodes[id as usize].is_leaf() {
+                self.nodes[id as usize].data = self.eval(id);
             }
         }
         self.recycle(ids);
@@ -681,18 +693,7 @@ impl<T: Scalar> Tape<T> {
     /// Recomputes the nodes of a plan, in order, from their operands.
     pub(crate) fn replay_forward(&mut self, plan: &[Id]) {
         for &id in plan {
-            let node = self.nodes[id as usize];
-            if node.kind == Kind::Dot {
-                self.nodes[id as usize].data = self.dot_value(id);
-                continue;
-            }
-            let a = self.nodes[node.a as usize].data;
-            let b = if node.kind.arity() > 1 {
-                self.nodes[node.b as usize].data
-            } else {
-                T::zero()
-            };
-            self.nodes[id as usize].data = node.kind.eval(a, b, node.n());
+            self.nodes[id as usize].data = self.eval(id);
         }
     }
 
@@ -708,25 +709,7 @@ impl<T: Scalar> Tape<T> {
         self.nodes[root as usize].grad = T::one();
         // Leaves accumulate; the plan holds no leaf, so none was zeroed.
         for &id in plan.iter().rev() {
-            let node = self.nodes[id as usize];
-            if node.kind == Kind::Dot {
-                self.dot_grads(id, None);
-                continue;
-            }
-            let a = self.nodes[node.a as usize].data;
-            let binary = node.kind.arity() > 1;
-            let b = if binary {
-                self.nodes[node.b as usize].data
-            } else {
-                T::zero()
-            };
-            let (da, db) = node.kind.grads(a, b, node.n(), node.data, node.grad);
-            let first = &mut self.nodes[node.a as usize];
-            first.grad = first.grad + da;
-            if node.kind.inputs() > 1 {
-                let second = &mut self.nodes[node.b as usize];
-                second.grad = second.grad + db;
-            }
+            self.backward_step(id);
         }
     }
 
