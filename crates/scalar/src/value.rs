@@ -248,6 +248,8 @@ impl<T: Scalar> Value<T> {
     }
 
     /// Occupancy of this thread's tape for `T`: how many nodes are stored.
+    /// Runs a collection first (one pass over the live chunks), so the
+    /// figures count only what some handle can still reach.
     pub fn tape_stats() -> TapeStats {
         T::with_tape(|t| t.stats())
     }
