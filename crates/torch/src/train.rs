@@ -184,3 +184,17 @@ pub fn torch_trajectory(
         final_params: net.flatten(false)?,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn micrograd_rate_holds_its_end_value() {
+        let o = Optim::MICROGRAD_SGD;
+        assert_eq!(o.lr(50), 1.0 - 0.9 * 50.0 / 100.0);
+        assert!((o.lr(112) - 0.1).abs() < 1e-15, "{}", o.lr(112));
+        assert_eq!(o.lr(200), o.lr(100));
+        assert_eq!(Optim::ADAM.lr(1000), 0.01);
+    }
+}
