@@ -67,8 +67,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     bar.finish();
     let elapsed = start.elapsed();
-    let train_acc = metrics::class_accuracy(model.predict(x_train)?.view(), c_train);
-    let test_acc = metrics::class_accuracy(model.predict(x_test)?.view(), c_test);
+    let train_acc = metrics::class_accuracy(model.predict(x_train)?.view(), c_train)?;
+    let test_acc = metrics::class_accuracy(model.predict(x_test)?.view(), c_test)?;
     println!(
         "blobs: {epochs} epochs, {} Adam steps in {elapsed:.2?}, last loss {loss:.4}, train accuracy {:.1}%, held-out accuracy {:.1}%",
         adam.steps(),

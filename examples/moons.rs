@@ -6,7 +6,7 @@
 use std::time::Instant;
 
 use ferrograd::data::make_moons;
-use ferrograd::nn::{svm_loss, Activation, Mlp, Sgd};
+use ferrograd::nn::{svm_loss, Activation, LrSchedule, Mlp, Sgd};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -21,6 +21,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut sgd = Sgd::new(1.0)?;
 
     let steps = 100;
+    // micrograd's `1.0 - 0.9 * k / steps`.
+    let schedule = LrSchedule::LinearDecay {
+        start: 1.0,
+        drop: 0.9,
+        steps: steps as usize,
+    };
     let bar = ProgressBar::new(steps);
     bar.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")?);
     let start = Instant::now();
@@ -32,7 +38,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
         sgd.zero_grad(&params);
         total.backward();
-        sgd.set_lr(1.0 - 0.9 * k as f64 / steps as f64);
+        sgd.set_lr(schedule.lr(k as usize))?;
         sgd.step(&params)?;
 
         bar.set_message(format!("loss {loss:.4} accuracy {:.0}%", acc * 100.0));

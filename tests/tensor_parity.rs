@@ -34,12 +34,12 @@ fn moons_training_trajectories_agree() {
     let params = scalar.parameters();
     let steps = 20;
     let mut sgd = Sgd::new(1.0).unwrap();
-    let mut tsgd = tensor::Sgd::new(LrSchedule::LinearDecay {
+    let schedule = LrSchedule::LinearDecay {
         start: 1.0,
         drop: 0.9,
         steps: 100,
-    })
-    .unwrap();
+    };
+    let mut tsgd = tensor::Sgd::new(schedule).unwrap();
 
     for k in 0..steps {
         let scores: Vec<Value<f64>> = moons
@@ -50,7 +50,7 @@ fn moons_training_trajectories_agree() {
         let total = max_margin(&scores, &labels).unwrap() + l2(&params, 1e-4);
         sgd.zero_grad(&params);
         total.backward();
-        sgd.set_lr(1.0 - 0.9 * k as f64 / 100.0);
+        sgd.set_lr(schedule.lr(k)).unwrap();
         sgd.step(&params).unwrap();
 
         let stats = batched

@@ -12,6 +12,16 @@ pub enum Error {
         /// Which width was zero (`"the input"`, `"layer 2"`).
         what: String,
     },
+    /// A network, layer or neuron whose parameters would not fit: the
+    /// count overflows `usize`, or their bytes exceed
+    /// [`crate::nn::MAX_PARAMETER_BYTES`].
+    #[error("{what} is too large: {why}")]
+    TooLarge {
+        /// What was being built, with its sizes.
+        what: String,
+        /// The sizes that do not fit, and the limit.
+        why: String,
+    },
     /// An input slice whose length does not match the network's input width.
     #[error("input has {got} values but the network expects {expected}")]
     InputLength {
@@ -27,6 +37,26 @@ pub enum Error {
         expected: usize,
         /// Parameters given now.
         got: usize,
+    },
+    /// An optimiser stepped with no parameters (`torch.optim` refuses an
+    /// empty parameter list too); the step is not counted.
+    #[error("the optimiser got an empty parameter list; pass the parameters to update")]
+    NoParameters,
+    /// A loss given as many targets as predictions, but none of either.
+    #[error("{loss} got no predictions; a loss needs at least one prediction and its target")]
+    EmptyLoss {
+        /// The loss function (`"mse"`, `"max_margin"`...).
+        loss: &'static str,
+    },
+    /// A loss given a different number of targets than predictions.
+    #[error("{loss} got {predictions} predictions and {targets} targets; give one target per prediction")]
+    LossLength {
+        /// The loss function (`"mse"`, `"max_margin"`...).
+        loss: &'static str,
+        /// Predictions (scores, or input rows) passed.
+        predictions: usize,
+        /// Targets (labels) passed.
+        targets: usize,
     },
     /// A hyper-parameter outside its domain (negative learning rate, beta >= 1...).
     #[error("invalid hyper-parameter {name} = {value}: {why}")]

@@ -35,13 +35,8 @@ impl Shuffler {
                 what: "Shuffler (0 samples)".into(),
             });
         }
-        if batch_size == 0 {
-            return Err(TensorError::BadHyperParameter {
-                name: "batch_size",
-                value: 0.0,
-                why: "must be at least 1",
-            });
-        }
+        ferrograd_scalar::nn::hyper::at_least_one("batch_size", batch_size)
+            .map_err(crate::error::rule)?;
         Ok(Shuffler {
             order: (0..n).collect(),
             batch_size,

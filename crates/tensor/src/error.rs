@@ -22,6 +22,15 @@ pub enum TensorError {
         /// Which width was zero (`"the input"`, `"layer 2"`).
         what: String,
     },
+    /// A network or layer whose parameters would not fit (see
+    /// `ferrograd_scalar::nn::MAX_PARAMETER_BYTES`), refused before allocating.
+    #[error("{what} is too large: {why}")]
+    TooLarge {
+        /// What was being built, with its sizes.
+        what: String,
+        /// The sizes that do not fit, and the limit.
+        why: String,
+    },
     /// A batch with no rows.
     #[error("{what} got an empty batch (0 rows)")]
     EmptyBatch {
@@ -54,13 +63,14 @@ pub enum TensorError {
         /// The loss value, widened to f64.
         loss: f64,
     },
-    /// A hyper-parameter outside its domain.
+    /// A hyper-parameter outside its domain (the scalar engine's
+    /// `nn::hyper` rules, with the same message).
     #[error("invalid hyper-parameter {name} = {value}: {why}")]
     BadHyperParameter {
         /// The parameter's name.
         name: &'static str,
-        /// Its value.
-        value: f64,
+        /// Its value, printed.
+        value: String,
         /// What it must satisfy.
         why: &'static str,
     },
@@ -100,6 +110,32 @@ pub enum TensorError {
         expected: Vec<usize>,
         /// The file's shape.
         got: Vec<usize>,
+    },
+    /// A tensor in a weights file has another shape than the file's own
+    /// metadata (`ferrograd.sizes`) gives it.
+    #[error("tensor {name:?} has shape {file:?} in the file but the file's metadata (ferrograd.sizes) says {metadata:?}")]
+    MetadataShape {
+        /// The state-dict name.
+        name: String,
+        /// The shape the metadata's sizes give.
+        metadata: Vec<usize>,
+        /// The tensor's shape in the file.
+        file: Vec<usize>,
+    },
+    /// A safetensors file without the metadata that [`crate::Mlp::from_safetensors`]
+    /// rebuilds the network from (a file written by another program).
+    #[error("the weights file has no {key:?} metadata, so the network's shape is unknown (Mlp::save writes it); for a file written elsewhere, build an Mlp with its sizes and call Mlp::load_safetensors or Mlp::load")]
+    MissingMetadata {
+        /// The missing key.
+        key: &'static str,
+    },
+    /// Metadata that [`crate::Mlp::from_safetensors`] cannot read.
+    #[error("the weights file's {key:?} metadata is unusable: {why}")]
+    BadMetadata {
+        /// The key.
+        key: &'static str,
+        /// What is wrong with its value.
+        why: String,
     },
     /// A tensor in a weights file has another dtype than the model's.
     #[error("tensor {name:?} is {got} in the file but the model is {expected}")]
@@ -151,6 +187,22 @@ pub enum TensorError {
         /// What it must satisfy.
         why: &'static str,
     },
+}
+
+/// Our error for a broken rule shared with the scalar engine (sizes,
+/// hyper-parameters, schedules): the same variant and message as a rule of
+/// our own, not the wrapped scalar-engine error.
+pub(crate) fn rule(e: ferrograd_scalar::Error) -> TensorError {
+    use ferrograd_scalar::Error as E;
+    match e {
+        E::EmptySizes => TensorError::EmptySizes,
+        E::ZeroWidth { what } => TensorError::ZeroWidth { what },
+        E::TooLarge { what, why } => TensorError::TooLarge { what, why },
+        E::BadHyperParameter { name, value, why } => {
+            TensorError::BadHyperParameter { name, value, why }
+        }
+        e => TensorError::Scalar(e),
+    }
 }
 
 /// Formats a shape as `(a, b)`.

@@ -5,7 +5,10 @@ use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, Zip};
 use rand::Rng;
 
 use crate::buffer::{ensure_rows, rows, rows_mut};
-use crate::error::{shape_err, shape_str};
+use ferrograd_scalar::nn::check_layer;
+
+use crate::error::{rule, shape_err, shape_str};
+use crate::mlp::parameter_bytes;
 use crate::{Float, Init, TensorError};
 
 /// A fully connected layer holding `weight` `(out, in)` and `bias` `(out)`,
@@ -41,23 +44,16 @@ pub struct Linear<T: Float> {
 }
 
 impl<T: Float> Linear<T> {
-    /// A `nin -> nout` layer drawn with `init` from `rng`.
+    /// A `nin -> nout` layer drawn with `init` from `rng`. A width of 0, or
+    /// one too large to allocate (`ferrograd_scalar::nn::check_layer`), is
+    /// an error.
     pub fn new(
         nin: usize,
         nout: usize,
         init: Init,
         rng: &mut impl Rng,
     ) -> Result<Self, TensorError> {
-        if nin == 0 {
-            return Err(TensorError::ZeroWidth {
-                what: "the input".into(),
-            });
-        }
-        if nout == 0 {
-            return Err(TensorError::ZeroWidth {
-                what: "the layer".into(),
-            });
-        }
+        check_layer(nin, nout, parameter_bytes::<T>()).map_err(rule)?;
         let (w, b) = init.draw(nin, nout, rng);
         Self::from_parts(w, b)
     }

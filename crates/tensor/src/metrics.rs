@@ -2,7 +2,8 @@
 
 use ndarray::ArrayView2;
 
-use crate::Float;
+use crate::error::{shape_err, shape_str};
+use crate::{Float, TensorError};
 
 /// micrograd's accuracy: the fraction of entries where `score > 0` agrees with
 /// `label > 0` (labels in {-1, +1}). Shapes must match; an empty batch gives 0.
@@ -18,37 +19,62 @@ pub fn sign_accuracy<T: Float>(scores: ArrayView2<'_, T>, labels: ArrayView2<'_,
     hits as f64 / scores.len() as f64
 }
 
-/// The index of the largest entry of each row (first one on ties).
+/// The index of the largest entry of each row (first one on ties), as
+/// `torch.argmax(dim=1)`: NaN counts as larger than any number, so a row
+/// holding NaN gives the index of its first NaN.
 pub fn argmax_rows<T: Float>(logits: ArrayView2<'_, T>) -> Vec<usize> {
     logits
         .rows()
         .into_iter()
         .map(|r| {
-            r.iter()
-                .enumerate()
-                .fold((0, T::neg_infinity()), |(bi, bv), (i, &v)| {
-                    if v > bv {
-                        (i, v)
-                    } else {
-                        (bi, bv)
-                    }
-                })
-                .0
+            let mut best = (0, T::neg_infinity());
+            for (i, &v) in r.iter().enumerate() {
+                if v.is_nan() {
+                    return i;
+                }
+                if v > best.1 {
+                    best = (i, v);
+                }
+            }
+            best.0
         })
         .collect()
 }
 
-/// The fraction of rows whose argmax is the given class; 0 for an empty batch.
-pub fn class_accuracy<T: Float>(logits: ArrayView2<'_, T>, classes: &[usize]) -> f64 {
-    if classes.is_empty() {
-        return 0.0;
+/// The fraction of rows whose argmax ([`argmax_rows`]) is the given class;
+/// 0 for an empty batch. `classes` needs one class per row of `logits`, each
+/// below its column count.
+pub fn class_accuracy<T: Float>(
+    logits: ArrayView2<'_, T>,
+    classes: &[usize],
+) -> Result<f64, TensorError> {
+    let (rows, k) = logits.dim();
+    if classes.len() != rows {
+        return Err(shape_err(
+            "class_accuracy classes",
+            format!(
+                "({rows}), one per row of the logits {}",
+                shape_str(logits.shape())
+            ),
+            &[classes.len()],
+        ));
+    }
+    if let Some((row, &class)) = classes.iter().enumerate().find(|(_, &c)| c >= k) {
+        return Err(TensorError::ClassOutOfRange {
+            row,
+            class,
+            classes: k,
+        });
+    }
+    if rows == 0 {
+        return Ok(0.0);
     }
     let hits = argmax_rows(logits)
         .iter()
         .zip(classes)
         .filter(|(a, b)| a == b)
         .count();
-    hits as f64 / classes.len() as f64
+    Ok(hits as f64 / rows as f64)
 }
 
 #[cfg(test)]
@@ -63,6 +89,6 @@ mod tests {
         assert!((sign_accuracy(s.view(), y.view()) - 2.0 / 3.0).abs() < 1e-15);
         let l = array![[0.1, 0.9], [2.0, -1.0]];
         assert_eq!(argmax_rows(l.view()), vec![1, 0]);
-        assert_eq!(class_accuracy(l.view(), &[1, 1]), 0.5);
+        assert_eq!(class_accuracy(l.view(), &[1, 1]).unwrap(), 0.5);
     }
 }

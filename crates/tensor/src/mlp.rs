@@ -4,8 +4,9 @@ use ndarray::{Array2, ArrayView2};
 use rand::Rng;
 
 use crate::buffer::{ensure_rows, rows, rows_mut};
-use crate::error::shape_err;
+use crate::error::{rule, shape_err};
 use crate::{Activation, Float, Init, Linear, Loss, Target, TensorError};
+use ferrograd_scalar::nn::check_sizes;
 
 /// A multi-layer perceptron on `(batch, features)` matrices.
 ///
@@ -83,7 +84,7 @@ impl<T: Float> Mlp<T> {
         init: Init,
         rng: &mut impl Rng,
     ) -> Result<Self, TensorError> {
-        check_sizes(nin, sizes)?;
+        check_sizes(nin, sizes, parameter_bytes::<T>()).map_err(rule)?;
         let mut layers = Vec::with_capacity(sizes.len());
         let mut width = nin;
         for &s in sizes {
@@ -361,21 +362,9 @@ fn default_activations(layers: usize, act: Activation) -> Vec<Activation> {
         .collect()
 }
 
-fn check_sizes(nin: usize, sizes: &[usize]) -> Result<(), TensorError> {
-    if sizes.is_empty() {
-        return Err(TensorError::EmptySizes);
-    }
-    if nin == 0 {
-        return Err(TensorError::ZeroWidth {
-            what: "the input".into(),
-        });
-    }
-    if let Some(i) = sizes.iter().position(|&s| s == 0) {
-        return Err(TensorError::ZeroWidth {
-            what: format!("layer {i}"),
-        });
-    }
-    Ok(())
+/// Bytes the batched engine keeps per parameter: the value and its gradient.
+pub(crate) fn parameter_bytes<T>() -> usize {
+    2 * std::mem::size_of::<T>()
 }
 
 #[cfg(test)]

@@ -1,6 +1,9 @@
 //! Optimisers with PyTorch's update rules, so trajectories can be compared
 //! step by step with `torch.optim`.
 
+use ferrograd_scalar::nn::hyper;
+
+use crate::error::rule;
 use crate::{Float, Mlp, TensorError};
 
 /// Something that updates a network's parameters from its gradients.
@@ -12,95 +15,9 @@ pub trait Optimizer<T: Float> {
     fn steps(&self) -> usize;
 }
 
-/// A learning rate as a function of the step index `k` (0-based).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum LrSchedule {
-    /// The same rate every step.
-    Constant(f64),
-    /// micrograd's demo: `start - drop * k / steps` (`1.0 - 0.9*k/100` is
-    /// `LinearDecay { start: 1.0, drop: 0.9, steps: 100 }`), evaluated in that
-    /// order in f64 as Python does.
-    LinearDecay {
-        /// Rate at step 0.
-        start: f64,
-        /// How much the rate has fallen after `steps` steps.
-        drop: f64,
-        /// The step count over which it falls by `drop`.
-        steps: usize,
-    },
-    /// PyTorch's `StepLR`: `start * gamma^(k / every)` (integer division).
-    StepDecay {
-        /// Rate at step 0.
-        start: f64,
-        /// Factor applied every `every` steps.
-        gamma: f64,
-        /// Steps between reductions (at least 1).
-        every: usize,
-    },
-}
-
-impl LrSchedule {
-    /// The rate at step `k`.
-    pub fn lr(&self, k: usize) -> f64 {
-        match *self {
-            LrSchedule::Constant(lr) => lr,
-            LrSchedule::LinearDecay { start, drop, steps } => {
-                start - drop * k as f64 / steps.max(1) as f64
-            }
-            LrSchedule::StepDecay {
-                start,
-                gamma,
-                every,
-            } => start * gamma.powi((k / every.max(1)) as i32),
-        }
-    }
-
-    fn validate(&self) -> Result<(), TensorError> {
-        let start = match *self {
-            LrSchedule::Constant(lr) => lr,
-            LrSchedule::LinearDecay { start, drop, .. } => {
-                finite("drop", drop)?;
-                start
-            }
-            LrSchedule::StepDecay { start, gamma, .. } => {
-                if !(gamma.is_finite() && gamma > 0.0) {
-                    return Err(bad("gamma", gamma, "must be finite and > 0"));
-                }
-                start
-            }
-        };
-        if !(start.is_finite() && start >= 0.0) {
-            return Err(bad("lr", start, "must be finite and >= 0"));
-        }
-        Ok(())
-    }
-}
-
-impl From<f64> for LrSchedule {
-    fn from(lr: f64) -> Self {
-        LrSchedule::Constant(lr)
-    }
-}
-
-fn bad(name: &'static str, value: f64, why: &'static str) -> TensorError {
-    TensorError::BadHyperParameter { name, value, why }
-}
-
-fn finite(name: &'static str, v: f64) -> Result<(), TensorError> {
-    if v.is_finite() {
-        Ok(())
-    } else {
-        Err(bad(name, v, "must be finite"))
-    }
-}
-
-fn non_negative(name: &'static str, v: f64) -> Result<(), TensorError> {
-    if v.is_finite() && v >= 0.0 {
-        Ok(())
-    } else {
-        Err(bad(name, v, "must be finite and >= 0"))
-    }
-}
+/// Learning-rate schedules are the scalar engine's: one formula for every
+/// engine and for the libtorch trajectories.
+pub use ferrograd_scalar::nn::LrSchedule;
 
 /// Makes (or checks) per-tensor state for `mlp`.
 fn ensure_state<T: Float>(state: &mut Vec<Vec<T>>, mlp: &Mlp<T>) -> Result<bool, TensorError> {
@@ -141,7 +58,7 @@ impl<T: Float> Sgd<T> {
     /// Plain SGD following `schedule` (a bare `f64` is a constant rate).
     pub fn new(schedule: impl Into<LrSchedule>) -> Result<Self, TensorError> {
         let schedule = schedule.into();
-        schedule.validate()?;
+        schedule.validate().map_err(rule)?;
         Ok(Sgd {
             schedule,
             momentum: 0.0,
@@ -153,16 +70,14 @@ impl<T: Float> Sgd<T> {
 
     /// Adds momentum (PyTorch's, in [0, 1)).
     pub fn with_momentum(mut self, momentum: f64) -> Result<Self, TensorError> {
-        if !(0.0..1.0).contains(&momentum) {
-            return Err(bad("momentum", momentum, "must be in [0, 1)"));
-        }
+        hyper::fraction("momentum", momentum).map_err(rule)?;
         self.momentum = momentum;
         Ok(self)
     }
 
     /// Adds L2 weight decay (added to the gradient, PyTorch's `weight_decay`).
     pub fn with_weight_decay(mut self, wd: f64) -> Result<Self, TensorError> {
-        non_negative("weight_decay", wd)?;
+        hyper::non_negative("weight_decay", wd).map_err(rule)?;
         self.weight_decay = wd;
         Ok(self)
     }
@@ -246,7 +161,7 @@ impl<T: Float> Adam<T> {
     /// Adam with PyTorch's defaults: betas (0.9, 0.999), eps 1e-8.
     pub fn new(schedule: impl Into<LrSchedule>) -> Result<Self, TensorError> {
         let schedule = schedule.into();
-        schedule.validate()?;
+        schedule.validate().map_err(rule)?;
         Ok(Adam {
             schedule,
             beta1: 0.9,
@@ -261,11 +176,8 @@ impl<T: Float> Adam<T> {
 
     /// Changes the betas (each in [0, 1)).
     pub fn with_betas(mut self, beta1: f64, beta2: f64) -> Result<Self, TensorError> {
-        for (name, b) in [("beta1", beta1), ("beta2", beta2)] {
-            if !(0.0..1.0).contains(&b) {
-                return Err(bad(name, b, "must be in [0, 1)"));
-            }
-        }
+        hyper::fraction("beta1", beta1).map_err(rule)?;
+        hyper::fraction("beta2", beta2).map_err(rule)?;
         self.beta1 = beta1;
         self.beta2 = beta2;
         Ok(self)
@@ -273,16 +185,14 @@ impl<T: Float> Adam<T> {
 
     /// Changes eps (finite, > 0).
     pub fn with_eps(mut self, eps: f64) -> Result<Self, TensorError> {
-        if !(eps.is_finite() && eps > 0.0) {
-            return Err(bad("eps", eps, "must be finite and > 0"));
-        }
+        hyper::positive("eps", eps).map_err(rule)?;
         self.eps = eps;
         Ok(self)
     }
 
     /// Adds L2 weight decay (added to the gradient, not AdamW's decoupled decay).
     pub fn with_weight_decay(mut self, wd: f64) -> Result<Self, TensorError> {
-        non_negative("weight_decay", wd)?;
+        hyper::non_negative("weight_decay", wd).map_err(rule)?;
         self.weight_decay = wd;
         Ok(self)
     }

@@ -52,12 +52,21 @@ impl Optim {
         }
     }
 
-    /// The rate at step `k`, in the order Python evaluates micrograd's formula.
-    pub fn lr(&self, k: usize) -> f64 {
+    /// The schedule of the rate: the shared [`tensor::LrSchedule`], so the
+    /// three backends step with one formula.
+    pub fn schedule(&self) -> tensor::LrSchedule {
         match *self {
-            Optim::Sgd { start, drop, steps } => start - drop * k as f64 / steps.max(1) as f64,
-            Optim::Adam { lr } => lr,
+            Optim::Sgd { start, drop, steps } => {
+                tensor::LrSchedule::LinearDecay { start, drop, steps }
+            }
+            Optim::Adam { lr } => tensor::LrSchedule::Constant(lr),
         }
+    }
+
+    /// The rate at step `k` ([`Optim::schedule`]): micrograd's formula in the
+    /// order Python evaluates it, held at its end value after `steps`.
+    pub fn lr(&self, k: usize) -> f64 {
+        self.schedule().lr(k)
     }
 }
 
@@ -89,7 +98,7 @@ pub fn scalar_trajectory<T: Scalar>(
         losses.push(total.data().to_f64());
         match optim {
             Optim::Sgd { .. } => {
-                sgd.set_lr(T::from_f64(optim.lr(k)));
+                sgd.set_lr(T::from_f64(optim.lr(k)))?;
                 sgd.step(&params)?;
             }
             Optim::Adam { .. } => adam.step(&params)?,
@@ -121,23 +130,15 @@ pub fn tensor_trajectory<T: tensor::Float>(
     let l2 = T::from_f64(L2);
     let mut losses = Vec::with_capacity(steps);
     match optim {
-        Optim::Sgd {
-            start,
-            drop,
-            steps: over,
-        } => {
-            let mut opt = tensor::Sgd::new(tensor::LrSchedule::LinearDecay {
-                start,
-                drop,
-                steps: over,
-            })?;
+        Optim::Sgd { .. } => {
+            let mut opt = tensor::Sgd::new(optim.schedule())?;
             for _ in 0..steps {
                 let s = mlp.train_step(x.view(), target, tensor::Loss::Hinge, l2, &mut opt)?;
                 losses.push(Scalar::to_f64(s.loss));
             }
         }
-        Optim::Adam { lr } => {
-            let mut opt = tensor::Adam::new(tensor::LrSchedule::Constant(lr))?;
+        Optim::Adam { .. } => {
+            let mut opt = tensor::Adam::new(optim.schedule())?;
             for _ in 0..steps {
                 let s = mlp.train_step(x.view(), target, tensor::Loss::Hinge, l2, &mut opt)?;
                 losses.push(Scalar::to_f64(s.loss));
@@ -182,4 +183,18 @@ pub fn torch_trajectory(
         losses,
         final_params: net.flatten(false)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn micrograd_rate_holds_its_end_value() {
+        let o = Optim::MICROGRAD_SGD;
+        assert_eq!(o.lr(50), 1.0 - 0.9 * 50.0 / 100.0);
+        assert!((o.lr(112) - 0.1).abs() < 1e-15, "{}", o.lr(112));
+        assert_eq!(o.lr(200), o.lr(100));
+        assert_eq!(Optim::ADAM.lr(1000), 0.01);
+    }
 }

@@ -3,7 +3,7 @@
 use rand::Rng;
 
 use crate::nn::mlp::Input;
-use crate::nn::{Activation, Neuron};
+use crate::nn::{check_layer, scalar_parameter_bytes, Activation, Neuron};
 use crate::{Error, Scalar, Value};
 
 /// `nout` neurons of `nin` inputs each.
@@ -31,8 +31,10 @@ impl<T: Scalar> Layer<T> {
         act: Activation,
         rng: &mut impl Rng,
     ) -> Result<Self, Error> {
-        check_widths(nin, nout)?;
-        let neurons = (0..nout).map(|_| Neuron::new(nin, act, rng)).collect();
+        check_layer(nin, nout, scalar_parameter_bytes::<T>())?;
+        let neurons = (0..nout)
+            .map(|_| Neuron::new(nin, act, rng))
+            .collect::<Result<_, _>>()?;
         Ok(Layer { neurons, nin, act })
     }
 
@@ -41,7 +43,7 @@ impl<T: Scalar> Layer<T> {
     pub fn from_weights(weights: &[Vec<T>], biases: &[T], act: Activation) -> Result<Self, Error> {
         let nout = weights.len();
         let nin = weights.first().map_or(0, Vec::len);
-        check_widths(nin, nout)?;
+        check_layer(nin, nout, scalar_parameter_bytes::<T>())?;
         if biases.len() != nout {
             return Err(Error::InputLength {
                 expected: nout,
@@ -102,18 +104,4 @@ impl<T: Scalar> Layer<T> {
     pub fn parameters(&self) -> Vec<Value<T>> {
         self.neurons.iter().flat_map(Neuron::parameters).collect()
     }
-}
-
-fn check_widths(nin: usize, nout: usize) -> Result<(), Error> {
-    if nin == 0 {
-        return Err(Error::ZeroWidth {
-            what: "the layer's input".into(),
-        });
-    }
-    if nout == 0 {
-        return Err(Error::ZeroWidth {
-            what: "the layer".into(),
-        });
-    }
-    Ok(())
 }

@@ -4,12 +4,17 @@
 use crate::nn::{Input, Mlp};
 use crate::{Error, Scalar, Value};
 
-fn check_pairs(scores: usize, targets: usize) -> Result<(), Error> {
-    if scores != targets || scores == 0 {
-        return Err(Error::InputLength {
-            expected: scores,
-            got: targets,
+/// One target per prediction, and at least one of each.
+fn check_pairs(loss: &'static str, predictions: usize, targets: usize) -> Result<(), Error> {
+    if predictions != targets {
+        return Err(Error::LossLength {
+            loss,
+            predictions,
+            targets,
         });
+    }
+    if predictions == 0 {
+        return Err(Error::EmptyLoss { loss });
     }
     Ok(())
 }
@@ -24,7 +29,7 @@ fn check_pairs(scores: usize, targets: usize) -> Result<(), Error> {
 /// assert_eq!(loss.data(), 0.25); // (0 + 0.5) / 2
 /// ```
 pub fn max_margin<T: Scalar>(scores: &[Value<T>], labels: &[T]) -> Result<Value<T>, Error> {
-    check_pairs(scores.len(), labels.len())?;
+    check_pairs("max_margin", scores.len(), labels.len())?;
     let one = T::one();
     let total: Value<T> = scores
         .iter()
@@ -36,18 +41,22 @@ pub fn max_margin<T: Scalar>(scores: &[Value<T>], labels: &[T]) -> Result<Value<
 
 /// Sum of squared errors, the seed notebook's loss: `sum((y_pred - y)^2)`.
 pub fn sum_squared_error<T: Scalar>(pred: &[Value<T>], targets: &[T]) -> Result<Value<T>, Error> {
-    check_pairs(pred.len(), targets.len())?;
-    Ok(pred
-        .iter()
+    check_pairs("sum_squared_error", pred.len(), targets.len())?;
+    Ok(squared_errors(pred, targets))
+}
+
+fn squared_errors<T: Scalar>(pred: &[Value<T>], targets: &[T]) -> Value<T> {
+    pred.iter()
         .zip(targets)
         .map(|(p, &y)| (p - y).powi(2))
-        .sum())
+        .sum()
 }
 
 /// Mean squared error, `mean((y_pred - y)^2)`, PyTorch's `MSELoss`.
 pub fn mse<T: Scalar>(pred: &[Value<T>], targets: &[T]) -> Result<Value<T>, Error> {
+    check_pairs("mse", pred.len(), targets.len())?;
     let n = T::from_f64(pred.len() as f64);
-    Ok(sum_squared_error(pred, targets)? * (T::one() / n))
+    Ok(squared_errors(pred, targets) * (T::one() / n))
 }
 
 /// L2 penalty `alpha * sum(p^2)`, micrograd's regularisation.
@@ -74,7 +83,7 @@ pub fn svm_loss<T: Scalar, R: Input<T>>(
     labels: &[T],
     alpha: T,
 ) -> Result<(Value<T>, f64), Error> {
-    check_pairs(rows.len(), labels.len())?;
+    check_pairs("svm_loss", rows.len(), labels.len())?;
     let scores = rows
         .iter()
         .map(|row| model.forward(row).map(|mut out| out.swap_remove(0)))

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use rand::Rng;
 
-use crate::nn::{Activation, Layer};
+use crate::nn::{check_sizes, scalar_parameter_bytes, Activation, Layer};
 use crate::{Error, Scalar, Value};
 
 /// What a network accepts as one input row: plain numbers or values.
@@ -98,7 +98,7 @@ impl<T: Scalar> Mlp<T> {
         act: Activation,
         rng: &mut impl Rng,
     ) -> Result<Self, Error> {
-        check_sizes(nin, sizes)?;
+        check_sizes(nin, sizes, scalar_parameter_bytes::<T>())?;
         let mut layers = Vec::with_capacity(sizes.len());
         let mut width = nin;
         for (i, &nout) in sizes.iter().enumerate() {
@@ -174,21 +174,4 @@ impl<T: Scalar> Mlp<T> {
             p.set_grad(T::zero());
         }
     }
-}
-
-fn check_sizes(nin: usize, sizes: &[usize]) -> Result<(), Error> {
-    if sizes.is_empty() {
-        return Err(Error::EmptySizes);
-    }
-    if nin == 0 {
-        return Err(Error::ZeroWidth {
-            what: "the input".into(),
-        });
-    }
-    if let Some(i) = sizes.iter().position(|&s| s == 0) {
-        return Err(Error::ZeroWidth {
-            what: format!("layer {i}"),
-        });
-    }
-    Ok(())
 }

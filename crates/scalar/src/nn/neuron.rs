@@ -2,7 +2,7 @@
 
 use rand::Rng;
 
-use crate::nn::{Activation, Input};
+use crate::nn::{check_layer, scalar_parameter_bytes, Activation, Input};
 use crate::op::Op;
 use crate::{Error, Scalar, Value};
 
@@ -18,12 +18,22 @@ impl<T: Scalar> Neuron<T> {
     /// `nin` weights drawn uniformly from [-1, 1] as micrograd does; the bias
     /// too (micrograd's `Neuron` in the lecture; its library version starts
     /// the bias at 0, so pass weights explicitly with [`Neuron::from_weights`]
-    /// to reproduce that).
-    pub fn new(nin: usize, act: Activation, rng: &mut impl Rng) -> Self {
+    /// to reproduce that). A width of 0 or one too large to allocate
+    /// ([`crate::nn::check_layer`]) is an error.
+    ///
+    /// ```
+    /// use ferrograd_scalar::nn::{Activation, Neuron};
+    /// use rand::SeedableRng;
+    /// let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+    /// assert_eq!(Neuron::<f64>::new(3, Activation::Tanh, &mut rng).unwrap().nin(), 3);
+    /// assert!(Neuron::<f64>::new(usize::MAX, Activation::Tanh, &mut rng).is_err());
+    /// ```
+    pub fn new(nin: usize, act: Activation, rng: &mut impl Rng) -> Result<Self, Error> {
+        check_layer(nin, 1, scalar_parameter_bytes::<T>())?;
         let mut draw = || Value::new(T::from_f64(rng.random_range(-1.0..=1.0)));
         let w = (0..nin).map(|_| draw()).collect();
         let b = draw();
-        Neuron { w, b, act }
+        Ok(Neuron { w, b, act })
     }
 
     /// A neuron with the given weights and bias.

@@ -1,31 +1,16 @@
 //! Optimisers over a parameter list, with PyTorch's update rules so that a
 //! trajectory here and one in `torch.optim` can be compared step by step.
 
+use crate::nn::hyper;
 use crate::{Error, Scalar, Value};
 
-fn check(name: &'static str, value: f64, ok: bool, why: &'static str) -> Result<(), Error> {
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::BadHyperParameter {
-            name,
-            value: value.to_string(),
-            why,
-        })
+/// A parameter list an optimiser can step: not empty (`torch.optim` refuses
+/// an empty list; stepping one would advance Adam's bias correction without
+/// updating anything), and as long as the one its state was built for.
+fn check_params(state: &[impl Sized], params: &[impl Sized]) -> Result<(), Error> {
+    if params.is_empty() {
+        return Err(Error::NoParameters);
     }
-}
-
-/// A finite, non-negative rate (learning rate, weight decay).
-fn non_negative<T: Scalar>(name: &'static str, v: T) -> Result<(), Error> {
-    check(
-        name,
-        v.to_f64(),
-        v.is_finite() && v >= T::zero(),
-        "must be finite and >= 0",
-    )
-}
-
-fn check_len(state: &[impl Sized], params: &[impl Sized]) -> Result<(), Error> {
     if !state.is_empty() && state.len() != params.len() {
         return Err(Error::ParameterCount {
             expected: state.len(),
@@ -65,7 +50,7 @@ pub struct Sgd<T: Scalar> {
 impl<T: Scalar> Sgd<T> {
     /// Plain SGD with learning rate `lr` (finite, >= 0).
     pub fn new(lr: T) -> Result<Self, Error> {
-        non_negative("lr", lr)?;
+        hyper::learning_rate(lr.to_f64())?;
         Ok(Sgd {
             lr,
             momentum: T::zero(),
@@ -76,15 +61,14 @@ impl<T: Scalar> Sgd<T> {
 
     /// Adds momentum (in [0, 1)).
     pub fn with_momentum(mut self, momentum: T) -> Result<Self, Error> {
-        let m = momentum.to_f64();
-        check("momentum", m, (0.0..1.0).contains(&m), "must be in [0, 1)")?;
+        hyper::fraction("momentum", momentum.to_f64())?;
         self.momentum = momentum;
         Ok(self)
     }
 
     /// Adds L2 weight decay (finite, >= 0), PyTorch's `weight_decay`.
     pub fn with_weight_decay(mut self, wd: T) -> Result<Self, Error> {
-        non_negative("weight_decay", wd)?;
+        hyper::non_negative("weight_decay", wd.to_f64())?;
         self.weight_decay = wd;
         Ok(self)
     }
@@ -94,15 +78,20 @@ impl<T: Scalar> Sgd<T> {
         self.lr
     }
 
-    /// Changes the learning rate (a schedule, like micrograd's `1 - 0.9 k / 100`).
-    pub fn set_lr(&mut self, lr: T) {
+    /// Changes the learning rate (a schedule, like micrograd's `1 - 0.9 k / 100`:
+    /// see [`crate::nn::LrSchedule`]). Refuses what [`Sgd::new`] refuses,
+    /// with the same error, and then keeps the old rate.
+    pub fn set_lr(&mut self, lr: T) -> Result<(), Error> {
+        hyper::learning_rate(lr.to_f64())?;
         self.lr = lr;
+        Ok(())
     }
 
     /// One update of `params` from their gradients. Pass the same list, in
     /// the same order, every step (the momentum buffers follow positions).
+    /// An empty list is an error.
     pub fn step(&mut self, params: &[Value<T>]) -> Result<(), Error> {
-        check_len(&self.buf, params)?;
+        check_params(&self.buf, params)?;
         let first = self.buf.is_empty();
         if first && self.momentum != T::zero() {
             self.buf = vec![T::zero(); params.len()];
@@ -158,7 +147,7 @@ pub struct Adam<T: Scalar> {
 impl<T: Scalar> Adam<T> {
     /// Adam with PyTorch's defaults: betas (0.9, 0.999), eps 1e-8.
     pub fn new(lr: T) -> Result<Self, Error> {
-        non_negative("lr", lr)?;
+        hyper::learning_rate(lr.to_f64())?;
         Ok(Adam {
             lr,
             beta1: T::from_f64(0.9),
@@ -173,10 +162,8 @@ impl<T: Scalar> Adam<T> {
 
     /// Changes the betas (each in [0, 1)).
     pub fn with_betas(mut self, beta1: T, beta2: T) -> Result<Self, Error> {
-        for (name, b) in [("beta1", beta1), ("beta2", beta2)] {
-            let b = b.to_f64();
-            check(name, b, (0.0..1.0).contains(&b), "must be in [0, 1)")?;
-        }
+        hyper::fraction("beta1", beta1.to_f64())?;
+        hyper::fraction("beta2", beta2.to_f64())?;
         self.beta1 = beta1;
         self.beta2 = beta2;
         Ok(self)
@@ -184,19 +171,14 @@ impl<T: Scalar> Adam<T> {
 
     /// Changes eps (finite, > 0).
     pub fn with_eps(mut self, eps: T) -> Result<Self, Error> {
-        check(
-            "eps",
-            eps.to_f64(),
-            eps.is_finite() && eps > T::zero(),
-            "must be finite and > 0",
-        )?;
+        hyper::positive("eps", eps.to_f64())?;
         self.eps = eps;
         Ok(self)
     }
 
     /// Adds L2 weight decay (PyTorch's `weight_decay`, added to the gradient).
     pub fn with_weight_decay(mut self, wd: T) -> Result<Self, Error> {
-        non_negative("weight_decay", wd)?;
+        hyper::non_negative("weight_decay", wd.to_f64())?;
         self.weight_decay = wd;
         Ok(self)
     }
@@ -206,14 +188,18 @@ impl<T: Scalar> Adam<T> {
         self.lr
     }
 
-    /// Changes the learning rate.
-    pub fn set_lr(&mut self, lr: T) {
+    /// Changes the learning rate. Refuses what [`Adam::new`] refuses, with
+    /// the same error, and then keeps the old rate.
+    pub fn set_lr(&mut self, lr: T) -> Result<(), Error> {
+        hyper::learning_rate(lr.to_f64())?;
         self.lr = lr;
+        Ok(())
     }
 
-    /// One update of `params`; pass the same list every step.
+    /// One update of `params`; pass the same list every step. An empty list
+    /// is an error and is not counted as a step.
     pub fn step(&mut self, params: &[Value<T>]) -> Result<(), Error> {
-        check_len(&self.m, params)?;
+        check_params(&self.m, params)?;
         if self.m.is_empty() {
             self.m = vec![T::zero(); params.len()];
             self.v = vec![T::zero(); params.len()];

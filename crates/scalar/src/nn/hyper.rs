@@ -1,0 +1,94 @@
+//! The domain of every hyper-parameter, shared by both engines' optimisers
+//! and schedules so that a value refused by one constructor is refused by
+//! every setter and by the other engine, with the same error.
+//!
+//! Each check takes the value widened to `f64`: widening an `f32` keeps
+//! NaN, the infinities and the sign, so the verdict is the same in either
+//! precision.
+
+use crate::Error;
+
+fn bad(name: &'static str, value: impl ToString, why: &'static str) -> Error {
+    Error::BadHyperParameter {
+        name,
+        value: value.to_string(),
+        why,
+    }
+}
+
+/// A learning rate: finite and `>= 0`.
+pub fn learning_rate(lr: f64) -> Result<(), Error> {
+    non_negative("lr", lr)
+}
+
+/// A finite value `>= 0` (learning rate, weight decay).
+pub fn non_negative(name: &'static str, v: f64) -> Result<(), Error> {
+    if v.is_finite() && v >= 0.0 {
+        Ok(())
+    } else {
+        Err(bad(name, v, "must be finite and >= 0"))
+    }
+}
+
+/// A finite value `> 0` (eps, a decay factor).
+pub fn positive(name: &'static str, v: f64) -> Result<(), Error> {
+    if v.is_finite() && v > 0.0 {
+        Ok(())
+    } else {
+        Err(bad(name, v, "must be finite and > 0"))
+    }
+}
+
+/// A finite value of any sign.
+pub fn finite(name: &'static str, v: f64) -> Result<(), Error> {
+    if v.is_finite() {
+        Ok(())
+    } else {
+        Err(bad(name, v, "must be finite"))
+    }
+}
+
+/// A value in `[0, 1)` (momentum, Adam's betas).
+pub fn fraction(name: &'static str, v: f64) -> Result<(), Error> {
+    if (0.0..1.0).contains(&v) {
+        Ok(())
+    } else {
+        Err(bad(name, v, "must be in [0, 1)"))
+    }
+}
+
+/// A count of at least 1 (schedule lengths, batch sizes).
+pub fn at_least_one(name: &'static str, n: usize) -> Result<(), Error> {
+    if n >= 1 {
+        Ok(())
+    } else {
+        Err(bad(name, n, "must be at least 1"))
+    }
+}
+
+/// An error for `name = value` that breaks a rule only the caller can state.
+pub(crate) fn refuse(name: &'static str, value: f64, why: &'static str) -> Error {
+    bad(name, value, why)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verdicts() {
+        assert!(learning_rate(0.0).is_ok());
+        for v in [f64::NAN, -1e-300, f64::INFINITY] {
+            assert!(learning_rate(v).is_err(), "{v}");
+            assert!(positive("eps", v).is_err(), "{v}");
+        }
+        assert!(positive("eps", 0.0).is_err());
+        assert!(fraction("momentum", 1.0).is_err());
+        assert!(fraction("momentum", f64::NAN).is_err());
+        assert!(finite("drop", -3.0).is_ok());
+        assert_eq!(
+            at_least_one("steps", 0).unwrap_err().to_string(),
+            "invalid hyper-parameter steps = 0: must be at least 1"
+        );
+    }
+}
