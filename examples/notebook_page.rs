@@ -8,8 +8,10 @@
 //! cargo run --release --example notebook_page -- [--out DIR] [--torch-json FILE] [--check] [--screenshot FILE]
 //! ```
 //!
-//! `cargo xtask notebook` runs this with `--out target/notebook`; `--check`
-//! then opens the page in headless Chromium and fails unless every section
+//! `--out` defaults to `notebook/` in `CARGO_TARGET_DIR`, else in the
+//! `target/` of the workspace `cargo run` started it from, decided at run
+//! time. `cargo xtask notebook` runs this with `--out` set to the invoking
+//! checkout's `<target>/notebook`; `--check` then opens the page in headless Chromium and fails unless every section
 //! is there, every picture is drawn with a non-zero size and no script failed.
 
 use std::path::{Path, PathBuf};
@@ -40,9 +42,22 @@ struct Args {
     screenshot: Option<PathBuf>,
 }
 
+/// `notebook/` in the target folder of the checkout running this: from the
+/// environment at run time, since a path fixed at compile time could name
+/// another checkout.
+fn default_out() -> PathBuf {
+    let env = |key: &str| std::env::var_os(key).filter(|v| !v.is_empty());
+    let target = match (env("CARGO_TARGET_DIR"), env("CARGO_MANIFEST_DIR")) {
+        (Some(dir), _) => PathBuf::from(dir),
+        (None, Some(root)) => PathBuf::from(root).join("target"),
+        (None, None) => PathBuf::from("target"),
+    };
+    target.join("notebook")
+}
+
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
-        out: PathBuf::from("target/notebook"),
+        out: default_out(),
         torch_json: None,
         check: false,
         screenshot: None,

@@ -51,7 +51,7 @@ pub struct Args {
     /// Do not pip install missing Python packages (their rows report them missing).
     #[arg(long)]
     pub no_install: bool,
-    /// Where the report goes (default: <workspace>/target/bench).
+    /// Where the report goes (default: the invoking checkout's <target>/bench).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Measure nothing: redraw report.md and the charts from report.json.
@@ -86,10 +86,10 @@ enum Output {
 pub fn run(args: &Args) -> Result<()> {
     let start = Instant::now();
     let root = util::root();
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| root.join("target/bench"));
+    let out = match &args.out {
+        Some(out) => out.clone(),
+        None => util::Outputs::invoking()?.bench(),
+    };
     if args.report_only {
         let path = out.join("report.json");
         let text = fs::read_to_string(&path).with_context(|| {

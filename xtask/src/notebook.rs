@@ -22,9 +22,10 @@ pub struct Args {
     pub check: bool,
 }
 
-/// Writes target/notebook/index.html (the PyTorch section is filled from
-/// target/notebook/torch.json when `cargo xtask parity` has written it) and
-/// prints its path.
+/// Writes `<target>/notebook/index.html` in the invoking checkout's target
+/// folder (the PyTorch section is filled from `<target>/notebook/torch.json`
+/// when that checkout's `cargo xtask parity` has written it) and prints its
+/// path.
 pub fn run(args: &Args) -> Result<()> {
     let start = Instant::now();
     if args.check {
@@ -35,7 +36,7 @@ pub fn run(args: &Args) -> Result<()> {
                 .current_dir(util::root()),
         )?;
     }
-    let out = util::root().join("target").join("notebook");
+    let out = util::Outputs::invoking()?.notebook();
     let mut cmd = cargo();
     cmd.args([
         "run",

@@ -6,13 +6,22 @@
 //! The oracle is built in `$FERROGRAD_CACHE/target` (unless
 //! `CARGO_TARGET_DIR` is set), next to libtorch, so that the few minutes
 //! torch-sys takes to compile are spent once per machine, not per clone.
+//! Every checkout builds its own copy of the workspace crates in that shared
+//! folder, one after the other, so each run holds a lock on it while it
+//! builds, tests and copies the runner into its own target folder; the copy
+//! then runs with that target folder as the place for its outputs (the
+//! report in `parity/`, the notebook's PyTorch cell in `notebook/`).
 
+use std::fs::{self, File};
+use std::io::BufRead as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use anyhow::Result;
+use anyhow::{bail, Context, Result};
 
 use crate::libtorch::{self, Kind};
-use crate::util::{self, cargo};
+use crate::util::{self, cargo, Outputs};
 
 /// Arguments of `cargo xtask parity`.
 #[derive(clap::Args, Debug, Clone)]
@@ -29,6 +38,10 @@ pub struct Args {
     /// Skip the oracle crate's tests and run only the suite.
     #[arg(long)]
     pub skip_tests: bool,
+    /// Print where this checkout's outputs go (`name<TAB>path` lines) and
+    /// exit without building or running anything.
+    #[arg(long)]
+    pub print_paths: bool,
     /// Further arguments for the parity runner (after `--`).
     #[arg(last = true)]
     pub rest: Vec<String>,
@@ -37,6 +50,19 @@ pub struct Args {
 /// `cargo xtask parity`.
 pub fn run(args: &Args) -> Result<()> {
     let start = Instant::now();
+    let outputs = Outputs::invoking()?;
+    if args.print_paths {
+        for (name, path) in [
+            ("target", outputs.target.clone()),
+            ("parity", outputs.parity()),
+            ("notebook", outputs.notebook()),
+            ("bench", outputs.bench()),
+            ("oracle", outputs.oracle_bin()),
+        ] {
+            println!("{name}\t{}", path.display());
+        }
+        return Ok(());
+    }
     let kind = if args.venv || args.cuda {
         Kind::Venv
     } else {
@@ -47,34 +73,109 @@ pub fn run(args: &Args) -> Result<()> {
     // Compiling torch-sys takes minutes; building the oracle in a target
     // folder inside the cache (unless CARGO_TARGET_DIR says otherwise) lets
     // every clone and every CI run reuse it, so repeated runs take seconds.
-    let target_dir = match std::env::var_os("CARGO_TARGET_DIR").filter(|d| !d.is_empty()) {
-        Some(dir) => std::path::PathBuf::from(dir),
+    let build_dir = match std::env::var_os("CARGO_TARGET_DIR").filter(|d| !d.is_empty()) {
+        Some(dir) => PathBuf::from(dir),
         None => libtorch::cache_root()?.join("target"),
     };
-    if !args.skip_tests {
-        let mut test = cargo();
-        test.args(["test", "--release", "-p", "ferrograd-torch"])
-            .env("CARGO_TARGET_DIR", &target_dir);
-        lt.apply(&mut test);
-        util::run(&mut test)?;
+    {
+        // Cargo gives every checkout's workspace crates the same names in a
+        // shared folder and only locks it while compiling: without this lock
+        // another checkout could rebuild the tests or the runner between our
+        // build and their run.
+        let _lock = lock_build_dir(&build_dir)?;
+        if !args.skip_tests {
+            let mut test = cargo();
+            test.args(["test", "--release", "-p", "ferrograd-torch"])
+                .env("CARGO_TARGET_DIR", &build_dir);
+            lt.apply(&mut test);
+            util::run(&mut test)?;
+        }
+        let mut build = cargo();
+        build
+            .args([
+                "build",
+                "--release",
+                "-p",
+                "ferrograd-torch",
+                "--bin",
+                "parity",
+            ])
+            .env("CARGO_TARGET_DIR", &build_dir);
+        lt.apply(&mut build);
+        let built = build_runner(&mut build)?;
+        copy_runner(&built, &outputs.oracle_bin())?;
     }
-    let mut run = cargo();
-    run.args([
-        "run",
-        "--release",
-        "-p",
-        "ferrograd-torch",
-        "--bin",
-        "parity",
-        "--",
-    ]);
-    run.args(["--programs", &args.programs.to_string()]);
+    let mut run = Command::new(outputs.oracle_bin());
+    run.current_dir(util::root())
+        .arg("--target-dir")
+        .arg(&outputs.target)
+        .args(["--programs", &args.programs.to_string()]);
     if args.cuda {
         run.arg("--cuda");
     }
-    run.args(&args.rest).env("CARGO_TARGET_DIR", &target_dir);
+    run.args(&args.rest);
     lt.apply(&mut run);
     util::run(&mut run)?;
     eprintln!("parity: done in {:.0?}", start.elapsed());
+    Ok(())
+}
+
+/// Waits for, then holds, the exclusive lock of the oracle's build folder
+/// (released when the file is dropped).
+fn lock_build_dir(build_dir: &Path) -> Result<File> {
+    fs::create_dir_all(build_dir).with_context(|| format!("creating {}", build_dir.display()))?;
+    let path = build_dir.join("ferrograd-oracle.lock");
+    let file = File::create(&path).with_context(|| format!("creating {}", path.display()))?;
+    if file.try_lock().is_err() {
+        eprintln!(
+            "parity: waiting for another checkout's oracle build to finish (lock {})",
+            path.display()
+        );
+        file.lock()
+            .with_context(|| format!("locking {}", path.display()))?;
+    }
+    Ok(file)
+}
+
+/// Runs the build `cmd` and returns the path of the `parity` executable it
+/// reports (cargo's JSON messages; its own diagnostics still go to stderr).
+fn build_runner(cmd: &mut Command) -> Result<PathBuf> {
+    cmd.arg("--message-format=json-render-diagnostics")
+        .stdout(Stdio::piped());
+    eprintln!("$ {}", util::describe(cmd));
+    let mut child = cmd
+        .spawn()
+        .with_context(|| format!("could not start `{}`", util::describe(cmd)))?;
+    let mut exe = None;
+    if let Some(stdout) = child.stdout.take() {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let msg: serde_json::Value = match serde_json::from_str(&line?) {
+                Ok(m) => m,
+                Err(_) => continue,
+            };
+            if msg["reason"] == "compiler-artifact" && msg["target"]["name"] == "parity" {
+                if let Some(path) = msg["executable"].as_str() {
+                    exe = Some(PathBuf::from(path));
+                }
+            }
+        }
+    }
+    let status = child.wait()?;
+    if !status.success() {
+        bail!("`{}` failed with {status}", util::describe(cmd));
+    }
+    exe.context("cargo built no `parity` executable")
+}
+
+/// Copies the runner to `dest` through a temporary name, so a reader never
+/// sees half a file.
+fn copy_runner(built: &Path, dest: &Path) -> Result<()> {
+    let dir = dest.parent().context("the runner's copy needs a folder")?;
+    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let partial = dest.with_extension("partial");
+    fs::copy(built, &partial)
+        .with_context(|| format!("copying {} to {}", built.display(), partial.display()))?;
+    fs::rename(&partial, dest)
+        .with_context(|| format!("moving {} to {}", partial.display(), dest.display()))?;
     Ok(())
 }

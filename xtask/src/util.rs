@@ -1,20 +1,116 @@
-//! Helpers shared by the commands: running programs, finding the workspace.
+//! Helpers shared by the commands: running programs, finding the checkout
+//! `cargo xtask` was invoked from and where its outputs go.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 
-/// The workspace root (the folder above `xtask/`).
+/// The workspace root of the invoking checkout.
+///
+/// Found at run time, never baked in at compile time: `cargo run` (which
+/// `cargo xtask` is) tells the program its manifest folder in
+/// `CARGO_MANIFEST_DIR`, the invoking checkout's `xtask/`, whichever
+/// checkout's build of this binary runs. Started some other way, it is the
+/// nearest folder at or above the current one whose `Cargo.toml` declares a
+/// `[workspace]`.
 pub fn root() -> PathBuf {
-    let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    here.parent().map(PathBuf::from).unwrap_or(here)
+    if let Some(xtask) = std::env::var_os("CARGO_MANIFEST_DIR").filter(|d| !d.is_empty()) {
+        let xtask = PathBuf::from(xtask);
+        if let Some(parent) = xtask.parent() {
+            return parent.to_path_buf();
+        }
+    }
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    cwd.ancestors()
+        .find(|dir| {
+            std::fs::read_to_string(dir.join("Cargo.toml"))
+                .is_ok_and(|text| text.lines().any(|l| l.trim() == "[workspace]"))
+        })
+        .map(Path::to_path_buf)
+        .unwrap_or(cwd)
+}
+
+/// Where the invoking checkout's outputs go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outputs {
+    /// The checkout's target folder, as cargo resolves it for that checkout:
+    /// `CARGO_TARGET_DIR`, `build.target-dir` of its config, or `<root>/target`.
+    pub target: PathBuf,
+}
+
+impl Outputs {
+    /// The outputs of the checkout at [`root()`], from `cargo metadata`.
+    pub fn invoking() -> Result<Self> {
+        Self::of(&root())
+    }
+
+    /// The outputs of the checkout whose workspace root is `root`.
+    pub fn of(root: &Path) -> Result<Self> {
+        let manifest = root.join("Cargo.toml");
+        let out = cargo_in(root)
+            .args([
+                "metadata",
+                "--no-deps",
+                "--format-version",
+                "1",
+                "--manifest-path",
+            ])
+            .arg(&manifest)
+            .output()
+            .context("could not start `cargo metadata`")?;
+        if !out.status.success() {
+            bail!(
+                "`cargo metadata` for {} failed with {}: {}",
+                manifest.display(),
+                out.status,
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+        }
+        let meta: serde_json::Value =
+            serde_json::from_slice(&out.stdout).context("`cargo metadata` did not print JSON")?;
+        let target = meta["target_directory"].as_str().with_context(|| {
+            format!(
+                "`cargo metadata` for {} names no target_directory",
+                manifest.display()
+            )
+        })?;
+        Ok(Outputs {
+            target: PathBuf::from(target),
+        })
+    }
+
+    /// `cargo xtask parity`'s report.md and report.json.
+    pub fn parity(&self) -> PathBuf {
+        self.target.join("parity")
+    }
+
+    /// `cargo xtask notebook`'s page, and the PyTorch cell it reads.
+    pub fn notebook(&self) -> PathBuf {
+        self.target.join("notebook")
+    }
+
+    /// `cargo xtask bench`'s report, charts, criterion data and logs.
+    pub fn bench(&self) -> PathBuf {
+        self.target.join("bench")
+    }
+
+    /// This checkout's own copy of the parity runner: it is built in a
+    /// target folder shared by every checkout, where another checkout's
+    /// build may replace it at any time.
+    pub fn oracle_bin(&self) -> PathBuf {
+        self.target.join("oracle").join("parity")
+    }
 }
 
 /// A `cargo` command run from the workspace root with the same toolchain.
 pub fn cargo() -> Command {
+    cargo_in(&root())
+}
+
+fn cargo_in(dir: &Path) -> Command {
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    cmd.current_dir(root());
+    cmd.current_dir(dir);
     cmd
 }
 
@@ -30,7 +126,8 @@ pub fn run(cmd: &mut Command) -> Result<()> {
     Ok(())
 }
 
-fn describe(cmd: &Command) -> String {
+/// The command line of `cmd`, for messages.
+pub fn describe(cmd: &Command) -> String {
     let mut s = cmd.get_program().to_string_lossy().into_owned();
     for a in cmd.get_args() {
         s.push(' ');

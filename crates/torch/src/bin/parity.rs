@@ -1,8 +1,8 @@
 //! The parity runner behind `cargo xtask parity`: runs every scenario,
-//! prints the table, writes `target/parity/report.{md,json}` and
-//! `target/notebook/torch.json`, and exits non-zero on any mismatch.
+//! prints the table, writes `<target>/parity/report.{md,json}` and
+//! `<target>/notebook/torch.json` (`--target-dir`), and exits non-zero on any mismatch.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -40,18 +40,40 @@ struct Args {
     /// With `--show`: cut the program after this register.
     #[arg(long)]
     prefix: Option<usize>,
-    /// Where report.md and report.json go (default: <workspace>/target/parity).
+    /// The invoking checkout's target folder: the report goes to its
+    /// `parity/`, the notebook's PyTorch cell to its `notebook/` (default:
+    /// `CARGO_TARGET_DIR`, else the `target/` of the workspace `cargo run`
+    /// started this from). `cargo xtask parity` always passes it.
+    #[arg(long)]
+    target_dir: Option<PathBuf>,
+    /// Where report.md and report.json go (default: <target-dir>/parity).
     #[arg(long)]
     out: Option<PathBuf>,
 }
 
-fn workspace_target() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    root.canonicalize().unwrap_or(root).join("target")
+/// Where outputs go, decided at run time: this binary is built in a folder
+/// shared by every checkout, so a path fixed when it was compiled could name
+/// another checkout.
+fn target_dir(arg: Option<PathBuf>) -> Result<PathBuf> {
+    if let Some(dir) = arg {
+        return Ok(dir);
+    }
+    let env = |key: &str| std::env::var_os(key).filter(|v| !v.is_empty());
+    if let Some(dir) = env("CARGO_TARGET_DIR") {
+        return Ok(PathBuf::from(dir));
+    }
+    // `cargo run` names this package's folder, crates/torch, at run time.
+    if let Some(manifest) = env("CARGO_MANIFEST_DIR") {
+        let root = PathBuf::from(manifest).join("../..");
+        return Ok(root.canonicalize().unwrap_or(root).join("target"));
+    }
+    anyhow::bail!(
+        "no target folder for the outputs: pass --target-dir (or run through `cargo xtask parity`)"
+    )
 }
 
-/// The notebook's PyTorch section, for the notebook page.
-fn write_notebook_json() -> Result<()> {
+/// The notebook's PyTorch section, for the notebook page, into `dir`.
+fn write_notebook_json(dir: &Path) -> Result<()> {
     let nb = examples::notebook_neuron();
     let out = run_program(&nb.program, Target::cpu(Precision::F64))?;
     let g = |name: &str| {
@@ -68,8 +90,7 @@ fn write_notebook_json() -> Result<()> {
         "w2_grad": g("w2"),
         "device": "cpu",
     });
-    let dir = workspace_target().join("notebook");
-    std::fs::create_dir_all(&dir)?;
+    std::fs::create_dir_all(dir)?;
     std::fs::write(dir.join("torch.json"), serde_json::to_string_pretty(&json)?)?;
     Ok(())
 }
@@ -106,6 +127,7 @@ fn main() -> Result<ExitCode> {
         show(seed, args.prefix)?;
         return Ok(ExitCode::SUCCESS);
     }
+    let target = target_dir(args.target_dir.clone())?;
     let opts = Options {
         programs: args.programs,
         first_seed: args.first_seed,
@@ -140,12 +162,12 @@ fn main() -> Result<ExitCode> {
     pb.set_message("training");
     rows.extend(suite::trajectory_rows(opts.steps, &targets, &pb)?);
     pb.finish_and_clear();
-    write_notebook_json().context("writing target/notebook/torch.json")?;
+    let notebook = target.join("notebook");
+    write_notebook_json(&notebook)
+        .with_context(|| format!("writing {}", notebook.join("torch.json").display()))?;
 
     let report = Report::new("2.13.0".into(), rows, start.elapsed().as_secs_f64());
-    let dir = args
-        .out
-        .unwrap_or_else(|| workspace_target().join("parity"));
+    let dir = args.out.unwrap_or_else(|| target.join("parity"));
     report
         .write(&dir)
         .with_context(|| format!("writing the report into {}", dir.display()))?;
