@@ -32,6 +32,7 @@ pub mod browser;
 mod dot;
 mod error;
 mod graph;
+mod layered;
 mod page;
 mod plot;
 mod png;
