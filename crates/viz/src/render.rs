@@ -1,4 +1,5 @@
-//! Drawing a computation graph as SVG: laid out in pure Rust by `layout-rs`,
+//! Drawing a computation graph as SVG: laid out in pure Rust by `layout-rs`
+//! (or, when that would be slow, by our own layering in [`crate::layered`]),
 //! or by Graphviz's `dot` program when asked for.
 
 use std::io::Write as _;
@@ -23,7 +24,8 @@ use crate::VizError;
 /// Which program lays the graph out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Engine {
-    /// `layout-rs`, in process: nothing to install (the default).
+    /// In process, nothing to install (the default): `layout-rs`, or our
+    /// own layered layout for graphs that would take it too long.
     #[default]
     Builtin,
     /// Graphviz's `dot` found on the `PATH`; an error if it is missing.
@@ -41,9 +43,10 @@ pub struct GraphOptions {
     /// Text size in pixels for the built-in engine (default 14).
     pub font_size: usize,
     /// Graphs with at most this many value nodes get the built-in engine's
-    /// edge-crossing reduction (default [`DEFAULT_OPTIMIZE_LIMIT`]). It
-    /// costs most of the layout time on large graphs: the seed's 360-node
-    /// loss graph lays out in about 0.4 s without it and 2.2 s with it.
+    /// edge-crossing reduction (default [`DEFAULT_OPTIMIZE_LIMIT`]), unless
+    /// their long edges would make it slow. It costs most of layout-rs's
+    /// time on large graphs: a 360-node loss graph lays out in about 0.4 s
+    /// without it and 2.2 s with it.
     pub optimize_limit: usize,
 }
 
