@@ -4,6 +4,8 @@
 //! - Newton's iteration `y = 0.5 * (y + a / y)`, 100 steps (402 nodes);
 //! - a braid `(a, b) = (a + b, a * b)`, 100 steps (203 nodes);
 //! - a sum of 250 leaves (499 nodes, just under the cap of 500);
+//! - a dot product of 50 pairs (199 nodes, wide ranks: it took 6.5 s
+//!   with layout-rs's edge-crossing reduction);
 //! - the notebook's MLP 3-4-4-1 and its loss over four samples.
 //!
 //! `cargo bench -p ferrograd-viz --bench layout`
@@ -16,10 +18,11 @@ use ferrograd_viz::{render_svg, summarize, DEFAULT_NODE_CAP};
 mod common;
 
 fn bench(c: &mut Criterion) {
-    let graphs: [(&str, Value<f64>); 5] = [
+    let graphs: [(&str, Value<f64>); 6] = [
         ("newton 100 steps", common::newton(100)),
         ("braid 100 steps", common::braid(100)),
         ("sum of 250 leaves", common::sum_of_leaves(250)),
+        ("dot product of 50 pairs", common::dot_product(50)),
         ("notebook mlp 3-4-4-1", common::notebook_mlp().1),
         ("notebook loss", common::notebook_loss()),
     ];

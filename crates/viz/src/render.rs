@@ -17,7 +17,7 @@ use layout::topo::layout::VisualGraph;
 
 use crate::dot::{graph_dot, number};
 use crate::graph::{extract, Extracted, Graph, GraphSummary, DEFAULT_NODE_CAP};
-use crate::layered::Shapes;
+use crate::layered::{LayoutRsCost, Shapes};
 use crate::svgfix;
 use crate::VizError;
 
@@ -115,23 +115,34 @@ pub fn to_png<T: Scalar>(root: &Value<T>) -> Result<Vec<u8>, VizError> {
     crate::png::svg_to_png(&render_svg(root)?, 2.0)
 }
 
-/// The most shapes (connectors included, see [`Shapes::layout_rs_work`])
-/// layout-rs is given with its edge-crossing reduction, and without it.
-/// Its passes cost the square or more of that count: measured, 1,300 shapes
-/// took 0.56 s with the reduction and 2,500 took 0.06 s without, 7,200 took
-/// 0.44 s. Above these the graph is laid out by [`Shapes::draw`]. The
-/// notebook's graphs stay far below (its loss graph: 469), so they are drawn
-/// exactly as before.
-const LAYOUT_RS_BUDGET_OPTIMIZED: usize = 1_000;
-const LAYOUT_RS_BUDGET: usize = 3_000;
+/// The most work layout-rs is given ([`LayoutRsCost`]), with its
+/// edge-crossing reduction and without it; above, the graph is laid out by
+/// [`Shapes::draw`]. Set from measurements on a 2-core machine (release
+/// build): with the reduction, 124,000 crossing units took 0.34 s and
+/// 697,000 took 1.1 s; without it, 1,640 shapes and 5.8 million units took
+/// 0.32 s, 2,470 and 13.9 million 1.06 s. The notebook's graphs stay below
+/// (its loss graph: 229 shapes, 66,830 units), so they are drawn exactly as
+/// before.
+const OPTIMIZED_BUDGET: LayoutRsCost = LayoutRsCost {
+    shapes: 1_000,
+    crossings: 150_000,
+};
+const PLAIN_BUDGET: LayoutRsCost = LayoutRsCost {
+    shapes: 2_000,
+    crossings: 8_000_000,
+};
+
+fn within(cost: LayoutRsCost, budget: LayoutRsCost) -> bool {
+    cost.shapes <= budget.shapes && cost.crossings <= budget.crossings
+}
 
 fn layout_svg(g: &Graph, font_size: usize, optimize_limit: usize) -> String {
     let shapes = shapes(g, font_size);
     let mut writer = SVGWriter::new();
     let optimize = g.nodes.len() <= optimize_limit;
-    if optimize && shapes.layout_rs_work(true) <= LAYOUT_RS_BUDGET_OPTIMIZED {
+    if optimize && within(shapes.layout_rs_cost(true), OPTIMIZED_BUDGET) {
         layout_rs(shapes, true, &mut writer);
-    } else if shapes.layout_rs_work(false) <= LAYOUT_RS_BUDGET {
+    } else if within(shapes.layout_rs_cost(false), PLAIN_BUDGET) {
         layout_rs(shapes, false, &mut writer);
     } else {
         shapes.draw(&mut writer);

@@ -52,6 +52,11 @@ fn a_sum_of_250_leaves_just_under_the_cap_is_drawn_in_full() {
 }
 
 #[test]
+fn a_dot_product_of_50_pairs_is_drawn_in_full() {
+    assert_drawn_in_full("dot", &common::dot_product(50), 199);
+}
+
+#[test]
 fn one_node_over_the_cap_is_still_a_summary() {
     let root = sum_of_leaves(251); // 501 nodes
     let svg = render_svg(&root).unwrap();

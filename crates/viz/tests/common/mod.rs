@@ -82,6 +82,13 @@ pub fn sum_of_leaves(leaves: usize) -> Value<f64> {
     terms.fold(first, |acc, x| &acc + &x)
 }
 
+/// A dot product of `pairs` pairs of leaves, summed left to right
+/// (`4 * pairs - 1` nodes): wide ranks, costly for crossing reduction.
+pub fn dot_product(pairs: usize) -> Value<f64> {
+    let leaves: Vec<Value<f64>> = (0..2 * pairs).map(|i| Value::new(i as f64 * 0.1)).collect();
+    leaves.chunks(2).map(|p| &p[0] * &p[1]).sum()
+}
+
 /// The notebook's MLP 3-4-4-1 on `[2, 3, -1]`: the same generator, seeded
 /// 1337, first draws a neuron and a layer, as the notebook page does.
 pub fn notebook_mlp() -> (Mlp<f64>, Value<f64>) {
