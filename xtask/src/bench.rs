@@ -138,6 +138,12 @@ pub fn run(args: &Args) -> Result<()> {
     let py = python::prepare(args.python.as_deref(), !args.no_install);
 
     let tasks = plan(args, &grid, &crit, &lt, &py);
+    // The libtorch bench builds and runs in the oracle's shared folder: this
+    // checkout holds it for the whole run, as `cargo xtask parity` does.
+    let _claim = match &lt {
+        Ok(_) => Some(util::claim_shared_build_dir(&util::oracle_build_dir()?)?),
+        Err(_) => None,
+    };
     let mut results = Results::default();
     let pb = ProgressBar::new(tasks.len() as u64);
     pb.set_style(
@@ -321,10 +327,7 @@ fn plan(
     // As `cargo xtask parity` does: the libtorch crate builds in the cache's
     // target folder (unless CARGO_TARGET_DIR is set), so torch-sys's minutes
     // of compiling are shared with parity and spent once per machine.
-    let torch_target = std::env::var_os("CARGO_TARGET_DIR")
-        .filter(|d| !d.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| libtorch::cache_root().ok().map(|c| c.join("target")));
+    let torch_target = util::oracle_build_dir().ok();
     let with_libtorch = |mut c: Command| match lt {
         Ok(lt) => {
             lt.apply(&mut c);

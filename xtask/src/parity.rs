@@ -6,13 +6,14 @@
 //! The oracle is built in `$FERROGRAD_CACHE/target` (unless
 //! `CARGO_TARGET_DIR` is set), next to libtorch, so that the few minutes
 //! torch-sys takes to compile are spent once per machine, not per clone.
-//! Every checkout builds its own copy of the workspace crates in that shared
-//! folder, one after the other, so each run holds a lock on it while it
-//! builds, tests and copies the runner into its own target folder; the copy
-//! then runs with that target folder as the place for its outputs (the
-//! report in `parity/`, the notebook's PyTorch cell in `notebook/`).
+//! A run claims that folder ([`util::claim_shared_build_dir`]: a lock, and a
+//! rebuild of the workspace crates when another checkout built them last),
+//! tests, builds and copies the runner into its own target folder, and lets
+//! go; the copy then runs with that target folder as the place for its
+//! outputs (the report in `parity/`, the notebook's PyTorch cell in
+//! `notebook/`).
 
-use std::fs::{self, File};
+use std::fs;
 use std::io::BufRead as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -70,19 +71,10 @@ pub fn run(args: &Args) -> Result<()> {
     };
     let lt = libtorch::ensure(kind)?;
     eprintln!("parity: libtorch {} at {}", lt.version, lt.dir.display());
-    // Compiling torch-sys takes minutes; building the oracle in a target
-    // folder inside the cache (unless CARGO_TARGET_DIR says otherwise) lets
-    // every clone and every CI run reuse it, so repeated runs take seconds.
-    let build_dir = match std::env::var_os("CARGO_TARGET_DIR").filter(|d| !d.is_empty()) {
-        Some(dir) => PathBuf::from(dir),
-        None => libtorch::cache_root()?.join("target"),
-    };
+    let build_dir = util::oracle_build_dir()?;
     {
-        // Cargo gives every checkout's workspace crates the same names in a
-        // shared folder and only locks it while compiling: without this lock
-        // another checkout could rebuild the tests or the runner between our
-        // build and their run.
-        let _lock = lock_build_dir(&build_dir)?;
+        // Until the runner is copied out, no other checkout builds there.
+        let _claim = util::claim_shared_build_dir(&build_dir)?;
         if !args.skip_tests {
             let mut test = cargo();
             test.args(["test", "--release", "-p", "ferrograd-torch"])
@@ -118,23 +110,6 @@ pub fn run(args: &Args) -> Result<()> {
     util::run(&mut run)?;
     eprintln!("parity: done in {:.0?}", start.elapsed());
     Ok(())
-}
-
-/// Waits for, then holds, the exclusive lock of the oracle's build folder
-/// (released when the file is dropped).
-fn lock_build_dir(build_dir: &Path) -> Result<File> {
-    fs::create_dir_all(build_dir).with_context(|| format!("creating {}", build_dir.display()))?;
-    let path = build_dir.join("ferrograd-oracle.lock");
-    let file = File::create(&path).with_context(|| format!("creating {}", path.display()))?;
-    if file.try_lock().is_err() {
-        eprintln!(
-            "parity: waiting for another checkout's oracle build to finish (lock {})",
-            path.display()
-        );
-        file.lock()
-            .with_context(|| format!("locking {}", path.display()))?;
-    }
-    Ok(file)
 }
 
 /// Runs the build `cmd` and returns the path of the `parity` executable it

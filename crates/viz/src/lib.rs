@@ -3,7 +3,10 @@
 //!
 //! - [`to_dot`]: the graph as Graphviz DOT, left to right, one record per
 //!   value (`{ label | data 2.0000 | grad 0.0000 }`), one node per operation.
-//! - [`render_svg`]: the same picture laid out in process by `layout-rs`;
+//! - [`render_svg`]: the same picture laid out in process by `layout-rs`
+//!   (graphs that would cost it too much, with values reused far apart, by
+//!   our own layered layout, drawn the same way; any graph under the cap
+//!   takes well under a second);
 //!   [`Engine::DotProgram`] uses Graphviz's `dot` instead, when asked.
 //! - [`to_png`], [`svg_to_png`]: PNG files through `resvg`.
 //! - [`Plot`], [`plot_fn`], [`plot_fns`]: line plots with `plotters`.
@@ -32,6 +35,7 @@ pub mod browser;
 mod dot;
 mod error;
 mod graph;
+mod layered;
 mod page;
 mod plot;
 mod png;

@@ -1,4 +1,5 @@
-//! Drawing a computation graph as SVG: laid out in pure Rust by `layout-rs`,
+//! Drawing a computation graph as SVG: laid out in pure Rust by `layout-rs`
+//! (or, when that would be slow, by our own layering in [`crate::layered`]),
 //! or by Graphviz's `dot` program when asked for.
 
 use std::io::Write as _;
@@ -16,13 +17,15 @@ use layout::topo::layout::VisualGraph;
 
 use crate::dot::{graph_dot, number};
 use crate::graph::{extract, Extracted, Graph, GraphSummary, DEFAULT_NODE_CAP};
+use crate::layered::{LayoutRsCost, Shapes};
 use crate::svgfix;
 use crate::VizError;
 
 /// Which program lays the graph out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Engine {
-    /// `layout-rs`, in process: nothing to install (the default).
+    /// In process, nothing to install (the default): `layout-rs`, or our
+    /// own layered layout for graphs that would take it too long.
     #[default]
     Builtin,
     /// Graphviz's `dot` found on the `PATH`; an error if it is missing.
@@ -40,9 +43,10 @@ pub struct GraphOptions {
     /// Text size in pixels for the built-in engine (default 14).
     pub font_size: usize,
     /// Graphs with at most this many value nodes get the built-in engine's
-    /// edge-crossing reduction (default [`DEFAULT_OPTIMIZE_LIMIT`]). It
-    /// costs most of the layout time on large graphs: the seed's 360-node
-    /// loss graph lays out in about 0.4 s without it and 2.2 s with it.
+    /// edge-crossing reduction (default [`DEFAULT_OPTIMIZE_LIMIT`]), unless
+    /// their long edges would make it slow. It costs most of layout-rs's
+    /// time on large graphs: a 360-node loss graph lays out in about 0.4 s
+    /// without it and 2.2 s with it.
     pub optimize_limit: usize,
 }
 
@@ -111,13 +115,51 @@ pub fn to_png<T: Scalar>(root: &Value<T>) -> Result<Vec<u8>, VizError> {
     crate::png::svg_to_png(&render_svg(root)?, 2.0)
 }
 
+/// The most work layout-rs is given ([`LayoutRsCost`]), with its
+/// edge-crossing reduction and without it; above, the graph is laid out by
+/// [`Shapes::draw`]. Set from measurements on a 2-core machine (release
+/// build): with the reduction, 124,000 crossing units took 0.34 s and
+/// 697,000 took 1.1 s; without it, 1,640 shapes and 5.8 million units took
+/// 0.32 s, 2,470 and 13.9 million 1.06 s. The notebook's graphs stay below
+/// (its loss graph: 229 shapes, 66,830 units), so they are drawn exactly as
+/// before.
+const OPTIMIZED_BUDGET: LayoutRsCost = LayoutRsCost {
+    shapes: 1_000,
+    crossings: 150_000,
+};
+const PLAIN_BUDGET: LayoutRsCost = LayoutRsCost {
+    shapes: 2_000,
+    crossings: 8_000_000,
+};
+
+fn within(cost: LayoutRsCost, budget: LayoutRsCost) -> bool {
+    cost.shapes <= budget.shapes && cost.crossings <= budget.crossings
+}
+
 fn layout_svg(g: &Graph, font_size: usize, optimize_limit: usize) -> String {
+    let shapes = shapes(g, font_size);
+    let mut writer = SVGWriter::new();
+    let optimize = g.nodes.len() <= optimize_limit;
+    if optimize && within(shapes.layout_rs_cost(true), OPTIMIZED_BUDGET) {
+        layout_rs(shapes, true, &mut writer);
+    } else if within(shapes.layout_rs_cost(false), PLAIN_BUDGET) {
+        layout_rs(shapes, false, &mut writer);
+    } else {
+        shapes.draw(&mut writer);
+    }
+    svgfix::finish(
+        &tighten(&sort_styles(&writer.finalize())),
+        "ferrograd-graph",
+    )
+}
+
+/// One record per value and one circle per operation, with the edges
+/// operand -> operation -> result.
+fn shapes(g: &Graph, font_size: usize) -> Shapes {
     // layout-rs lays left-to-right graphs out transposed, so each node's own
     // orientation is the flipped one (as its DOT reader does); the double
     // array puts the three fields side by side, like micrograd's records.
-    let dir = Orientation::LeftToRight;
-    let node_dir = dir.flip();
-    let mut vg = VisualGraph::new(dir);
+    let node_dir = Orientation::LeftToRight.flip();
     let look = StyleAttr::new(
         Color::fast("black"),
         1,
@@ -125,8 +167,9 @@ fn layout_svg(g: &Graph, font_size: usize, optimize_limit: usize) -> String {
         0,
         font_size,
     );
-    let mut handles = Vec::with_capacity(g.nodes.len());
-    let mut op_handles = Vec::with_capacity(g.nodes.len());
+    let mut elements = Vec::with_capacity(2 * g.nodes.len());
+    let mut records = Vec::with_capacity(g.nodes.len());
+    let mut ops = Vec::with_capacity(g.nodes.len());
     for n in &g.nodes {
         let fields = vec![
             // The spaces keep a short label off the field's borders.
@@ -136,34 +179,53 @@ fn layout_svg(g: &Graph, font_size: usize, optimize_limit: usize) -> String {
         ];
         let shape = ShapeKind::Record(RecordDef::Array(vec![RecordDef::Array(fields)]));
         let size = narrow(get_shape_size(node_dir, &shape, font_size, false));
-        handles.push(vg.add_node(Element::create(shape, look.clone(), node_dir, size)));
+        records.push(elements.len());
+        elements.push(Element::create(shape, look.clone(), node_dir, size));
         if n.op.is_empty() {
-            op_handles.push(None);
+            ops.push(None);
         } else {
             let shape = ShapeKind::Circle(display_label(&n.op));
             let size = narrow(get_shape_size(node_dir, &shape, font_size, false));
-            op_handles.push(Some(vg.add_node(Element::create(
-                shape,
-                look.clone(),
-                node_dir,
-                size,
-            ))));
+            ops.push(Some(elements.len()));
+            elements.push(Element::create(shape, look.clone(), node_dir, size));
         }
     }
+    // Edges in graph order: when layout-rs adds an edge into a shape, that
+    // shape has no outgoing edge yet but its own result's, so the
+    // reachability check it makes per edge visits at most two shapes.
+    let mut edges = Vec::new();
     for (i, n) in g.nodes.iter().enumerate() {
-        if let Some(op) = op_handles[i] {
-            vg.add_edge(Arrow::simple(""), op, handles[i]);
+        if let Some(op) = ops[i] {
+            edges.push((op, records[i]));
             for &c in &n.children {
-                vg.add_edge(Arrow::simple(""), handles[c], op);
+                edges.push((records[c], op));
             }
         }
     }
-    let mut writer = SVGWriter::new();
-    vg.do_it(false, g.nodes.len() > optimize_limit, false, &mut writer);
-    svgfix::finish(
-        &tighten(&sort_styles(&writer.finalize())),
-        "ferrograd-graph",
-    )
+    Shapes { elements, edges }
+}
+
+/// Lays `shapes` out with layout-rs (with its edge-crossing reduction when
+/// `optimize`) and draws them into `writer`.
+fn layout_rs(shapes: Shapes, optimize: bool, writer: &mut SVGWriter) {
+    let mut vg = VisualGraph::new(Orientation::LeftToRight);
+    let handles: Vec<_> = shapes
+        .elements
+        .into_iter()
+        .map(|e| vg.add_node(e))
+        .collect();
+    for (from, to) in shapes.edges {
+        vg.add_edge(Arrow::simple(""), handles[from], handles[to]);
+    }
+    // layout-rs re-checks that its graph is acyclic after every edge it adds
+    // and after each pass, with a reachability walk that forgets what it
+    // has seen on the way back: it walks every path, once per edge, so a
+    // graph that reuses values (Newton's iteration, a braid) takes
+    // exponential time, and even a 499-node chain of sums takes seconds.
+    // Our graph is acyclic by construction (a value's operands exist before
+    // it), so the checks can only cost time.
+    vg.dag.set_validate(false);
+    vg.do_it(false, !optimize, false, writer);
 }
 
 /// layout-rs writes its CSS classes from a hash map, in a different order on

@@ -2,7 +2,10 @@
 
 #![allow(dead_code)]
 
+use ferrograd_scalar::nn::{Activation, Layer, Mlp};
 use ferrograd_scalar::Value;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
 
 /// Section 3's `L = (a*b + c) * f`, labelled as the notebook labels it.
 pub fn expression() -> Value<f64> {
@@ -46,6 +49,76 @@ pub fn chain(n: usize) -> Value<f64> {
         v = if i % 2 == 0 { v.tanh() } else { v.exp() };
     }
     v
+}
+
+/// Newton's iteration for the square root of 2, `y = 0.5 * (y + a / y)`,
+/// `steps` times: each step uses `y` twice, so the number of paths from the
+/// first `y` to the root doubles per step (`2 + 4 * steps` nodes).
+pub fn newton(steps: usize) -> Value<f64> {
+    let a = Value::new(2.0).with_label("a");
+    let mut y = Value::new(1.0).with_label("y");
+    for _ in 0..steps {
+        y = 0.5 * (&y + &a / &y);
+    }
+    y
+}
+
+/// A braid: two strands where each step uses both previous values,
+/// `(a, b) = (a + b, a * b)`, joined by a last `+` (`3 + 2 * steps` nodes).
+pub fn braid(steps: usize) -> Value<f64> {
+    let mut a = Value::new(0.5).with_label("a");
+    let mut b = Value::new(0.3).with_label("b");
+    for _ in 0..steps {
+        (a, b) = (&a + &b, &a * &b);
+    }
+    &a + &b
+}
+
+/// The sum of `leaves` labelled leaves, added one at a time
+/// (`2 * leaves - 1` nodes).
+pub fn sum_of_leaves(leaves: usize) -> Value<f64> {
+    let mut terms = (0..leaves).map(|i| Value::new(i as f64 * 0.01).with_label(format!("x{i}")));
+    let first = terms.next().expect("at least one leaf");
+    terms.fold(first, |acc, x| &acc + &x)
+}
+
+/// A dot product of `pairs` pairs of leaves, summed left to right
+/// (`4 * pairs - 1` nodes): wide ranks, costly for crossing reduction.
+pub fn dot_product(pairs: usize) -> Value<f64> {
+    let leaves: Vec<Value<f64>> = (0..2 * pairs).map(|i| Value::new(i as f64 * 0.1)).collect();
+    leaves.chunks(2).map(|p| &p[0] * &p[1]).sum()
+}
+
+/// The notebook's MLP 3-4-4-1 on `[2, 3, -1]`: the same generator, seeded
+/// 1337, first draws a neuron and a layer, as the notebook page does.
+pub fn notebook_mlp() -> (Mlp<f64>, Value<f64>) {
+    let mut rng = ChaCha8Rng::seed_from_u64(1337);
+    let x = [2.0, 3.0, -1.0];
+    let _neuron = Layer::<f64>::new(x.len(), 1, Activation::Tanh, &mut rng).unwrap();
+    let _layer = Layer::<f64>::new(x.len(), 3, Activation::Tanh, &mut rng).unwrap();
+    let mlp = Mlp::<f64>::new(x.len(), &[4, 4, 1], &mut rng).unwrap();
+    let out = mlp.forward(&x).unwrap().remove(0);
+    (mlp, out)
+}
+
+/// The notebook's loss: squared errors of its MLP over the four samples,
+/// summed, after `backward`.
+pub fn notebook_loss() -> Value<f64> {
+    let (mlp, _) = notebook_mlp();
+    let xs = [
+        [2.0, 3.0, -1.0],
+        [3.0, -1.0, 0.5],
+        [0.5, 1.0, 1.0],
+        [1.0, 1.0, -1.0],
+    ];
+    let ys = [1.0, -1.0, -1.0, 1.0];
+    let loss: Value<f64> = xs
+        .iter()
+        .zip(ys)
+        .map(|(x, y)| (&mlp.forward(x).unwrap()[0] - y).powi(2))
+        .sum();
+    loss.backward();
+    loss
 }
 
 /// Parses DOT with layout-rs, builds its graph and lays it out; returns the
