@@ -2,6 +2,8 @@
 //! needed, builds the oracle in release mode with the right environment, runs
 //! its tests (among them the proof that the suite can fail) and then the
 //! parity runner, which writes `target/parity/report.md` and `report.json`.
+//! The runner also checks every engine against exact values from
+//! `scripts/exact.py`, with mpmath installed into the cache ([`mpmath`]).
 //!
 //! The oracle is built in `$FERROGRAD_CACHE/target` (unless
 //! `CARGO_TARGET_DIR` is set), next to libtorch, so that the few minutes
@@ -12,6 +14,7 @@ use std::time::Instant;
 use anyhow::Result;
 
 use crate::libtorch::{self, Kind};
+use crate::mpmath;
 use crate::util::{self, cargo};
 
 /// Arguments of `cargo xtask parity`.
@@ -73,6 +76,13 @@ pub fn run(args: &Args) -> Result<()> {
         run.arg("--cuda");
     }
     run.args(&args.rest).env("CARGO_TARGET_DIR", &target_dir);
+    // The rows against the exact value: mpmath runs scripts/exact.py.
+    let mp = mpmath::ensure()?;
+    run.arg("--exact-script")
+        .arg(util::root().join("scripts").join("exact.py"))
+        .arg("--python")
+        .arg(&mp.python);
+    mp.apply(&mut run);
     lt.apply(&mut run);
     util::run(&mut run)?;
     eprintln!("parity: done in {:.0?}", start.elapsed());

@@ -151,14 +151,23 @@ fn bce_with_logits<T: Float>(
     y: ArrayView2<'_, T>,
     grad: ArrayViewMut2<'_, T>,
 ) -> T {
-    // PyTorch: (1 - y) z - log_sigmoid(z), log_sigmoid(z) = min(z, 0) - log1p(exp(-|z|)).
+    // PyTorch's value, (1 - y) z - log_sigmoid(z), rearranged as
+    // max(z, 0) - y z + log1p(exp(-|z|)): PyTorch's form subtracts z from
+    // z - log1p(e^z) for y = 0, z << 0 and loses the whole (tiny) loss; this
+    // one has no cancellation for labels 0 and 1.
     let scale = T::one() / count(&pred);
     let mut total = T::zero();
     Zip::from(grad).and(pred).and(y).for_each(|g, &z, &y| {
-        let log_sig = z.min(T::zero()) - (-z.abs()).exp().ln_1p();
-        total += (T::one() - y) * z - log_sig;
-        let sig = T::one() / (T::one() + (-z).exp());
-        *g = (sig - y) * scale;
+        let e = (-z.abs()).exp();
+        total += z.max(T::zero()) - y * z + e.ln_1p();
+        // sigmoid(z) - y as (1 - y) s(z) - y s(-z), both sigmoids from the
+        // same e: sigmoid(z) - 1 would cancel for y = 1, z >> 0.
+        let (s_pos, s_neg) = if z >= T::zero() {
+            (T::one() / (T::one() + e), e / (T::one() + e))
+        } else {
+            (e / (T::one() + e), T::one() / (T::one() + e))
+        };
+        *g = ((T::one() - y) * s_pos - y * s_neg) * scale;
     });
     total * scale
 }
@@ -190,9 +199,17 @@ fn softmax_ce_classes<T: Float>(
         .zip(grad.axis_iter_mut(Axis(0)))
         .zip(classes)
     {
-        let lse = softmax_row(z, g.view_mut(), scale);
-        total += lse - z[c];
-        g[c] -= scale;
+        let (m, rest) = softmax_row(z, g.view_mut(), scale);
+        // (m - z[c]) + log1p(rest): exactly log1p(rest) when c is the
+        // largest logit, where m + ln(1 + rest) - z[c] loses rest below an ulp.
+        total += (m - z[c]) + rest.ln_1p();
+        // p_c - 1 = -(sum of the other p_j): no cancellation when p_c is near 1.
+        let others = g
+            .iter()
+            .enumerate()
+            .filter(|&(j, _)| j != c)
+            .fold(T::zero(), |s, (_, &v)| s + v);
+        g[c] = -others;
     }
     Ok(total * scale)
 }
@@ -209,7 +226,8 @@ fn softmax_ce_probs<T: Float>(
         .zip(grad.axis_iter_mut(Axis(0)))
         .zip(y.axis_iter(Axis(0)))
     {
-        let lse = softmax_row(z, g.view_mut(), scale);
+        let (m, rest) = softmax_row(z, g.view_mut(), scale);
+        let lse = m + rest.ln_1p();
         let mut tsum = T::zero();
         Zip::from(&mut g).and(&z).and(&t).for_each(|g, &z, &t| {
             total += t * (lse - z);
@@ -227,22 +245,37 @@ fn softmax_ce_probs<T: Float>(
     Ok(total * scale)
 }
 
-/// Writes `softmax(z) * scale` into `g` and returns `logsumexp(z)`.
+/// Writes `softmax(z) * scale` into `g` and returns `(m, rest)` with
+/// `logsumexp(z) = m + log1p(rest)`: `m` the largest logit and `rest` the sum
+/// of `exp(z_j - m)` over every other entry (the largest one's term, exactly
+/// 1, is left out so that `rest` keeps its digits).
 fn softmax_row<T: Float>(
     z: ndarray::ArrayView1<'_, T>,
     mut g: ndarray::ArrayViewMut1<'_, T>,
     scale: T,
-) -> T {
-    let m = z.iter().fold(T::neg_infinity(), |m, &v| m.max(v));
-    let mut s = T::zero();
-    Zip::from(&mut g).and(&z).for_each(|g, &z| {
+) -> (T, T) {
+    let (top, m) = z
+        .iter()
+        .enumerate()
+        .fold((0, T::neg_infinity()), |(i, m), (j, &v)| {
+            // As `max`: a NaN logit is skipped here and poisons the sums below.
+            if v > m {
+                (j, v)
+            } else {
+                (i, m)
+            }
+        });
+    let mut rest = T::zero();
+    Zip::indexed(&mut g).and(&z).for_each(|j, g, &z| {
         let e = (z - m).exp();
         *g = e;
-        s += e;
+        if j != top {
+            rest += e;
+        }
     });
-    let inv = scale / s;
+    let inv = scale / (T::one() + rest);
     g.mapv_inplace(|e| e * inv);
-    m + s.ln()
+    (m, rest)
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use clap::Parser;
 use ferrograd_scalar::program::examples;
+use ferrograd_torch::exact;
 use ferrograd_torch::program::run_program;
 use ferrograd_torch::report::Report;
 use ferrograd_torch::suite::{self, Options};
@@ -43,6 +44,22 @@ struct Args {
     /// Where report.md and report.json go (default: <workspace>/target/parity).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// `scripts/exact.py`: with it, every program is also checked against
+    /// its exact value (mpmath); without it those rows are left out.
+    #[arg(long)]
+    exact_script: Option<PathBuf>,
+    /// A Python that can `import mpmath`, for `--exact-script`.
+    #[arg(long, default_value = "python3")]
+    python: PathBuf,
+    /// Ordinary random programs per float type checked against the exact value.
+    #[arg(long, default_value_t = 3_000)]
+    exact_random: usize,
+    /// Hard-region programs per float type checked against the exact value.
+    #[arg(long, default_value_t = 3_000)]
+    exact_hard: usize,
+    /// Perturbed runs per program for the conditioning estimate.
+    #[arg(long, default_value_t = 4)]
+    exact_samples: usize,
 }
 
 fn workspace_target() -> PathBuf {
@@ -124,6 +141,22 @@ fn main() -> Result<ExitCode> {
             Err(e) => eprintln!("parity: CUDA rows skipped: {e}"),
         }
     }
+    // mpmath is slow; it works in the background while libtorch runs.
+    let oracle = args.exact_script.as_ref().map(|script| exact::Oracle {
+        python: args.python.clone(),
+        script: script.clone(),
+        samples: args.exact_samples,
+    });
+    let started = match &oracle {
+        Some(o) => Precision::ALL
+            .iter()
+            .map(|&p| exact::start(o, p, opts.first_seed, args.exact_random, args.exact_hard))
+            .collect::<Result<Vec<_>, _>>()?,
+        None => {
+            eprintln!("parity: no --exact-script, so the rows against the exact value are left out");
+            Vec::new()
+        }
+    };
     let mlp_cases = suite::mlp_cases(opts.networks)?;
     let total = targets.len() * (opts.programs + examples::all().len())
         + targets.len() * mlp_cases.len()
@@ -139,10 +172,20 @@ fn main() -> Result<ExitCode> {
     rows.extend(suite::mlp_rows(&mlp_cases, &targets, &pb)?);
     pb.set_message("training");
     rows.extend(suite::trajectory_rows(opts.steps, &targets, &pb)?);
+    pb.set_message("exact values (mpmath)");
+    let mut sections = Vec::new();
+    for s in started {
+        let p = s.precision();
+        let scalar = suite::scalar_engine(p);
+        let torch = suite::torch_engine(Target::cpu(p));
+        sections.extend(s.finish(&scalar, &torch, &Target::cpu(p).name())?);
+    }
+    rows.extend(sections.iter().map(exact::ExactSection::row));
     pb.finish_and_clear();
     write_notebook_json().context("writing target/notebook/torch.json")?;
 
-    let report = Report::new("2.13.0".into(), rows, start.elapsed().as_secs_f64());
+    let report =
+        Report::new("2.13.0".into(), rows, start.elapsed().as_secs_f64()).with_exact(sections);
     let dir = args
         .out
         .unwrap_or_else(|| workspace_target().join("parity"));
@@ -150,6 +193,7 @@ fn main() -> Result<ExitCode> {
         .write(&dir)
         .with_context(|| format!("writing the report into {}", dir.display()))?;
     println!("{}", report.table());
+    println!("{}", report.exact_table());
     for r in report.rows.iter().filter(|r| !r.passed()) {
         println!(
             "MISMATCH in {} ({} vs {}): worst case {}",
