@@ -8,10 +8,16 @@ crates/torch/src/exact.rs) and writes one result per line on stdout:
     out: {"id": 7, "ok": true, "value": N, "grads": [N, ...]}
          {"id": 7, "ok": false, "why": "ln of -0.25 at r3"}
 
-where every number N is `[hi, lo, spread]`, as strings Python's `repr`
-writes: `hi` is the exact result rounded to f64, `lo` the f64 nearest to
-`exact - hi` (so `hi + lo` carries about 32 digits of the 60 computed), and
-`spread` the conditioning estimate described below.
+where every number N is `[hi, lo, spread, range]`, as strings Python's
+`repr` writes: `hi` is the exact result rounded to f64, `lo` the f64 nearest
+to `exact - hi` (so `hi + lo` carries about 32 digits of the 60 computed),
+`spread` the conditioning estimate described below, and `range` "1" when the
+number depends on an intermediate result (a register, a gradient
+contribution or a gradient sum) outside the float type's normal range
+(`--tiny` to `--max`): the type cannot hold that intermediate, so it
+underflows, overflows or loses digits as a subnormal, which no rounding
+model covers and no derivative rule can avoid; such a number is reported,
+not judged.
 
 The value is the program evaluated in 200-bit (60-digit) arithmetic on the
 inputs and constants exactly as given (the runner has already rounded them to
@@ -165,15 +171,20 @@ def local(op, a, b, arg, out, where):
     raise ValueError(f"unknown op {op!r}")
 
 
-def run(prog, rng=None, unit=0.0):
-    """Value and input gradients; with `rng`, every rounding perturbed by up to `unit`."""
+def run(prog, rng=None, unit=0.0, tiny=0.0, big=float("inf")):
+    """Value and input gradients, and whether each left the normal range;
+    with `rng`, every rounding perturbed by up to `unit`."""
 
     def fuzz(x):
         return x * (1 + mpf(rng.uniform(-unit, unit))) if rng is not None else x
 
+    def outside(x):
+        return x != 0 and not (tiny <= abs(x) <= big)
+
     inputs = [mpf(x) for x in prog["inputs"]]
     instrs = prog["instrs"]
     vals = []
+    taint = []
     for i, ins in enumerate(instrs):
         op = ins[0]
         if op == "input":
@@ -188,29 +199,35 @@ def run(prog, rng=None, unit=0.0):
             v = forward(op, a, b, arg, f"r{i} ({op})")
             # neg and relu are exact in floating point; the others round.
             vals.append(v if op in ("neg", "relu") else fuzz(v))
+        taint.append(outside(vals[i]) or any(taint[r] for r in operands(ins)))
     n = len(instrs)
     adj = [mpf(0)] * n
     touched = [False] * n
+    adj_taint = [False] * n
     leaf = [mpf(0)] * len(inputs)
     leaf_touched = [False] * len(inputs)
+    leaf_taint = [False] * len(inputs)
     adj[n - 1] = mpf(1)
     touched[n - 1] = True
 
-    def give(r, c):
+    def give(r, c, t):
         ins = instrs[r]
         if ins[0] == "const":
             return
+        t = t or outside(c)
         if ins[0] == "input":
             k = ins[1]
             leaf[k] = fuzz(leaf[k] + c) if leaf_touched[k] else c
             leaf_touched[k] = True
+            leaf_taint[k] = leaf_taint[k] or t or outside(leaf[k])
             return
         adj[r] = fuzz(adj[r] + c) if touched[r] else c
         touched[r] = True
+        adj_taint[r] = adj_taint[r] or t or outside(adj[r])
 
     # The output itself may be an input load.
     if instrs[n - 1][0] == "input":
-        give(n - 1, mpf(1))
+        give(n - 1, mpf(1), taint[n - 1])
     for i in range(n - 1, -1, -1):
         ins = instrs[i]
         op = ins[0]
@@ -224,26 +241,36 @@ def run(prog, rng=None, unit=0.0):
         where = f"r{i} ({op})"
         da, db = local(op, a, b, arg, vals[i], where)
         exact_mul = op in ("add", "sub", "neg", "relu")
-        give(ins[1], g * da if exact_mul else fuzz(g * da))
+        t = adj_taint[i] or taint[i]
+        give(ins[1], g * da if exact_mul else fuzz(g * da), t)
         if binary:
-            give(ins[2], g * db if exact_mul else fuzz(g * db))
-    return vals[n - 1], leaf
+            give(ins[2], g * db if exact_mul else fuzz(g * db), t)
+    return vals[n - 1], leaf, taint[n - 1], leaf_taint
 
 
-def number(exact, samples, tiny):
+def operands(ins):
+    op = ins[0]
+    if op in ("input", "const"):
+        return []
+    if op in ("add", "sub", "mul", "div", "pow"):
+        return [ins[1], ins[2]]
+    return [ins[1]]
+
+
+def number(exact, samples, tiny, tainted):
     if mpmath.isnan(exact):
-        return ["nan", "0.0", "0.0"]
+        return ["nan", "0.0", "0.0", "0"]
     hi = float(exact)
     lo = float(exact - mpf(hi)) if mpmath.isfinite(hi) else 0.0
     scale = max(abs(exact), mpf(tiny))
     spread = max((abs(s - exact) / scale for s in samples), default=mpf(0))
-    return [repr(hi), repr(lo), repr(float(spread))]
+    return [repr(hi), repr(lo), repr(float(spread)), "1" if tainted else "0"]
 
 
 def answer(prog, args):
     mpmath.mp.prec = PREC_BITS
     try:
-        value, grads = run(prog)
+        value, grads, vt, gt = run(prog, tiny=args.tiny, big=args.max)
         seed = zlib.crc32(json.dumps(prog["instrs"]).encode()) ^ args.seed
         rng = random.Random(seed)
         runs = [run(prog, rng, args.unit) for _ in range(args.samples)]
@@ -254,9 +281,9 @@ def answer(prog, args):
     return {
         "id": prog["id"],
         "ok": True,
-        "value": number(value, [r[0] for r in runs], args.tiny),
+        "value": number(value, [r[0] for r in runs], args.tiny, vt),
         "grads": [
-            number(g, [r[1][k] for r in runs], args.tiny) for k, g in enumerate(grads)
+            number(g, [r[1][k] for r in runs], args.tiny, gt[k]) for k, g in enumerate(grads)
         ],
     }
 
@@ -265,6 +292,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--unit", type=float, required=True, help="unit roundoff of the float type")
     p.add_argument("--tiny", type=float, required=True, help="smallest normal number of the float type")
+    p.add_argument("--max", type=float, required=True, help="largest finite number of the float type")
     p.add_argument("--samples", type=int, default=4, help="perturbed runs per program")
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args()

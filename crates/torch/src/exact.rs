@@ -32,7 +32,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
-use crate::suite::{random_programs, Row};
+use crate::suite::{random_programs, Arbitration, Row};
 use crate::{Precision, TorchError};
 
 /// A number is judged when its conditioning spread is at most this share of
@@ -64,6 +64,9 @@ pub struct ExactNumber {
     /// Conditioning: the largest relative change under rounding-sized
     /// perturbations.
     pub spread: f64,
+    /// Whether it depends on an intermediate outside the type's normal
+    /// range (which underflows, overflows or is subnormal in the type).
+    pub range_limited: bool,
 }
 
 /// The oracle's answer for one program.
@@ -159,6 +162,7 @@ fn parse_number(v: &serde_json::Value) -> Option<ExactNumber> {
         hi: f(0)?,
         lo: f(1)?,
         spread: f(2)?,
+        range_limited: a.get(3)?.as_str()? == "1",
     })
 }
 
@@ -187,6 +191,7 @@ impl Oracle {
         let mut child = Command::new(&self.python)
             .arg(&self.script)
             .args(["--unit", &num(unit), "--tiny", &num(tiny)])
+            .args(["--max", &num(largest(precision))])
             .args(["--samples", &self.samples.to_string()])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -312,7 +317,8 @@ fn smallest_normal(precision: Precision) -> f64 {
 pub enum Verdict {
     /// Ill-conditioned: the spread is too close to the tolerance.
     IllConditioned,
-    /// The exact value is beyond the type's largest finite number.
+    /// The exact value, or an intermediate it depends on, is outside the
+    /// type's normal range.
     OutOfRange,
     /// The exact value is not real (NaN, as IEEE gives it).
     NotReal,
@@ -333,7 +339,7 @@ pub fn judge(computed: f64, exact: ExactNumber, precision: Precision) -> Verdict
     if exact.hi.is_nan() {
         return Verdict::NotReal;
     }
-    if !exact.hi.is_finite() || exact.hi.abs() > largest(precision) {
+    if !exact.hi.is_finite() || exact.hi.abs() > largest(precision) || exact.range_limited {
         return Verdict::OutOfRange;
     }
     if !(exact.spread <= CONDITION_MARGIN * tol.rel) {
@@ -403,7 +409,8 @@ pub struct Accuracy {
     pub judged: usize,
     /// Numbers left out: ill-conditioned.
     pub numbers_ill_conditioned: usize,
-    /// Numbers left out: exact value beyond the type's range.
+    /// Numbers left out: the exact value or an intermediate outside the
+    /// type's normal range.
     pub numbers_out_of_range: usize,
     /// Numbers left out: exact value not real (NaN expected).
     pub numbers_not_real: usize,
@@ -619,6 +626,7 @@ impl ExactSection {
             worst_number: a.worst.as_ref().map(|w| w.1.clone()),
             worst_pair: a.worst.as_ref().map(|w| (w.2, w.3)),
             culprit: None,
+            oracle_off_exact: Vec::new(),
             worst_program: None,
         };
         if a.grad_ulps.p99 > GRAD_P99_ULPS {
@@ -628,6 +636,53 @@ impl ExactSection {
         }
         row
     }
+}
+
+/// What the exact value of `p` in `precision` says where `engine` and
+/// `theirs` disagree: [`Arbitration::EngineRight`] when the engine is within
+/// the tolerance on every such number and `theirs` beyond it on one,
+/// [`Arbitration::IllConditioned`] when one of them is ill-conditioned.
+pub fn engine_right(
+    oracle: &Oracle,
+    p: &Program,
+    engine: &Outcome,
+    theirs: &Outcome,
+    precision: Precision,
+) -> Result<Arbitration, TorchError> {
+    let tol = precision.tolerance();
+    let refs = oracle.start(&[rounded(p, precision)], precision)?.finish()?;
+    let Some(Reference::Exact { value, grads }) = refs.into_iter().next() else {
+        return Ok(Arbitration::Unresolved);
+    };
+    let triples = std::iter::once((engine.value, theirs.value, value)).chain(
+        engine
+            .grads
+            .iter()
+            .zip(&theirs.grads)
+            .zip(grads)
+            .map(|((x, y), e)| (*x, *y, e)),
+    );
+    let mut oracle_wrong = false;
+    for (x, y, e) in triples {
+        if tol.agrees(x, y) {
+            continue;
+        }
+        match (judge(x, e, precision), judge(y, e, precision)) {
+            (Verdict::IllConditioned, _) => return Ok(Arbitration::IllConditioned),
+            (Verdict::Judged { rel: rx, .. }, Verdict::Judged { rel: ry, .. }) => {
+                if rx > tol.rel {
+                    return Ok(Arbitration::Unresolved);
+                }
+                oracle_wrong |= ry > tol.rel;
+            }
+            _ => return Ok(Arbitration::Unresolved),
+        }
+    }
+    Ok(if oracle_wrong {
+        Arbitration::EngineRight
+    } else {
+        Arbitration::Unresolved
+    })
 }
 
 /// The promised 99th percentile of the scalar engine's gradient error.
@@ -773,7 +828,12 @@ mod tests {
 
     #[test]
     fn judging_follows_conditioning_and_range() {
-        let e = |hi: f64, spread: f64| ExactNumber { hi, lo: 0.0, spread };
+        let e = |hi: f64, spread: f64| ExactNumber {
+            hi,
+            lo: 0.0,
+            spread,
+            range_limited: false,
+        };
         let p = Precision::F64;
         assert_eq!(judge(1.0, e(1.0, 1e-9), p), Verdict::IllConditioned);
         assert_eq!(judge(f64::INFINITY, e(f64::INFINITY, 0.0), p), Verdict::OutOfRange);

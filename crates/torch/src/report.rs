@@ -116,11 +116,14 @@ impl Report {
                 }
                 t
             };
-            let cases = if r.excluded > 0 {
+            let mut cases = if r.excluded > 0 {
                 format!("{} (+{} ill-conditioned)", r.cases, r.excluded)
             } else {
                 r.cases.to_string()
             };
+            if !r.oracle_off_exact.is_empty() {
+                let _ = write!(cases, " (+{} libtorch off the exact value)", r.oracle_off_exact.len());
+            }
             let _ = writeln!(
                 s,
                 "| {} | {} | {} | {} | {:.2e} | {:.0e} | {} | {} |",
@@ -179,6 +182,18 @@ impl Report {
               libtorch's f64 one while its f64 result matches it), or by more than 1e-3 (a \
               condition number above about 1e4) for the f64 rows. The final weights of a training run are judged as one \
               vector, relative to its largest entry.\n";
+        for r in self.rows.iter().filter(|r| !r.oracle_off_exact.is_empty()) {
+            let _ = writeln!(
+                s,
+                "\n{} ({} vs {}): the two disagree and the exact value (mpmath) shows ferrograd \
+                 within the tolerance and libtorch not, in {} cases: {}.",
+                r.scenario,
+                r.engine,
+                r.oracle,
+                r.oracle_off_exact.len(),
+                r.oracle_off_exact.join(", ")
+            );
+        }
         for r in self.rows.iter().filter(|r| !r.passed()) {
             let _ = writeln!(s, "\n## {} — {} vs {}\n", r.scenario, r.engine, r.oracle);
             if let (Some(c), Some((a, b))) = (&r.worst_case, r.worst_pair) {

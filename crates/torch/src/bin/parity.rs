@@ -91,8 +91,9 @@ fn write_notebook_json() -> Result<()> {
     Ok(())
 }
 
-/// `--show SEED`: one random program on every backend.
-fn show(seed: u64, prefix: Option<usize>) -> Result<()> {
+/// `--show SEED`: one random program on every backend (and its exact value
+/// when the oracle is given).
+fn show(seed: u64, prefix: Option<usize>, exact_oracle: Option<&exact::Oracle>) -> Result<()> {
     let (_, mut p) = suite::random_programs(seed, 1).remove(0);
     if let Some(last) = prefix {
         p = p.truncated(last);
@@ -110,6 +111,12 @@ fn show(seed: u64, prefix: Option<usize>) -> Result<()> {
             precision.name(),
             precision.name()
         );
+        if let Some(o) = exact_oracle {
+            let r = o
+                .start(&[exact::rounded(&p, precision)], precision)?
+                .finish()?;
+            println!("{}: exact {:?}", precision.name(), r[0]);
+        }
     }
     Ok(())
 }
@@ -119,16 +126,18 @@ fn main() -> Result<ExitCode> {
     let start = Instant::now();
     // One thread: results must not depend on the machine's core count.
     tch::set_num_threads(1);
-    if let Some(seed) = args.show {
-        show(seed, args.prefix)?;
-        return Ok(ExitCode::SUCCESS);
-    }
+
     let opts = Options {
         programs: args.programs,
         first_seed: args.first_seed,
         networks: args.networks,
         steps: args.steps,
         cuda: args.cuda,
+        exact: args.exact_script.as_ref().map(|script| exact::Oracle {
+            python: args.python.clone(),
+            script: script.clone(),
+            samples: args.exact_samples,
+        }),
     };
     let mut targets: Vec<Target> = Precision::ALL.iter().map(|&p| Target::cpu(p)).collect();
     if opts.cuda {
@@ -141,13 +150,12 @@ fn main() -> Result<ExitCode> {
             Err(e) => eprintln!("parity: CUDA rows skipped: {e}"),
         }
     }
+    if let Some(seed) = args.show {
+        show(seed, args.prefix, opts.exact.as_ref())?;
+        return Ok(ExitCode::SUCCESS);
+    }
     // mpmath is slow; it works in the background while libtorch runs.
-    let oracle = args.exact_script.as_ref().map(|script| exact::Oracle {
-        python: args.python.clone(),
-        script: script.clone(),
-        samples: args.exact_samples,
-    });
-    let started = match &oracle {
+    let started = match &opts.exact {
         Some(o) => Precision::ALL
             .iter()
             .map(|&p| exact::start(o, p, opts.first_seed, args.exact_random, args.exact_hard))
@@ -194,6 +202,15 @@ fn main() -> Result<ExitCode> {
         .with_context(|| format!("writing the report into {}", dir.display()))?;
     println!("{}", report.table());
     println!("{}", report.exact_table());
+    for r in report.rows.iter().filter(|r| !r.oracle_off_exact.is_empty()) {
+        println!(
+            "{} ({} vs {}): libtorch is off the exact value and ferrograd is not in {}",
+            r.scenario,
+            r.engine,
+            r.oracle,
+            r.oracle_off_exact.join(", ")
+        );
+    }
     for r in report.rows.iter().filter(|r| !r.passed()) {
         println!(
             "MISMATCH in {} ({} vs {}): worst case {}",
