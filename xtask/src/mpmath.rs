@@ -64,15 +64,16 @@ fn marker(dir: &Path) -> PathBuf {
 /// Finds or installs mpmath in the cache.
 pub fn ensure() -> Result<Mpmath> {
     let python = find_python()?;
-    let dir = libtorch::cache_root()?
-        .join("mpmath")
-        .join(MPMATH_VERSION);
+    let dir = libtorch::cache_root()?.join("mpmath").join(MPMATH_VERSION);
     if !marker(&dir).exists() {
         if dir.exists() {
             std::fs::remove_dir_all(&dir)
                 .with_context(|| format!("removing the half-finished install {}", dir.display()))?;
         }
-        eprintln!("parity: installing mpmath {MPMATH_VERSION} into {}", dir.display());
+        eprintln!(
+            "parity: installing mpmath {MPMATH_VERSION} into {}",
+            dir.display()
+        );
         let status = Command::new(&python)
             .args(["-m", "pip", "install", "--quiet", "--no-deps", "--target"])
             .arg(&dir)

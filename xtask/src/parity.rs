@@ -54,10 +54,15 @@ pub fn run(args: &Args) -> Result<()> {
         Some(dir) => std::path::PathBuf::from(dir),
         None => libtorch::cache_root()?.join("target"),
     };
+    // The rows against the exact value (and the oracle's tests) run
+    // scripts/exact.py with mpmath.
+    let mp = mpmath::ensure()?;
     if !args.skip_tests {
         let mut test = cargo();
         test.args(["test", "--release", "-p", "ferrograd-torch"])
-            .env("CARGO_TARGET_DIR", &target_dir);
+            .env("CARGO_TARGET_DIR", &target_dir)
+            .env("FERROGRAD_PYTHON", &mp.python);
+        mp.apply(&mut test);
         lt.apply(&mut test);
         util::run(&mut test)?;
     }
@@ -76,8 +81,6 @@ pub fn run(args: &Args) -> Result<()> {
         run.arg("--cuda");
     }
     run.args(&args.rest).env("CARGO_TARGET_DIR", &target_dir);
-    // The rows against the exact value: mpmath runs scripts/exact.py.
-    let mp = mpmath::ensure()?;
     run.arg("--exact-script")
         .arg(util::root().join("scripts").join("exact.py"))
         .arg("--python")

@@ -370,6 +370,56 @@ mod tests {
         assert!((bce - std::f64::consts::LN_2).abs() < 1e-15);
     }
 
+    /// Relative error against an exact value, in units of f64 epsilon.
+    fn eps_err(got: f64, want: f64) -> f64 {
+        (got - want).abs() / want.abs() / f64::EPSILON
+    }
+
+    #[test]
+    fn saturated_logits_keep_their_tiny_losses_and_gradients() {
+        // mpmath (mp.dps = 50), e = exp(-40): log1p(e) = 4.248354255291589e-18
+        // and e / (1 + e) = 4.248354255291589e-18 (equal to 17 digits).
+        let tiny = 4.248354255291589e-18;
+        let mut g = Array2::zeros((1, 2));
+        // Label 0 at z = -40 and label 1 at z = 40: each loss is log1p(e);
+        // PyTorch's (1 - y) z - log_sigmoid(z) gives 0 for the first.
+        let bce = Loss::BceWithLogits
+            .evaluate(
+                array![[-40.0, 40.0]].view(),
+                Target::Values(array![[0.0, 1.0]].view()),
+                g.view_mut(),
+            )
+            .unwrap();
+        assert!(eps_err(bce, tiny) <= 2.0, "{bce:e}");
+        // d/dz = (sigmoid(z) - y) / 2: +e/(1+e)/2 and -e/(1+e)/2 (sigmoid(40) - 1
+        // cancels to -2^-53 / 2 or 0 in the textbook form).
+        assert!(eps_err(g[[0, 0]], tiny / 2.0) <= 2.0, "{:e}", g[[0, 0]]);
+        assert!(eps_err(g[[0, 1]], -tiny / 2.0) <= 2.0, "{:e}", g[[0, 1]]);
+
+        // Softmax over [50, 0, 0], class 0: mpmath, e = exp(-50):
+        // log1p(2e) = 3.8574996959278356e-22, p0 - 1 = -3.8574996959278356e-22,
+        // p1 = p2 = e / (1 + 2e) = 1.9287498479639178e-22.
+        let mut g = Array2::zeros((1, 3));
+        let ce = Loss::SoftmaxCrossEntropy
+            .evaluate(
+                array![[50.0, 0.0, 0.0]].view(),
+                Target::Classes(&[0]),
+                g.view_mut(),
+            )
+            .unwrap();
+        assert!(eps_err(ce, 3.8574996959278356e-22) <= 2.0, "{ce:e}");
+        assert!(
+            eps_err(g[[0, 0]], -3.8574996959278356e-22) <= 2.0,
+            "{:e}",
+            g[[0, 0]]
+        );
+        assert!(
+            eps_err(g[[0, 1]], 1.9287498479639178e-22) <= 2.0,
+            "{:e}",
+            g[[0, 1]]
+        );
+    }
+
     #[test]
     fn bad_targets_name_both_shapes() {
         let mut g = Array2::zeros((2, 1));

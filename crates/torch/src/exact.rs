@@ -250,7 +250,12 @@ impl Pending {
             };
             match out.get_mut(id) {
                 Some(slot) => *slot = Some(r),
-                None => return Err(bad(format!("`{}` answered for program {id}, of {}", self.what, self.count))),
+                None => {
+                    return Err(bad(format!(
+                        "`{}` answered for program {id}, of {}",
+                        self.what, self.count
+                    )))
+                }
             }
         }
         if let Some(w) = self.writer.take() {
@@ -263,11 +268,16 @@ impl Pending {
             .wait()
             .map_err(|e| bad(format!("waiting for `{}`: {e}", self.what)))?;
         if !status.success() {
-            return Err(bad(format!("`{}` failed with {status} (is mpmath installed for that Python?)", self.what)));
+            return Err(bad(format!(
+                "`{}` failed with {status} (is mpmath installed for that Python?)",
+                self.what
+            )));
         }
         out.into_iter()
             .enumerate()
-            .map(|(i, r)| r.ok_or_else(|| bad(format!("`{}` gave no answer for program {i}", self.what))))
+            .map(|(i, r)| {
+                r.ok_or_else(|| bad(format!("`{}` gave no answer for program {i}", self.what)))
+            })
             .collect()
     }
 }
@@ -342,7 +352,7 @@ pub fn judge(computed: f64, exact: ExactNumber, precision: Precision) -> Verdict
     if !exact.hi.is_finite() || exact.hi.abs() > largest(precision) || exact.range_limited {
         return Verdict::OutOfRange;
     }
-    if !(exact.spread <= CONDITION_MARGIN * tol.rel) {
+    if exact.spread.is_nan() || exact.spread > CONDITION_MARGIN * tol.rel {
         return Verdict::IllConditioned;
     }
     let scale = exact.hi.abs().max(smallest_normal(precision));
@@ -632,7 +642,10 @@ impl ExactSection {
         if a.grad_ulps.p99 > GRAD_P99_ULPS {
             // The promise on the distribution counts as a mismatch too.
             row.mismatches = row.mismatches.max(1);
-            row.culprit = Some(format!("gradient p99 {:.1} ulps > {GRAD_P99_ULPS}", a.grad_ulps.p99));
+            row.culprit = Some(format!(
+                "gradient p99 {:.1} ulps > {GRAD_P99_ULPS}",
+                a.grad_ulps.p99
+            ));
         }
         row
     }
@@ -650,7 +663,9 @@ pub fn engine_right(
     precision: Precision,
 ) -> Result<Arbitration, TorchError> {
     let tol = precision.tolerance();
-    let refs = oracle.start(&[rounded(p, precision)], precision)?.finish()?;
+    let refs = oracle
+        .start(&[rounded(p, precision)], precision)?
+        .finish()?;
     let Some(Reference::Exact { value, grads }) = refs.into_iter().next() else {
         return Ok(Arbitration::Unresolved);
     };
@@ -836,8 +851,14 @@ mod tests {
         };
         let p = Precision::F64;
         assert_eq!(judge(1.0, e(1.0, 1e-9), p), Verdict::IllConditioned);
-        assert_eq!(judge(f64::INFINITY, e(f64::INFINITY, 0.0), p), Verdict::OutOfRange);
-        assert_eq!(judge(f64::INFINITY, e(1e39, 0.0), Precision::F32), Verdict::OutOfRange);
+        assert_eq!(
+            judge(f64::INFINITY, e(f64::INFINITY, 0.0), p),
+            Verdict::OutOfRange
+        );
+        assert_eq!(
+            judge(f64::INFINITY, e(1e39, 0.0), Precision::F32),
+            Verdict::OutOfRange
+        );
         let Verdict::Judged { rel, ulps, .. } = judge(1.0 + f64::EPSILON, e(1.0, 1e-16), p) else {
             panic!("well-conditioned and in range")
         };
@@ -849,7 +870,9 @@ mod tests {
         };
         assert_eq!(rel, 1.0);
         // NaN for a finite exact value is infinitely wrong.
-        assert!(matches!(judge(f64::NAN, e(2.0, 0.0), p), Verdict::Judged { rel, .. } if rel.is_infinite()));
+        assert!(
+            matches!(judge(f64::NAN, e(2.0, 0.0), p), Verdict::Judged { rel, .. } if rel.is_infinite())
+        );
     }
 
     #[test]

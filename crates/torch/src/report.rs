@@ -51,7 +51,12 @@ impl Report {
             if s.n == 0 {
                 "-".to_string()
             } else {
-                format!("{} / {} / {}", fmt_ulps(s.median), fmt_ulps(s.p99), fmt_ulps(s.max))
+                format!(
+                    "{} / {} / {}",
+                    fmt_ulps(s.median),
+                    fmt_ulps(s.p99),
+                    fmt_ulps(s.max)
+                )
             }
         };
         let mut s = String::new();
@@ -122,7 +127,11 @@ impl Report {
                 r.cases.to_string()
             };
             if !r.oracle_off_exact.is_empty() {
-                let _ = write!(cases, " (+{} libtorch off the exact value)", r.oracle_off_exact.len());
+                let _ = write!(
+                    cases,
+                    " (+{} libtorch off the exact value)",
+                    r.oracle_off_exact.len()
+                );
             }
             let _ = writeln!(
                 s,
@@ -167,7 +176,11 @@ impl Report {
             for sec in &self.exact {
                 for (i, why) in sec.not_real_examples.iter().enumerate() {
                     if i == 0 {
-                        let _ = writeln!(s, "\nNot real ({} {}), first ones:\n", sec.programs, sec.precision);
+                        let _ = writeln!(
+                            s,
+                            "\nNot real ({} {}), first ones:\n",
+                            sec.programs, sec.precision
+                        );
                     }
                     let _ = writeln!(s, "- {why}");
                 }

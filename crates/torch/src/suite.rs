@@ -172,8 +172,7 @@ pub enum Arbitration {
 
 /// Given a program and the engine's and the oracle's outcomes, what the
 /// exact value says.
-pub type Arbiter<'a> =
-    dyn Fn(&Program, &Outcome, &Outcome) -> Result<Arbitration, TorchError> + 'a;
+pub type Arbiter<'a> = dyn Fn(&Program, &Outcome, &Outcome) -> Result<Arbitration, TorchError> + 'a;
 
 impl Conditioning<'_> {
     fn ill_conditioned(

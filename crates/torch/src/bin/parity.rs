@@ -161,7 +161,9 @@ fn main() -> Result<ExitCode> {
             .map(|&p| exact::start(o, p, opts.first_seed, args.exact_random, args.exact_hard))
             .collect::<Result<Vec<_>, _>>()?,
         None => {
-            eprintln!("parity: no --exact-script, so the rows against the exact value are left out");
+            eprintln!(
+                "parity: no --exact-script, so the rows against the exact value are left out"
+            );
             Vec::new()
         }
     };
@@ -202,7 +204,11 @@ fn main() -> Result<ExitCode> {
         .with_context(|| format!("writing the report into {}", dir.display()))?;
     println!("{}", report.table());
     println!("{}", report.exact_table());
-    for r in report.rows.iter().filter(|r| !r.oracle_off_exact.is_empty()) {
+    for r in report
+        .rows
+        .iter()
+        .filter(|r| !r.oracle_off_exact.is_empty())
+    {
         println!(
             "{} ({} vs {}): libtorch is off the exact value and ferrograd is not in {}",
             r.scenario,
