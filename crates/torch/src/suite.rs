@@ -401,6 +401,21 @@ pub fn program_rows(
             None,
             progress,
         )?);
+        let bad: Vec<(String, Program)> = examples::bad_inputs()
+            .into_iter()
+            .map(|e| (e.name.to_string(), e.program))
+            .collect();
+        rows.push(compare_programs(
+            "NaN, infinity and out-of-domain inputs",
+            &e,
+            &o,
+            tol,
+            &bad,
+            &engine,
+            &oracle,
+            None,
+            progress,
+        )?);
         rows.push(compare_programs(
             "random programs",
             &e,

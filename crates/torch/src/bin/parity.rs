@@ -168,7 +168,8 @@ fn main() -> Result<ExitCode> {
         }
     };
     let mlp_cases = suite::mlp_cases(opts.networks)?;
-    let total = targets.len() * (opts.programs + examples::all().len())
+    let total = targets.len()
+        * (opts.programs + examples::all().len() + examples::bad_inputs().len())
         + targets.len() * mlp_cases.len()
         + targets.len() * 2;
     let pb = ProgressBar::new(total as u64);
