@@ -187,6 +187,12 @@ impl Oracle {
             Precision::F32 => (f64::from(f32::EPSILON) / 2.0, f64::from(f32::MIN_POSITIVE)),
             Precision::F64 => (f64::EPSILON / 2.0, f64::MIN_POSITIVE),
         };
+        if !self.script.is_file() {
+            return Err(bad(format!(
+                "there is no oracle script at {} (it is scripts/exact.py in the repository)",
+                self.script.display()
+            )));
+        }
         let what = format!("{} {}", self.python.display(), self.script.display());
         let mut child = Command::new(&self.python)
             .arg(&self.script)
@@ -258,11 +264,9 @@ impl Pending {
                 }
             }
         }
-        if let Some(w) = self.writer.take() {
-            w.join()
-                .map_err(|_| bad("the thread feeding the oracle panicked"))?
-                .map_err(|e| bad(format!("writing to `{}`: {e}", self.what)))?;
-        }
+        // A script that died early (no mpmath) also breaks the pipe it was
+        // fed through: its exit status is the better message.
+        let written = self.writer.take().map(|w| w.join());
         let status = self
             .child
             .wait()
@@ -272,6 +276,10 @@ impl Pending {
                 "`{}` failed with {status} (is mpmath installed for that Python?)",
                 self.what
             )));
+        }
+        if let Some(w) = written {
+            w.map_err(|_| bad("the thread feeding the oracle panicked"))?
+                .map_err(|e| bad(format!("writing to `{}`: {e}", self.what)))?;
         }
         out.into_iter()
             .enumerate()
