@@ -131,16 +131,18 @@ fn squared_error<T: Float>(
 }
 
 fn hinge<T: Float>(pred: ArrayView2<'_, T>, y: ArrayView2<'_, T>, grad: ArrayViewMut2<'_, T>) -> T {
-    // micrograd: sum(relu(1 + -y * s)) * (1 / n); relu passes gradient where its output is > 0.
+    // micrograd: sum(relu(1 + -y * s)) * (1 / n). relu is ATen's: 0 where
+    // the margin is <= 0, else the margin and the gradient passed on, so a
+    // NaN score makes the loss NaN (as in the scalar engine), not 0.
     let scale = T::one() / count(&pred);
     let mut total = T::zero();
     Zip::from(grad).and(pred).and(y).for_each(|g, &s, &y| {
         let margin = s * -y + T::one();
-        if margin > T::zero() {
+        if margin <= T::zero() {
+            *g = T::zero();
+        } else {
             total += margin;
             *g = -y * scale;
-        } else {
-            *g = T::zero();
         }
     });
     total * scale
@@ -418,6 +420,22 @@ mod tests {
             "{:e}",
             g[[0, 1]]
         );
+    }
+
+    #[test]
+    fn hinge_of_a_nan_score_is_nan_as_in_the_scalar_engine() {
+        // relu(1 - y s) at s = NaN: relu(NaN) = NaN, and its slope passes
+        // the gradient on (ATen's threshold_backward), so d/ds = -y / n.
+        let mut g = Array2::zeros((1, 2));
+        let h = Loss::Hinge
+            .evaluate(
+                array![[f64::NAN, 3.0]].view(),
+                Target::Values(array![[1.0, 1.0]].view()),
+                g.view_mut(),
+            )
+            .unwrap();
+        assert!(h.is_nan());
+        assert_eq!(g, array![[-0.5, 0.0]]);
     }
 
     #[test]
