@@ -4,6 +4,7 @@
 mod bench;
 mod ci;
 mod libtorch;
+mod mpmath;
 mod notebook;
 mod parity;
 mod util;

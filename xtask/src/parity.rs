@@ -2,6 +2,8 @@
 //! needed, builds the oracle in release mode with the right environment, runs
 //! its tests (among them the proof that the suite can fail) and then the
 //! parity runner, which writes `target/parity/report.md` and `report.json`.
+//! The runner also checks every engine against exact values from
+//! `scripts/exact.py`, with mpmath installed into the cache ([`mpmath`]).
 //!
 //! The oracle is built in `$FERROGRAD_CACHE/target` (unless
 //! `CARGO_TARGET_DIR` is set), next to libtorch, so that the few minutes
@@ -22,6 +24,7 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 
 use crate::libtorch::{self, Kind};
+use crate::mpmath;
 use crate::util::{self, cargo, Outputs};
 
 /// Arguments of `cargo xtask parity`.
@@ -72,13 +75,18 @@ pub fn run(args: &Args) -> Result<()> {
     let lt = libtorch::ensure(kind)?;
     eprintln!("parity: libtorch {} at {}", lt.version, lt.dir.display());
     let build_dir = util::oracle_build_dir()?;
+    // The rows against the exact value (and the oracle's tests) run
+    // scripts/exact.py with mpmath.
+    let mp = mpmath::ensure()?;
     {
         // Until the runner is copied out, no other checkout builds there.
         let _claim = util::claim_shared_build_dir(&build_dir)?;
         if !args.skip_tests {
             let mut test = cargo();
             test.args(["test", "--release", "-p", "ferrograd-torch"])
-                .env("CARGO_TARGET_DIR", &build_dir);
+                .env("CARGO_TARGET_DIR", &build_dir)
+                .env("FERROGRAD_PYTHON", &mp.python);
+            mp.apply(&mut test);
             lt.apply(&mut test);
             util::run(&mut test)?;
         }
@@ -106,6 +114,11 @@ pub fn run(args: &Args) -> Result<()> {
         run.arg("--cuda");
     }
     run.args(&args.rest);
+    run.arg("--exact-script")
+        .arg(util::root().join("scripts").join("exact.py"))
+        .arg("--python")
+        .arg(&mp.python);
+    mp.apply(&mut run);
     lt.apply(&mut run);
     util::run(&mut run)?;
     eprintln!("parity: done in {:.0?}", start.elapsed());

@@ -152,14 +152,15 @@ impl Instr {
             Ln(_) => a.ln(),
             Sigmoid(_) => 1.0 / (1.0 + (-a).exp()),
             Relu(_) => {
-                if a > 0.0 {
+                // NaN stays NaN, as in the engine.
+                if a > 0.0 || a.is_nan() {
                     a
                 } else {
                     0.0
                 }
             }
             Sqrt(_) => a.sqrt(),
-            Powi(_, n) => a.powi(n),
+            Powi(_, n) => crate::op::rules::powi(a, n),
             Powf(_, e) => a.powf(e),
         }
     }
@@ -307,6 +308,35 @@ impl Program {
     /// [`Shape::max_abs`] in size when evaluated in `f64`.
     pub fn random<R: Rng + ?Sized>(rng: &mut R, shape: &Shape) -> Program {
         random::program(rng, shape)
+    }
+
+    /// Draws a program around one operation in the region where its rules
+    /// are hardest to get right: `tanh` and `sigmoid` saturated up to |x| =
+    /// 50, divisors from 1e-30 to 1e30, integer exponents up to ±64 and
+    /// `i32::MIN`/`i32::MAX`, `exp` close to overflow, `ln` near 1 and near
+    /// 0, `sqrt` near 0, float exponents like -1.7 on small bases; sometimes
+    /// behind a tiny or an exactly zero upstream gradient, followed by up to
+    /// `max_ops` ordinary random operations.
+    ///
+    /// `max_abs` is the largest magnitude a register may reach when evaluated
+    /// in `f64` (it also decides how close to overflow `exp` goes): about
+    /// `f32::MAX` for programs meant for `f32`.
+    ///
+    /// ```
+    /// use ferrograd_scalar::program::{run_scalar, Program};
+    /// use rand::SeedableRng;
+    ///
+    /// let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+    /// for _ in 0..50 {
+    ///     let p = Program::random_hard(&mut rng, f32::MAX as f64 / 1e3, 6);
+    ///     assert!(p.eval_f64().unwrap().iter().all(|v| v.is_finite()));
+    ///     // Every program runs; hard ones may legitimately give inf or NaN
+    ///     // gradients where the exact value is out of the type's range.
+    ///     run_scalar::<f32>(&p).unwrap();
+    /// }
+    /// ```
+    pub fn random_hard<R: Rng + ?Sized>(rng: &mut R, max_abs: f64, max_ops: usize) -> Program {
+        hard::program(rng, max_abs, max_ops)
     }
 }
 
@@ -548,6 +578,7 @@ fn py(x: f64) -> String {
 }
 
 pub mod examples;
+mod hard;
 mod random;
 
 #[cfg(test)]

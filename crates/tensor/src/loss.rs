@@ -131,16 +131,18 @@ fn squared_error<T: Float>(
 }
 
 fn hinge<T: Float>(pred: ArrayView2<'_, T>, y: ArrayView2<'_, T>, grad: ArrayViewMut2<'_, T>) -> T {
-    // micrograd: sum(relu(1 + -y * s)) * (1 / n); relu passes gradient where its output is > 0.
+    // micrograd: sum(relu(1 + -y * s)) * (1 / n). relu is ATen's: 0 where
+    // the margin is <= 0, else the margin and the gradient passed on, so a
+    // NaN score makes the loss NaN (as in the scalar engine), not 0.
     let scale = T::one() / count(&pred);
     let mut total = T::zero();
     Zip::from(grad).and(pred).and(y).for_each(|g, &s, &y| {
         let margin = s * -y + T::one();
-        if margin > T::zero() {
+        if margin <= T::zero() {
+            *g = T::zero();
+        } else {
             total += margin;
             *g = -y * scale;
-        } else {
-            *g = T::zero();
         }
     });
     total * scale
@@ -151,14 +153,23 @@ fn bce_with_logits<T: Float>(
     y: ArrayView2<'_, T>,
     grad: ArrayViewMut2<'_, T>,
 ) -> T {
-    // PyTorch: (1 - y) z - log_sigmoid(z), log_sigmoid(z) = min(z, 0) - log1p(exp(-|z|)).
+    // PyTorch's value, (1 - y) z - log_sigmoid(z), rearranged as
+    // max(z, 0) - y z + log1p(exp(-|z|)): PyTorch's form subtracts z from
+    // z - log1p(e^z) for y = 0, z << 0 and loses the whole (tiny) loss; this
+    // one has no cancellation for labels 0 and 1.
     let scale = T::one() / count(&pred);
     let mut total = T::zero();
     Zip::from(grad).and(pred).and(y).for_each(|g, &z, &y| {
-        let log_sig = z.min(T::zero()) - (-z.abs()).exp().ln_1p();
-        total += (T::one() - y) * z - log_sig;
-        let sig = T::one() / (T::one() + (-z).exp());
-        *g = (sig - y) * scale;
+        let e = (-z.abs()).exp();
+        total += z.max(T::zero()) - y * z + e.ln_1p();
+        // sigmoid(z) - y as (1 - y) s(z) - y s(-z), both sigmoids from the
+        // same e: sigmoid(z) - 1 would cancel for y = 1, z >> 0.
+        let (s_pos, s_neg) = if z >= T::zero() {
+            (T::one() / (T::one() + e), e / (T::one() + e))
+        } else {
+            (e / (T::one() + e), T::one() / (T::one() + e))
+        };
+        *g = ((T::one() - y) * s_pos - y * s_neg) * scale;
     });
     total * scale
 }
@@ -190,9 +201,17 @@ fn softmax_ce_classes<T: Float>(
         .zip(grad.axis_iter_mut(Axis(0)))
         .zip(classes)
     {
-        let lse = softmax_row(z, g.view_mut(), scale);
-        total += lse - z[c];
-        g[c] -= scale;
+        let (m, rest) = softmax_row(z, g.view_mut(), scale);
+        // (m - z[c]) + log1p(rest): exactly log1p(rest) when c is the
+        // largest logit, where m + ln(1 + rest) - z[c] loses rest below an ulp.
+        total += (m - z[c]) + rest.ln_1p();
+        // p_c - 1 = -(sum of the other p_j): no cancellation when p_c is near 1.
+        let others = g
+            .iter()
+            .enumerate()
+            .filter(|&(j, _)| j != c)
+            .fold(T::zero(), |s, (_, &v)| s + v);
+        g[c] = -others;
     }
     Ok(total * scale)
 }
@@ -209,7 +228,8 @@ fn softmax_ce_probs<T: Float>(
         .zip(grad.axis_iter_mut(Axis(0)))
         .zip(y.axis_iter(Axis(0)))
     {
-        let lse = softmax_row(z, g.view_mut(), scale);
+        let (m, rest) = softmax_row(z, g.view_mut(), scale);
+        let lse = m + rest.ln_1p();
         let mut tsum = T::zero();
         Zip::from(&mut g).and(&z).and(&t).for_each(|g, &z, &t| {
             total += t * (lse - z);
@@ -227,22 +247,37 @@ fn softmax_ce_probs<T: Float>(
     Ok(total * scale)
 }
 
-/// Writes `softmax(z) * scale` into `g` and returns `logsumexp(z)`.
+/// Writes `softmax(z) * scale` into `g` and returns `(m, rest)` with
+/// `logsumexp(z) = m + log1p(rest)`: `m` the largest logit and `rest` the sum
+/// of `exp(z_j - m)` over every other entry (the largest one's term, exactly
+/// 1, is left out so that `rest` keeps its digits).
 fn softmax_row<T: Float>(
     z: ndarray::ArrayView1<'_, T>,
     mut g: ndarray::ArrayViewMut1<'_, T>,
     scale: T,
-) -> T {
-    let m = z.iter().fold(T::neg_infinity(), |m, &v| m.max(v));
-    let mut s = T::zero();
-    Zip::from(&mut g).and(&z).for_each(|g, &z| {
+) -> (T, T) {
+    let (top, m) = z
+        .iter()
+        .enumerate()
+        .fold((0, T::neg_infinity()), |(i, m), (j, &v)| {
+            // As `max`: a NaN logit is skipped here and poisons the sums below.
+            if v > m {
+                (j, v)
+            } else {
+                (i, m)
+            }
+        });
+    let mut rest = T::zero();
+    Zip::indexed(&mut g).and(&z).for_each(|j, g, &z| {
         let e = (z - m).exp();
         *g = e;
-        s += e;
+        if j != top {
+            rest += e;
+        }
     });
-    let inv = scale / s;
+    let inv = scale / (T::one() + rest);
     g.mapv_inplace(|e| e * inv);
-    m + s.ln()
+    (m, rest)
 }
 
 #[cfg(test)]
@@ -335,6 +370,72 @@ mod tests {
             )
             .unwrap();
         assert!((bce - std::f64::consts::LN_2).abs() < 1e-15);
+    }
+
+    /// Relative error against an exact value, in units of f64 epsilon.
+    fn eps_err(got: f64, want: f64) -> f64 {
+        (got - want).abs() / want.abs() / f64::EPSILON
+    }
+
+    #[test]
+    fn saturated_logits_keep_their_tiny_losses_and_gradients() {
+        // mpmath (mp.dps = 50), e = exp(-40): log1p(e) = 4.248354255291589e-18
+        // and e / (1 + e) = 4.248354255291589e-18 (equal to 17 digits).
+        let tiny = 4.248354255291589e-18;
+        let mut g = Array2::zeros((1, 2));
+        // Label 0 at z = -40 and label 1 at z = 40: each loss is log1p(e);
+        // PyTorch's (1 - y) z - log_sigmoid(z) gives 0 for the first.
+        let bce = Loss::BceWithLogits
+            .evaluate(
+                array![[-40.0, 40.0]].view(),
+                Target::Values(array![[0.0, 1.0]].view()),
+                g.view_mut(),
+            )
+            .unwrap();
+        assert!(eps_err(bce, tiny) <= 2.0, "{bce:e}");
+        // d/dz = (sigmoid(z) - y) / 2: +e/(1+e)/2 and -e/(1+e)/2 (sigmoid(40) - 1
+        // cancels to -2^-53 / 2 or 0 in the textbook form).
+        assert!(eps_err(g[[0, 0]], tiny / 2.0) <= 2.0, "{:e}", g[[0, 0]]);
+        assert!(eps_err(g[[0, 1]], -tiny / 2.0) <= 2.0, "{:e}", g[[0, 1]]);
+
+        // Softmax over [50, 0, 0], class 0: mpmath, e = exp(-50):
+        // log1p(2e) = 3.8574996959278356e-22, p0 - 1 = -3.8574996959278356e-22,
+        // p1 = p2 = e / (1 + 2e) = 1.9287498479639178e-22.
+        let mut g = Array2::zeros((1, 3));
+        let ce = Loss::SoftmaxCrossEntropy
+            .evaluate(
+                array![[50.0, 0.0, 0.0]].view(),
+                Target::Classes(&[0]),
+                g.view_mut(),
+            )
+            .unwrap();
+        assert!(eps_err(ce, 3.8574996959278356e-22) <= 2.0, "{ce:e}");
+        assert!(
+            eps_err(g[[0, 0]], -3.8574996959278356e-22) <= 2.0,
+            "{:e}",
+            g[[0, 0]]
+        );
+        assert!(
+            eps_err(g[[0, 1]], 1.9287498479639178e-22) <= 2.0,
+            "{:e}",
+            g[[0, 1]]
+        );
+    }
+
+    #[test]
+    fn hinge_of_a_nan_score_is_nan_as_in_the_scalar_engine() {
+        // relu(1 - y s) at s = NaN: relu(NaN) = NaN, and its slope passes
+        // the gradient on (ATen's threshold_backward), so d/ds = -y / n.
+        let mut g = Array2::zeros((1, 2));
+        let h = Loss::Hinge
+            .evaluate(
+                array![[f64::NAN, 3.0]].view(),
+                Target::Values(array![[1.0, 1.0]].view()),
+                g.view_mut(),
+            )
+            .unwrap();
+        assert!(h.is_nan());
+        assert_eq!(g, array![[-0.5, 0.0]]);
     }
 
     #[test]

@@ -21,6 +21,9 @@ pub enum TorchError {
     /// A CUDA run was asked for, but libtorch sees no GPU.
     #[error("CUDA was asked for, but libtorch sees no GPU (a libtorch-only install is CPU only: use `cargo xtask parity --venv --cuda` on a machine with a GPU)")]
     NoCuda,
+    /// The exact-value oracle (mpmath) could not be run or answered nonsense.
+    #[error("exact-value oracle: {0}")]
+    Exact(String),
     /// Inputs that do not fit together.
     #[error("{0}")]
     Shape(String),

@@ -8,6 +8,7 @@
 //!   the scalar engine, the batched engine and libtorch;
 //! - [`train`]: training trajectories (micrograd's moons demo, SGD and Adam);
 //! - [`compare`]: the tolerance rule and per-scenario worst cases;
+//! - [`exact`]: every program against its exact value (mpmath, 60 digits);
 //! - [`report`]: the table on the terminal, in Markdown and JSON;
 //! - [`suite`]: the scenarios `cargo xtask parity` runs.
 //!
@@ -16,6 +17,7 @@
 
 pub mod compare;
 mod error;
+pub mod exact;
 pub mod mlp;
 pub mod precision;
 pub mod program;

@@ -57,6 +57,10 @@ pub struct Row {
     pub worst_pair: Option<(f64, f64)>,
     /// For a failing program: the op of the shortest failing prefix.
     pub culprit: Option<String>,
+    /// Cases where the engine and the oracle disagree and the exact value
+    /// (mpmath) shows the engine within the tolerance and the oracle not:
+    /// listed here, not counted as mismatches.
+    pub oracle_off_exact: Vec<String>,
     /// The worst program (shrunk when it fails), as a PyTorch script.
     pub worst_program: Option<String>,
 }
@@ -77,6 +81,7 @@ impl Row {
             worst_number: w.what,
             worst_pair: w.pair,
             culprit: None,
+            oracle_off_exact: Vec::new(),
             worst_program: None,
         }
     }
@@ -100,6 +105,8 @@ pub struct Options {
     pub steps: usize,
     /// Also compare against libtorch on CUDA (when it sees a GPU).
     pub cuda: bool,
+    /// The exact-value oracle, to settle disagreements with libtorch.
+    pub exact: Option<crate::exact::Oracle>,
 }
 
 impl Default for Options {
@@ -110,6 +117,7 @@ impl Default for Options {
             networks: 4,
             steps: 100,
             cuda: false,
+            exact: None,
         }
     }
 }
@@ -144,7 +152,27 @@ pub struct Conditioning<'a> {
     pub tolerance: Tolerance,
     /// The engine in the reference's precision, and that precision's promise.
     pub engine_reference: Option<(&'a ProgramFn<'a>, Tolerance)>,
+    /// Settles a disagreement with the exact value (see [`Arbitration`]).
+    pub arbiter: Option<&'a Arbiter<'a>>,
 }
+
+/// What the exact value says about a disagreement between an engine and
+/// the oracle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arbitration {
+    /// The engine is within the tolerance of the exact value and the oracle
+    /// is not: listed in [`Row::oracle_off_exact`], not a mismatch.
+    EngineRight,
+    /// A number they disagree on is ill-conditioned by the exact oracle's
+    /// estimate, which the f32/f64 gap did not see: excluded.
+    IllConditioned,
+    /// Neither: a mismatch.
+    Unresolved,
+}
+
+/// Given a program and the engine's and the oracle's outcomes, what the
+/// exact value says.
+pub type Arbiter<'a> = dyn Fn(&Program, &Outcome, &Outcome) -> Result<Arbitration, TorchError> + 'a;
 
 impl Conditioning<'_> {
     fn ill_conditioned(
@@ -200,6 +228,7 @@ pub fn compare_programs(
 ) -> Result<Row, TorchError> {
     let mut worst = Worst::default();
     let mut excluded = 0;
+    let mut oracle_off = Vec::new();
     for (id, p) in cases {
         progress.inc(1);
         let (a, b) = (engine(p)?, oracle(p)?);
@@ -208,11 +237,26 @@ pub fn compare_programs(
                 excluded += 1;
                 continue;
             }
+            let agree = numbers(&a, &b).iter().all(|(_, x, y)| tol.agrees(*x, *y));
+            if let (false, Some(arbiter)) = (agree, c.arbiter) {
+                match arbiter(p, &a, &b)? {
+                    Arbitration::EngineRight => {
+                        oracle_off.push(id.clone());
+                        continue;
+                    }
+                    Arbitration::IllConditioned => {
+                        excluded += 1;
+                        continue;
+                    }
+                    Arbitration::Unresolved => {}
+                }
+            }
         }
         worst.case(tol, || id.clone(), numbers(&a, &b));
     }
     let mut row = Row::new(scenario, engine_name, oracle_name, tol, worst);
     row.excluded = excluded;
+    row.oracle_off_exact = oracle_off;
     let Some(p) = row
         .worst_case
         .as_ref()
@@ -311,10 +355,14 @@ pub fn program_rows(
         let engine64 = scalar_engine(Precision::F64);
         let engine_reference =
             (p == Precision::F32).then_some((&engine64 as &ProgramFn<'_>, Tolerance::F64));
+        let arbiter = opts.exact.clone().map(|o| {
+            move |q: &Program, a: &Outcome, b: &Outcome| crate::exact::engine_right(&o, q, a, b, p)
+        });
         let conditioning = Conditioning {
             reference: &reference,
             tolerance,
             engine_reference,
+            arbiter: arbiter.as_ref().map(|f| f as &Arbiter<'_>),
         };
         let (e, o) = (format!("scalar {}", p.name()), target.name());
         let mut row = compare_programs(
@@ -348,6 +396,21 @@ pub fn program_rows(
             &o,
             tol,
             &micrograd,
+            &engine,
+            &oracle,
+            None,
+            progress,
+        )?);
+        let bad: Vec<(String, Program)> = examples::bad_inputs()
+            .into_iter()
+            .map(|e| (e.name.to_string(), e.program))
+            .collect();
+        rows.push(compare_programs(
+            "NaN, infinity and out-of-domain inputs",
+            &e,
+            &o,
+            tol,
+            &bad,
             &engine,
             &oracle,
             None,

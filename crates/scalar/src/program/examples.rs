@@ -172,6 +172,63 @@ pub fn micrograd_more_ops() -> Example {
     finish("micrograd: test_more_ops", vec!["a", "b"], p)
 }
 
+/// Bad inputs, where IEEE arithmetic (and PyTorch) decide the answer: NaN
+/// through every op, relu of NaN (whose slope passes the gradient on, as
+/// ATen's `threshold_backward` does), division by 0, ln and sqrt of a
+/// negative number, 0 to a negative power. Not part of [`all`]: the parity
+/// suite runs them as their own row.
+pub fn bad_inputs() -> Vec<Example> {
+    let mut out = Vec::new();
+    // relu(x) + 2x at x = NaN: d/dx = 1 + 2 (relu passes g on).
+    let mut p = Builder::new();
+    let x = p.input(f64::NAN);
+    let r = p.relu(x);
+    let t = p.mul_const(x, 2.0);
+    p.add(r, t);
+    out.push(finish("bad input: relu(NaN) + 2 NaN", vec!["x"], p));
+    // Every unary op of NaN, summed.
+    let mut p = Builder::new();
+    let x = p.input(f64::NAN);
+    let mut acc = p.tanh(x);
+    for op in [
+        Builder::exp,
+        Builder::sigmoid,
+        Builder::sqrt,
+        Builder::ln,
+        Builder::neg,
+    ] {
+        let y = op(&mut p, x);
+        acc = p.add(acc, y);
+    }
+    out.push(finish("bad input: every op of NaN", vec!["x"], p));
+    // x / y at y = 0, times relu(y) (0): inf * 0 is NaN in both.
+    let mut p = Builder::new();
+    let x = p.input(1.5);
+    let y = p.input(0.0);
+    let q = p.div(x, y);
+    let r = p.relu(y);
+    p.mul(q, r);
+    out.push(finish("bad input: (x / 0) * relu(0)", vec!["x", "y"], p));
+    // ln(-2) + sqrt(-2) + 0 ** -1.5 + relu(-inf).
+    let mut p = Builder::new();
+    let x = p.input(-2.0);
+    let z = p.input(0.0);
+    let i = p.input(f64::NEG_INFINITY);
+    let l = p.ln(x);
+    let s = p.sqrt(x);
+    let w = p.powf(z, -1.5);
+    let r = p.relu(i);
+    let a = p.add(l, s);
+    let b = p.add(a, w);
+    p.add(b, r);
+    out.push(finish(
+        "bad input: ln, sqrt of -2, 0 ** -1.5",
+        vec!["x", "z", "i"],
+        p,
+    ));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,6 +249,22 @@ mod tests {
         );
         let f = run_scalar::<f64>(&notebook_d_times_e().program).unwrap();
         assert_eq!((f.value, f.grads), (-6.0, vec![-3.0, -8.0]));
+    }
+
+    #[test]
+    fn bad_inputs_give_ieee_answers_without_panicking() {
+        let cases = bad_inputs();
+        let relu = run_scalar::<f64>(&cases[0].program).unwrap();
+        assert!(relu.value.is_nan());
+        assert_eq!(relu.grads, vec![3.0], "relu'(NaN) passes g on (ATen)");
+        for c in &cases[1..] {
+            for out in [
+                run_scalar::<f64>(&c.program).unwrap(),
+                run_scalar::<f32>(&c.program).unwrap(),
+            ] {
+                assert!(out.value.is_nan(), "{}: {out:?}", c.name);
+            }
+        }
     }
 
     #[test]

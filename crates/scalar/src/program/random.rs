@@ -12,7 +12,7 @@ use rand::Rng;
 use super::{Instr, Program, Reg, Shape};
 
 /// Draws of one instruction before the generator gives up on it.
-const TRIES: usize = 32;
+pub(super) const TRIES: usize = 32;
 
 /// Float exponents for `powf`; the integral ones may take negative bases.
 const POWF_EXPONENTS: [f64; 9] = [0.5, 1.5, -0.5, 2.5, 3.0, -2.0, 0.0, 1.0, 0.3333333333333333];
@@ -50,7 +50,7 @@ pub(super) fn program<R: Rng + ?Sized>(rng: &mut R, shape: &Shape) -> Program {
 }
 
 /// An input value, biased towards the edges of the ops' domains.
-fn edge_value<R: Rng + ?Sized>(rng: &mut R) -> f64 {
+pub(super) fn edge_value<R: Rng + ?Sized>(rng: &mut R) -> f64 {
     let sign = if rng.random_bool(0.5) { 1.0 } else { -1.0 };
     match rng.random_range(0..20) {
         // relu, pow and division exactly at 0
@@ -65,14 +65,15 @@ fn edge_value<R: Rng + ?Sized>(rng: &mut R) -> f64 {
     }
 }
 
-struct Gen {
-    instrs: Vec<Instr>,
-    vals: Vec<f64>,
-    max_abs: f64,
+/// A program being drawn, with the `f64` value of every register so far.
+pub(super) struct Gen {
+    pub(super) instrs: Vec<Instr>,
+    pub(super) vals: Vec<f64>,
+    pub(super) max_abs: f64,
 }
 
 impl Gen {
-    fn push(&mut self, instr: Instr, v: f64) {
+    pub(super) fn push(&mut self, instr: Instr, v: f64) {
         self.instrs.push(instr);
         self.vals.push(v);
     }
@@ -98,7 +99,7 @@ impl Gen {
 
     /// One candidate instruction and its value, or `None` if it misses the
     /// op's domain or the finite range.
-    fn draw<R: Rng + ?Sized>(
+    pub(super) fn draw<R: Rng + ?Sized>(
         &self,
         rng: &mut R,
         chain: bool,
@@ -160,7 +161,7 @@ impl Gen {
 
     /// Adds every register nobody reads (except constants and the output)
     /// into the output, so the whole program feeds the gradients.
-    fn fold_dangling(&mut self) {
+    pub(super) fn fold_dangling(&mut self) {
         let n = self.instrs.len();
         let mut used = vec![false; n];
         for instr in &self.instrs {

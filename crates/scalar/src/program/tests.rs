@@ -117,3 +117,148 @@ fn display_is_a_pytorch_script() {
         "{text}"
     );
 }
+
+/// Relative error of `got` against `want`, in units of `eps`.
+fn eps_err(got: f64, want: f64, eps: f64) -> f64 {
+    if got == want {
+        0.0
+    } else {
+        (got - want).abs() / want.abs() / eps
+    }
+}
+
+#[test]
+fn relu_of_nan_passes_the_gradient_on_as_aten_does() {
+    // relu(x) + x * 2 at x = NaN. ATen's threshold_backward(g, result, 0)
+    // is 0 only where result <= 0, so relu passes g = 1 on and d/dx is
+    // 1 + 2 = 3 (PyTorch prints 3.0); `out > 0` gave 0 + 2.
+    let p = Program::new(
+        vec![f64::NAN],
+        vec![
+            Instr::Input(0),
+            Instr::Relu(0),
+            Instr::Const(2.0),
+            Instr::Mul(0, 2),
+            Instr::Add(1, 3),
+        ],
+    )
+    .unwrap();
+    for out in [
+        run_scalar::<f64>(&p).unwrap(),
+        run_scalar::<f32>(&p).unwrap(),
+    ] {
+        assert!(out.value.is_nan());
+        assert_eq!(out.grads, vec![3.0], "relu'(NaN) must pass g on");
+    }
+    assert!(
+        p.eval_f64().unwrap()[1].is_nan(),
+        "the evaluator keeps NaN too"
+    );
+}
+
+#[test]
+fn saturated_rules_match_exact_values() {
+    // Exact values from mpmath (mp.dps = 50): sech(20)^2, and for sigmoid
+    // e / (1 + e)^2 with e = exp(-40); each rounded to the nearest f64.
+    let cases: [(Instr, f64, f64); 2] = [
+        (Instr::Tanh(0), 20.0, 1.6993417021166355e-17),
+        (Instr::Sigmoid(0), 40.0, 4.248354255291589e-18),
+    ];
+    for (op, x, want) in cases {
+        let p = Program::new(vec![x], vec![Instr::Input(0), op]).unwrap();
+        let g = run_scalar::<f64>(&p).unwrap().grads[0];
+        assert!(
+            eps_err(g, want, f64::EPSILON) <= 4.0,
+            "{op:?} at {x}: {g:e} vs {want:e}"
+        );
+    }
+    // f32: tanh'(10) = sech(10)^2 (mpmath) was 0 with 1 - out^2.
+    let p = Program::new(vec![10.0], vec![Instr::Input(0), Instr::Tanh(0)]).unwrap();
+    let g = run_scalar::<f32>(&p).unwrap().grads[0];
+    assert!(
+        eps_err(g, 8.244614455767397e-09, f32::EPSILON as f64) <= 4.0,
+        "{g:e}"
+    );
+}
+
+#[test]
+fn division_with_a_zero_upstream_gradient_stays_finite_in_f32() {
+    // r = (a / b) * 0 with a = 409, b = 1e-30: d/db is exactly 0, where
+    // -g (a / b) / b gave 0 * inf = NaN and poisoned every gradient above it.
+    let p = Program::new(
+        vec![409.0, 1e-30],
+        vec![
+            Instr::Input(0),
+            Instr::Input(1),
+            Instr::Div(0, 1),
+            Instr::Const(0.0),
+            Instr::Mul(2, 3),
+        ],
+    )
+    .unwrap();
+    let out = run_scalar::<f32>(&p).unwrap();
+    assert_eq!(out.grads, vec![0.0, 0.0]);
+}
+
+#[test]
+fn powi_at_the_ends_of_i32() {
+    // d/dx x^i32::MIN at x = 2 is -2^31 * 2^(-2^31 - 1): -0 in any float,
+    // where n - 1 used to wrap to i32::MAX and give -inf.
+    for n in [i32::MIN, i32::MAX] {
+        let p = Program::new(vec![2.0], vec![Instr::Input(0), Instr::Powi(0, n)]).unwrap();
+        let out = run_scalar::<f64>(&p).unwrap();
+        assert!(
+            out.grads[0].is_finite() || n == i32::MAX,
+            "{n}: {:?}",
+            out.grads
+        );
+        if n == i32::MIN {
+            assert_eq!(out.value, 0.0);
+            assert_eq!(out.grads[0], 0.0);
+        }
+    }
+    // x = -1: (-1)^MAX = -1 and its slope MAX * (-1)^(MAX - 1) = MAX, in f32 too.
+    let p = Program::new(vec![-1.0], vec![Instr::Input(0), Instr::Powi(0, i32::MAX)]).unwrap();
+    let out = run_scalar::<f32>(&p).unwrap();
+    assert_eq!(out.value, -1.0);
+    assert_eq!(out.grads[0], f64::from(i32::MAX as f32));
+}
+
+#[test]
+fn hard_programs_are_seeded_valid_and_finite() {
+    let draw = |seed| Program::random_hard(&mut ChaCha8Rng::seed_from_u64(seed), f64::MAX / 1e3, 6);
+    assert_eq!(draw(11), draw(11));
+    let mut ops = std::collections::HashSet::new();
+    for seed in 0..400 {
+        let p = draw(seed);
+        p.validate().unwrap();
+        let regs = p.eval_f64().unwrap();
+        assert!(regs.iter().all(|v| v.is_finite()), "seed {seed}: {regs:?}");
+        for i in &p.instrs {
+            ops.insert(match i {
+                Instr::Powi(_, n) if *n == i32::MIN => "powi MIN",
+                Instr::Powi(_, n) if *n == i32::MAX => "powi MAX",
+                other => other.name(),
+            });
+        }
+    }
+    for op in [
+        "tanh", "sigmoid", "div", "powi MIN", "powi MAX", "powf", "pow", "exp", "ln", "sqrt",
+    ] {
+        assert!(ops.contains(op), "no {op} in 400 hard programs");
+    }
+    let inputs: Vec<f64> = (0..400).flat_map(|s| draw(s).inputs).collect();
+    assert!(
+        inputs.iter().any(|x| x.abs() > 45.0 && x.abs() <= 50.0),
+        "saturation up to 50"
+    );
+    assert!(
+        inputs.iter().any(|x| x.abs() < 1e-25 && *x != 0.0),
+        "divisors and logs near 1e-30"
+    );
+    assert!(inputs.iter().any(|x| x.abs() > 1e25), "divisors near 1e30");
+    assert!(
+        inputs.iter().any(|x| *x > 700.0),
+        "exp near overflow in f64"
+    );
+}

@@ -9,6 +9,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use clap::Parser;
 use ferrograd_scalar::program::examples;
+use ferrograd_torch::exact;
 use ferrograd_torch::program::run_program;
 use ferrograd_torch::report::Report;
 use ferrograd_torch::suite::{self, Options};
@@ -49,6 +50,22 @@ struct Args {
     /// Where report.md and report.json go (default: <target-dir>/parity).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// `scripts/exact.py`: with it, every program is also checked against
+    /// its exact value (mpmath); without it those rows are left out.
+    #[arg(long)]
+    exact_script: Option<PathBuf>,
+    /// A Python that can `import mpmath`, for `--exact-script`.
+    #[arg(long, default_value = "python3")]
+    python: PathBuf,
+    /// Ordinary random programs per float type checked against the exact value.
+    #[arg(long, default_value_t = 3_000)]
+    exact_random: usize,
+    /// Hard-region programs per float type checked against the exact value.
+    #[arg(long, default_value_t = 3_000)]
+    exact_hard: usize,
+    /// Perturbed runs per program for the conditioning estimate.
+    #[arg(long, default_value_t = 4)]
+    exact_samples: usize,
 }
 
 /// Where outputs go, decided at run time: this binary is built in a folder
@@ -95,8 +112,9 @@ fn write_notebook_json(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// `--show SEED`: one random program on every backend.
-fn show(seed: u64, prefix: Option<usize>) -> Result<()> {
+/// `--show SEED`: one random program on every backend (and its exact value
+/// when the oracle is given).
+fn show(seed: u64, prefix: Option<usize>, exact_oracle: Option<&exact::Oracle>) -> Result<()> {
     let (_, mut p) = suite::random_programs(seed, 1).remove(0);
     if let Some(last) = prefix {
         p = p.truncated(last);
@@ -114,6 +132,12 @@ fn show(seed: u64, prefix: Option<usize>) -> Result<()> {
             precision.name(),
             precision.name()
         );
+        if let Some(o) = exact_oracle {
+            let r = o
+                .start(&[exact::rounded(&p, precision)], precision)?
+                .finish()?;
+            println!("{}: exact {:?}", precision.name(), r[0]);
+        }
     }
     Ok(())
 }
@@ -123,10 +147,6 @@ fn main() -> Result<ExitCode> {
     let start = Instant::now();
     // One thread: results must not depend on the machine's core count.
     tch::set_num_threads(1);
-    if let Some(seed) = args.show {
-        show(seed, args.prefix)?;
-        return Ok(ExitCode::SUCCESS);
-    }
     let target = target_dir(args.target_dir.clone())?;
     let opts = Options {
         programs: args.programs,
@@ -134,6 +154,11 @@ fn main() -> Result<ExitCode> {
         networks: args.networks,
         steps: args.steps,
         cuda: args.cuda,
+        exact: args.exact_script.as_ref().map(|script| exact::Oracle {
+            python: args.python.clone(),
+            script: script.clone(),
+            samples: args.exact_samples,
+        }),
     };
     let mut targets: Vec<Target> = Precision::ALL.iter().map(|&p| Target::cpu(p)).collect();
     if opts.cuda {
@@ -146,8 +171,26 @@ fn main() -> Result<ExitCode> {
             Err(e) => eprintln!("parity: CUDA rows skipped: {e}"),
         }
     }
+    if let Some(seed) = args.show {
+        show(seed, args.prefix, opts.exact.as_ref())?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    // mpmath is slow; it works in the background while libtorch runs.
+    let started = match &opts.exact {
+        Some(o) => Precision::ALL
+            .iter()
+            .map(|&p| exact::start(o, p, opts.first_seed, args.exact_random, args.exact_hard))
+            .collect::<Result<Vec<_>, _>>()?,
+        None => {
+            eprintln!(
+                "parity: no --exact-script, so the rows against the exact value are left out"
+            );
+            Vec::new()
+        }
+    };
     let mlp_cases = suite::mlp_cases(opts.networks)?;
-    let total = targets.len() * (opts.programs + examples::all().len())
+    let total = targets.len()
+        * (opts.programs + examples::all().len() + examples::bad_inputs().len())
         + targets.len() * mlp_cases.len()
         + targets.len() * 2;
     let pb = ProgressBar::new(total as u64);
@@ -161,17 +204,41 @@ fn main() -> Result<ExitCode> {
     rows.extend(suite::mlp_rows(&mlp_cases, &targets, &pb)?);
     pb.set_message("training");
     rows.extend(suite::trajectory_rows(opts.steps, &targets, &pb)?);
+    pb.set_message("exact values (mpmath)");
+    let mut sections = Vec::new();
+    for s in started {
+        let p = s.precision();
+        let scalar = suite::scalar_engine(p);
+        let torch = suite::torch_engine(Target::cpu(p));
+        sections.extend(s.finish(&scalar, &torch, &Target::cpu(p).name())?);
+    }
+    rows.extend(sections.iter().map(exact::ExactSection::row));
     pb.finish_and_clear();
     let notebook = target.join("notebook");
     write_notebook_json(&notebook)
         .with_context(|| format!("writing {}", notebook.join("torch.json").display()))?;
 
-    let report = Report::new("2.13.0".into(), rows, start.elapsed().as_secs_f64());
+    let report =
+        Report::new("2.13.0".into(), rows, start.elapsed().as_secs_f64()).with_exact(sections);
     let dir = args.out.unwrap_or_else(|| target.join("parity"));
     report
         .write(&dir)
         .with_context(|| format!("writing the report into {}", dir.display()))?;
     println!("{}", report.table());
+    println!("{}", report.exact_table());
+    for r in report
+        .rows
+        .iter()
+        .filter(|r| !r.oracle_off_exact.is_empty())
+    {
+        println!(
+            "{} ({} vs {}): libtorch is off the exact value and ferrograd is not in {}",
+            r.scenario,
+            r.engine,
+            r.oracle,
+            r.oracle_off_exact.join(", ")
+        );
+    }
     for r in report.rows.iter().filter(|r| !r.passed()) {
         println!(
             "MISMATCH in {} ({} vs {}): worst case {}",

@@ -1,0 +1,251 @@
+//! The derivative rules that need more care than their textbook formula,
+//! shared by the tape's [`Kind`](super::Kind) and `program`'s own evaluator.
+//!
+//! Each one keeps the cheap formula where it is accurate and switches where
+//! it is not; the unit tests below compare every branch with values computed
+//! to 50 digits with mpmath.
+
+use crate::Scalar;
+
+/// Integer exponents `a ** n` computes by repeated multiplication: up to
+/// three roundings, so at most about 1.5 ulps. Longer products (up to 2 log2
+/// |n| roundings, each doubling the error before it) go through `pow`.
+const POWI_MULTIPLY: std::ops::RangeInclusive<i64> = -2..=3;
+
+/// `a ** n`, as `f64`, for any `i64` exponent (so `n - 1` never wraps).
+#[inline]
+fn powi_f64(a: f64, n: i64) -> f64 {
+    if POWI_MULTIPLY.contains(&n) {
+        // In range by the check above.
+        a.powi(n as i32)
+    } else {
+        // Every i32 and i32 - 1 is an exact f64, so the sign of a negative
+        // base comes out right for odd exponents.
+        a.powf(n as f64)
+    }
+}
+
+/// `a ** n`: short products by multiplication, longer ones with `pow`
+/// evaluated in `f64` and rounded once (for `f32`, `n` is not even exact in
+/// the type: `i32::MAX as f32` is even).
+#[inline]
+pub(crate) fn powi<T: Scalar>(a: T, n: i32) -> T {
+    if POWI_MULTIPLY.contains(&i64::from(n)) {
+        a.powi(n)
+    } else {
+        T::from_f64(powi_f64(a.to_f64(), i64::from(n)))
+    }
+}
+
+/// d(a ** n)/da = n a^(n-1), with `n - 1` in `i64` (no wrap at `i32::MIN`)
+/// and the product formed in `f64`; 0 when `n = 0`.
+#[inline]
+pub(crate) fn powi_slope<T: Scalar>(a: T, n: i32) -> T {
+    if n == 0 {
+        return T::zero();
+    }
+    T::from_f64(f64::from(n) * powi_f64(a.to_f64(), i64::from(n) - 1))
+}
+
+/// d(a ** e)/da = e a^(e-1) given `out = a ** e`; 0 when `e = 0`.
+///
+/// `a.powf(e - 1)` rounds `e - 1` first, and `a^(e - 1 + d)` is off by
+/// `d ln a` relative: 14 ulps for `e = -1.7` at `a = 1e-6`. `out / a` has no
+/// such error; it is used whenever `out` is a normal number (so neither it nor
+/// the quotient has lost digits to underflow or overflow).
+#[inline]
+pub(crate) fn powf_slope<T: Scalar>(a: T, e: T, out: T) -> T {
+    if e == T::zero() {
+        return T::zero();
+    }
+    if a != T::zero() && out.is_normal() {
+        let s = e.to_f64() * (out.to_f64() / a.to_f64());
+        if s.is_finite() {
+            return T::from_f64(s);
+        }
+    }
+    e * a.powf(e - T::one())
+}
+
+/// tanh'(a) = 1 - tanh(a)^2 given `out = tanh(a)`.
+///
+/// `1 - out^2` is accurate while `|out| < 1/2`; beyond, `out` has rounded
+/// towards ±1 and the difference loses digits (all of them from |a| = 19 in
+/// f64, 9 in f32), so the slope is formed from `e = exp(-2|a|)` as
+/// `4 e / (1 + e)^2`, which is exact to a few ulps out to where it underflows.
+#[inline]
+pub(crate) fn tanh_slope<T: Scalar>(a: T, out: T) -> T {
+    let half = T::from_f64(0.5);
+    if out.abs() < half {
+        return T::one() - out * out;
+    }
+    let e = (-(a.abs() + a.abs())).exp();
+    let d = T::one() + e;
+    T::from_f64(4.0) * e / (d * d)
+}
+
+/// sigmoid'(a) = sigmoid(a) sigmoid(-a) given `out = sigmoid(a)`.
+///
+/// For `a <= 0`, `out <= 1/2` and `1 - out` is sigmoid(-a) to within an ulp,
+/// so `out (1 - out)` is accurate. For `a > 0`, `1 - out` cancels (it is 0
+/// from a = 37 in f64, 17 in f32); there the slope is `e / (1 + e)^2` with
+/// `e = exp(-a)`.
+#[inline]
+pub(crate) fn sigmoid_slope<T: Scalar>(a: T, out: T) -> T {
+    if a <= T::zero() {
+        return out * (T::one() - out);
+    }
+    let e = (-a).exp();
+    let d = T::one() + e;
+    e / (d * d)
+}
+
+/// d(a / b)/db times the upstream gradient `g`: `-(g / b) out` with
+/// `out = a / b`.
+///
+/// libtorch's `-g (a / b) / b` forms `a / b^2` first, which overflows (f32,
+/// a = 409, b = 1e-30) even when the product with `g` is small, and then
+/// `0 * inf` is NaN for a zero upstream gradient. `g / b` first keeps a
+/// zero gradient zero; if it is the quotient that overflows, the other order
+/// `-(g out) / b` is tried before giving up.
+#[inline]
+pub(crate) fn div_grad_b<T: Scalar>(g: T, b: T, out: T) -> T {
+    let r = -(g / b) * out;
+    if r.is_finite() || !(g.is_finite() && out.is_finite()) || b == T::zero() {
+        return r;
+    }
+    -(g * out) / b
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Relative error in units of `T`'s epsilon.
+    fn eps_err(got: f64, want: f64, eps: f64) -> f64 {
+        if got == want {
+            return 0.0;
+        }
+        (got - want).abs() / want.abs() / eps
+    }
+
+    // Reference values below: mpmath 1.3.0 with mp.dps = 50, rounded to the
+    // nearest f64 (written as its shortest round-trip literal), e.g. `mpmath.sech(mpf(20))**2` for tanh'(20) and
+    // `e = exp(-mpf(40)); e / (1 + e)**2` for sigmoid'(40).
+
+    #[test]
+    fn tanh_slope_is_accurate_in_saturation() {
+        // (x, tanh'(x)) = (x, sech(x)^2)
+        let cases: [(f64, f64); 6] = [
+            (0.25, 0.940014848806378),
+            (0.6, 0.7115777625872228),
+            (5.0, 0.00018158323094380667),
+            (10.0, 8.244614455767397e-09),
+            (20.0, 1.6993417021166355e-17),
+            (-35.0, 1.5901798943634587e-30),
+        ];
+        for (x, want) in cases {
+            let got = tanh_slope(x, x.tanh());
+            assert!(
+                eps_err(got, want, f64::EPSILON) <= 4.0,
+                "f64 tanh'({x}) = {got:e}, want {want:e}"
+            );
+            let x32 = x as f32;
+            let got = tanh_slope(x32, x32.tanh()) as f64;
+            assert!(
+                eps_err(got, want, f32::EPSILON as f64) <= 4.0,
+                "f32 tanh'({x}) = {got:e}, want {want:e}"
+            );
+        }
+    }
+
+    #[test]
+    fn sigmoid_slope_is_accurate_in_saturation() {
+        // (x, sigmoid(x) sigmoid(-x))
+        let cases: [(f64, f64); 6] = [
+            (-3.0, 0.04517665973091213),
+            (0.5, 0.2350037122015945),
+            (17.0, 4.1399373760035016e-08),
+            (37.0, 8.533047625744065e-17),
+            (-37.0, 8.533047625744065e-17),
+            (50.0, 1.9287498479639178e-22),
+        ];
+        for (x, want) in cases {
+            let s = |x: f64| 1.0 / (1.0 + (-x).exp());
+            let got = sigmoid_slope(x, s(x));
+            assert!(
+                eps_err(got, want, f64::EPSILON) <= 4.0,
+                "f64 sigmoid'({x}) = {got:e}, want {want:e}"
+            );
+            let x32 = x as f32;
+            let s32 = 1.0 / (1.0 + (-x32).exp());
+            let got = sigmoid_slope(x32, s32) as f64;
+            assert!(
+                eps_err(got, want, f32::EPSILON as f64) <= 4.0,
+                "f32 sigmoid'({x}) = {got:e}, want {want:e}"
+            );
+        }
+    }
+
+    #[test]
+    fn powi_slope_does_not_wrap_at_i32_min() {
+        // d/dx x^n = n x^(n-1): at x = 2, n = i32::MIN the true value is
+        // -2^31 * 2^(-2^31 - 1), far below the smallest f64: -0.
+        let s = powi_slope(2.0f64, i32::MIN);
+        assert_eq!(s, 0.0);
+        assert!(s.is_sign_negative());
+        // At x = -1: (-1)^(n-1) = -1 for even n, so the slope is -n = 2^31.
+        assert_eq!(powi_slope(-1.0f64, i32::MIN), 2147483648.0);
+        assert_eq!(powi_slope(-1.0f32, i32::MIN), 2147483648.0);
+        // i32::MAX is odd: (-1)^MAX = -1 even in f32, where MAX as f32 is even.
+        assert_eq!(powi(-1.0f32, i32::MAX), -1.0);
+        assert_eq!(powi_slope(1.0f64, i32::MAX), 2147483647.0);
+    }
+
+    #[test]
+    fn powi_and_its_slope_are_accurate_for_large_exponents() {
+        // mpmath: mpf(x)**n and n * mpf(x)**(n-1), x exactly the f64 1.1.
+        let x = 1.1f64;
+        let want_60 = 304.48163954141955; // 1.1^60
+        let want_slope_60 = 16608.089429531974; // 60 * 1.1^59
+        assert!(eps_err(powi(x, 60), want_60, f64::EPSILON) <= 1.0);
+        assert!(eps_err(powi_slope(x, 60), want_slope_60, f64::EPSILON) <= 1.5);
+        let want_m64 = 0.002243200793301555; // 1.1^-64
+        assert!(eps_err(powi(x, -64), want_m64, f64::EPSILON) <= 1.0);
+    }
+
+    #[test]
+    fn powf_slope_is_accurate_for_small_bases() {
+        // e * a^(e - 1) with e = -1.7, a = 1e-6 (both the f64 nearest):
+        // mpmath: mpf(-1.7) * mpf(1e-6)**(mpf(-1.7) - 1)
+        let (a, e) = (1e-6f64, -1.7f64);
+        let want = -2.6943184271838916e+16;
+        let got = powf_slope(a, e, a.powf(e));
+        assert!(
+            eps_err(got, want, f64::EPSILON) <= 2.0,
+            "{got:e} vs {want:e}"
+        );
+        assert_eq!(powf_slope(0.0f64, 2.5, 0.0), 0.0);
+        assert_eq!(powf_slope(3.0f64, 0.0, 1.0), 0.0);
+    }
+
+    #[test]
+    fn div_grad_b_keeps_zero_gradients_zero_and_finite_ones_finite() {
+        // f32: a = 409, b = 1e-30, upstream g = 0: the old rule gave NaN.
+        let (a, b) = (409.0f32, 1e-30f32);
+        let out = a / b;
+        assert_eq!(div_grad_b(0.0f32, b, out), 0.0);
+        // g = 1e-30: d/db = -g a / b^2 = -4.09e32 (finite in f32), where
+        // -(g (a / b) / b) overflows: a / b / b = 4e62.
+        let got = div_grad_b(1e-30f32, b, out) as f64;
+        let want = -(1e-30f32 as f64) * 409.0 / (b as f64 * b as f64);
+        assert!(
+            eps_err(got, want, f32::EPSILON as f64) <= 2.0,
+            "{got:e} vs {want:e}"
+        );
+        // Division by exactly 0 keeps IEEE's (and libtorch's) answer:
+        // -1 * ((1 / 0) / 0) = -inf; and 0 / 0 stays NaN.
+        assert_eq!(div_grad_b(1.0f64, 0.0, f64::INFINITY), f64::NEG_INFINITY);
+        assert!(div_grad_b(1.0f64, 0.0, f64::NAN).is_nan());
+    }
+}
