@@ -554,45 +554,58 @@ impl<T: Scalar> Tape<T> {
         let mut pending = 1usize;
         for range in self.ranges_below(root) {
             for i in range.rev() {
+                let node = &self.nodes[i];
+                if node.stamp != epoch || node.kind == Kind::Leaf {
+                    continue;
+                }
+                let (kind, a, b, out, g) = (node.kind, node.a, node.b, node.data, node.grad);
+                pending -= 1;
+                if kind == Kind::Dot {
+                    pending += self.dot_grads(i as Id, Some(epoch));
+                } else {
+                    // Both operand values, the exponent, the output and the
+                    // upstream gradient: whatever the local rule needs.
+                    let av = self.nodes[a as usize].data;
+                    let bv = if kind.arity() > 1 {
+                        self.nodes[b as usize].data
+                    } else {
+                        T::zero()
+                    };
+                    let (da, db) = kind.grads(av, bv, b as i32, out, g);
+                    pending += Self::reach(&mut self.nodes[a as usize], da, epoch);
+                    if kind.inputs() > 1 {
+                        pending += Self::reach(&mut self.nodes[b as usize], db, epoch);
+                    }
+                }
                 if pending == 0 {
                     return;
-                }
-                let node = self.nodes[i];
-                if node.stamp != epoch || node.is_leaf() {
-                    continue;
-                }
-                pending -= 1;
-                if node.kind == Kind::Dot {
-                    pending += self.dot_grads(i as Id, Some(epoch));
-                    continue;
-                }
-                let (da, db) = self.local_grads(&node);
-                pending += self.accumulate(node.a, da, epoch);
-                if node.kind.inputs() > 1 {
-                    pending += self.accumulate(node.b, db, epoch);
                 }
             }
         }
     }
 
-    /// Adds `g` to a node's gradient; returns 1 when this reaches an operation
-    /// node for the first time in this sweep (its stale gradient is reset).
+    /// Adds `g` to `node`'s gradient within sweep `epoch`; returns 1 when
+    /// this reaches an operation node for the first time in the sweep (its
+    /// stale gradient is replaced). Leaves always accumulate.
     #[inline(always)]
-    fn accumulate(&mut self, id: Id, g: T, epoch: u32) -> usize {
-        let node = &mut self.nodes[id as usize];
-        if node.stamp == epoch {
+    fn reach(node: &mut Node<T>, g: T, epoch: u32) -> usize {
+        if node.kind == Kind::Leaf {
+            node.grad = node.grad + g;
+            0
+        } else if node.stamp == epoch {
             node.grad = node.grad + g;
             0
         } else {
             node.stamp = epoch;
-            if node.is_leaf() {
-                node.grad = node.grad + g;
-                0
-            } else {
-                node.grad = g;
-                1
-            }
+            node.grad = g;
+            1
         }
+    }
+
+    /// Adds `g` to a node's gradient within sweep `epoch` (see [`Tape::reach`]).
+    #[inline(always)]
+    fn accumulate(&mut self, id: Id, g: T, epoch: u32) -> usize {
+        Self::reach(&mut self.nodes[id as usize], g, epoch)
     }
 
     /// One node's local rule only: adds its contributions to its operands.
