@@ -7,8 +7,9 @@
 //!
 //! Memory is reclaimed by a small tracing collector. A node counts only
 //! the handles to it; pushing a node or dropping a handle touches nothing
-//! else. When the tape has opened enough chunks since the last collection
-//! (twice the live operation chunks, plus a little per live leaf), the next
+//! else. When the tape needs a chunk with none spare and has opened enough
+//! since the last collection (twice the live operation chunks, plus a
+//! little per live leaf), or has made its budget of leaves, the next
 //! public operation starts with a collection: one reverse sweep marks every
 //! node reachable from a held node (operands are older, so one pass in tape
 //! order suffices) and frees every operation chunk with no marked node.
@@ -33,7 +34,7 @@ const CHUNK_BITS: u32 = 12;
 const CHUNK_LEN: usize = 1 << CHUNK_BITS;
 /// Empty chunks kept with their memory for reuse; beyond that, free chunks
 /// at the end of the tape are returned to the allocator.
-const SPARE_CHUNKS: usize = 64;
+const SPARE_CHUNKS: usize = 16;
 /// Chunks the tape may grow by before its first collection.
 const MIN_GROWTH: usize = 8;
 /// Marks "no open chunk".
@@ -176,6 +177,9 @@ pub struct Tape<T> {
     /// before the next (set by the last collection).
     opened_since_gc: usize,
     growth: usize,
+    /// Free leaf slots held back from `leaf_free` until the next
+    /// collection is due (see [`Tape::collect_leaves`]).
+    leaf_reserve: Vec<Id>,
     /// Leaves live apart from operation nodes, so that a kept leaf holds
     /// one slot, not a chunk of dead operations: the leaf chunks, and
     /// their free slots (the next leaf takes the last).
@@ -211,6 +215,7 @@ impl<T: Scalar> Tape<T> {
             reached: Vec::new(),
             opened_since_gc: 0,
             growth: MIN_GROWTH,
+            leaf_reserve: Vec::new(),
             leaf_chunks: Vec::new(),
             leaf_free: Vec::new(),
             born: 0,
@@ -249,12 +254,7 @@ impl<T: Scalar> Tape<T> {
     fn push_leaf(&mut self, data: T, refs: u32) -> Id {
         let id = match self.leaf_free.pop() {
             Some(id) => id,
-            None => {
-                self.open_leaf_chunk();
-                self.leaf_free
-                    .pop()
-                    .expect("a new leaf chunk has free slots")
-            }
+            None => self.more_leaf_slots(),
         };
         let key = self.key_base.wrapping_add(self.cursor as u64);
         self.nodes[id as usize] = Node {
@@ -410,6 +410,21 @@ impl<T: Scalar> Tape<T> {
         self.key_base = (chunk.born << CHUNK_BITS).wrapping_sub(self.cursor as u64);
     }
 
+    /// The leaf budget until the next collection is spent: asks for one,
+    /// and takes a slot from the reserve, or from a new leaf chunk.
+    #[cold]
+    fn more_leaf_slots(&mut self) -> Id {
+        self.gc_wanted = true;
+        let take = self.leaf_reserve.len().min(CHUNK_LEN);
+        if take > 0 {
+            let from = self.leaf_reserve.len() - take;
+            self.leaf_free.extend(self.leaf_reserve.drain(from..));
+        } else {
+            self.open_leaf_chunk();
+        }
+        self.leaf_free.pop().expect("leaf slots were just added")
+    }
+
     /// Opens a leaf chunk, all of its slots free.
     #[cold]
     fn open_leaf_chunk(&mut self) {
@@ -431,10 +446,8 @@ impl<T: Scalar> Tape<T> {
     /// A chunk slot for a new chunk: a free one, or a new one at the end.
     /// Asks for a collection when the tape has grown enough since the last.
     fn chunk_slot(&mut self) -> u32 {
-        // Counted even while spare chunks remain: the leaves made between
-        // two collections spread over at most this many chunks, which
-        // bounds how many leaf chunks a few kept leaves can pin.
-        if self.opened_since_gc >= self.growth {
+        // While spare chunks remain, reusing one is cheaper than collecting.
+        if self.free.is_empty() && self.opened_since_gc >= self.growth {
             self.gc_wanted = true;
         }
         self.opened_since_gc += 1;
@@ -575,9 +588,21 @@ impl<T: Scalar> Tape<T> {
                 kept.push(slot);
             }
         }
+        let live = kept.len() * CHUNK_LEN - free.len();
+        // Until the next collection the tape may make only so many leaves
+        // (one chunk, or half the live leaves), the rest of the free slots
+        // held back. The leaves made between two collections fill the slots
+        // handed out; were that every free slot, a few kept ones among them
+        // would pin every leaf chunk, and each cycle would open new ones.
+        // Slots of the last chunks go first, so kept leaves stay together.
+        let budget = CHUNK_LEN.max(live / 2).min(free.len());
+        let mut reserve = std::mem::take(&mut self.leaf_reserve);
+        reserve.clear();
+        reserve.extend(free.drain(..free.len() - budget));
+        self.leaf_reserve = reserve;
         self.leaf_chunks = kept;
         self.leaf_free = free;
-        self.leaf_chunks.len() * CHUNK_LEN - self.leaf_free.len()
+        live
     }
 
     fn free_chunk(&mut self, slot: u32) {
@@ -797,10 +822,7 @@ impl<T: Scalar> Tape<T> {
     /// stale gradient is replaced). Leaves always accumulate.
     #[inline(always)]
     fn reach(node: &mut Node<T>, g: T, epoch: u32) -> usize {
-        if node.kind == Kind::Leaf {
-            node.grad = node.grad + g;
-            0
-        } else if node.stamp == epoch {
+        if node.kind == Kind::Leaf || node.stamp == epoch {
             node.grad = node.grad + g;
             0
         } else {
@@ -952,7 +974,8 @@ impl<T: Scalar> Tape<T> {
             .filter(|c| c.live && !c.leaves)
             .map(|c| c.len as usize)
             .sum();
-        let leaves = self.leaf_chunks.len() * CHUNK_LEN - self.leaf_free.len();
+        let leaves =
+            self.leaf_chunks.len() * CHUNK_LEN - self.leaf_free.len() - self.leaf_reserve.len();
         TapeStats {
             nodes: ops + leaves,
             live_chunks: self.chunks.iter().filter(|c| c.live).count(),
