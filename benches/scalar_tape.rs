@@ -10,10 +10,13 @@ use ferrograd::Value;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+/// One neuron's weights and bias.
+type Neuron = (Vec<Value<f64>>, Value<f64>);
+
 /// A 2-16-16-1 ReLU MLP as plain `Value` leaves: per layer, each neuron's
 /// weights then its bias.
 struct Net {
-    layers: Vec<Vec<(Vec<Value<f64>>, Value<f64>)>>,
+    layers: Vec<Vec<Neuron>>,
 }
 
 impl Net {
