@@ -822,13 +822,20 @@ impl<T: Scalar> Tape<T> {
     /// stale gradient is replaced). Leaves always accumulate.
     #[inline(always)]
     fn reach(node: &mut Node<T>, g: T, epoch: u32) -> usize {
-        if node.kind == Kind::Leaf || node.stamp == epoch {
+        // Stamp first: a node met again in this sweep (most uses of a
+        // shared weight or activation) takes one test.
+        if node.stamp == epoch {
             node.grad = node.grad + g;
             0
         } else {
             node.stamp = epoch;
-            node.grad = g;
-            1
+            if node.kind == Kind::Leaf {
+                node.grad = node.grad + g;
+                0
+            } else {
+                node.grad = g;
+                1
+            }
         }
     }
 
