@@ -12,7 +12,9 @@
 //! little per live leaf), or has made its budget of leaves, the next
 //! public operation starts with a collection: one reverse sweep marks every
 //! node reachable from a held node (operands are older, so one pass in tape
-//! order suffices) and frees every operation chunk with no marked node.
+//! order suffices) and frees every operation chunk with no marked node. A
+//! chunk that no handle points into and that no newer chunk marked is freed
+//! without reading its nodes, which is most of the garbage of a step.
 //!
 //! Leaves (`Value::new`, constants) live in chunks of their own and are
 //! freed one slot at a time, their slots reused by the next leaves: a leaf
@@ -134,6 +136,10 @@ struct Chunk {
     leaves: bool,
     /// An operation chunk's place in creation order (counts chunks opened).
     born: u64,
+    /// Handles to this chunk's nodes (the sum of their `refs`).
+    handles: u64,
+    /// Epoch of the last collection that marked one of its nodes.
+    marked: u32,
 }
 
 /// Occupancy of a thread's tape, for memory checks.
@@ -257,6 +263,7 @@ impl<T: Scalar> Tape<T> {
             None => self.more_leaf_slots(),
         };
         let key = self.key_base.wrapping_add(self.cursor as u64);
+        self.chunks[chunk_of(id) as usize].handles += u64::from(refs);
         self.nodes[id as usize] = Node {
             data,
             grad: T::zero(),
@@ -312,6 +319,7 @@ impl<T: Scalar> Tape<T> {
         }
         let id = self.cursor;
         self.cursor += 1;
+        self.chunks[self.current as usize].handles += u64::from(refs);
         self.nodes[id] = Node {
             data,
             grad: T::zero(),
@@ -493,6 +501,7 @@ impl<T: Scalar> Tape<T> {
             too_many_handles(*refs);
         }
         *refs += 1;
+        self.chunks[chunk_of(id) as usize].handles += 1;
     }
 
     /// A handle to `id` was dropped. Nothing else happens now: what became
@@ -500,6 +509,7 @@ impl<T: Scalar> Tape<T> {
     #[inline(always)]
     pub(crate) fn release(&mut self, id: Id) {
         self.nodes[id as usize].refs -= 1;
+        self.chunks[chunk_of(id) as usize].handles -= 1;
     }
 
     /// Frees every chunk holding no node reachable from a held node.
@@ -512,8 +522,17 @@ impl<T: Scalar> Tape<T> {
         let epoch = self.next_epoch();
         for k in (0..self.order.len()).rev() {
             let slot = self.order[k];
+            let chunk = &self.chunks[slot as usize];
+            // No handle into the chunk and no mark from a newer chunk: none
+            // of its nodes is live (a node's users are newer, so a live one
+            // needs a handle, a mark from a newer chunk, or a live user in
+            // this chunk, which needs the same). Freed without reading it.
+            if chunk.handles == 0 && chunk.marked != epoch {
+                self.free_chunk(slot);
+                continue;
+            }
             let base = base_of(slot);
-            let len = self.chunks[slot as usize].len as usize;
+            let len = chunk.len as usize;
             let mut any = false;
             for i in (base..base + len).rev() {
                 let node = self.nodes[i];
@@ -523,15 +542,15 @@ impl<T: Scalar> Tape<T> {
                         let (lo, hi) = dot_span(&node);
                         for j in lo..hi {
                             let c = self.chunks[slot as usize].lists[j];
-                            self.nodes[c as usize].stamp = epoch;
+                            self.mark(c, epoch);
                         }
                     }
                     let n = node.kind.arity();
                     if n > 0 {
-                        self.nodes[node.a as usize].stamp = epoch;
+                        self.mark(node.a, epoch);
                     }
                     if n > 1 {
-                        self.nodes[node.b as usize].stamp = epoch;
+                        self.mark(node.b, epoch);
                     }
                 }
             }
@@ -552,6 +571,13 @@ impl<T: Scalar> Tape<T> {
         if self.free.len() > SPARE_CHUNKS {
             self.trim();
         }
+    }
+
+    /// Marks node `id` (and its chunk) live in collection `epoch`.
+    #[inline(always)]
+    fn mark(&mut self, id: Id, epoch: u32) {
+        self.nodes[id as usize].stamp = epoch;
+        self.chunks[chunk_of(id) as usize].marked = epoch;
     }
 
     /// The leaf half of [`Tape::collect`], after the operation chunks are
@@ -616,6 +642,7 @@ impl<T: Scalar> Tape<T> {
             }
         }
         let chunk = &mut self.chunks[slot as usize];
+        debug_assert_eq!(chunk.handles, 0, "a chunk with handles was freed");
         chunk.live = false;
         chunk.leaves = false;
         chunk.len = 0;
@@ -651,6 +678,9 @@ impl<T: Scalar> Tape<T> {
         if self.epoch == u32::MAX {
             for node in &mut self.nodes {
                 node.stamp = 0;
+            }
+            for chunk in &mut self.chunks {
+                chunk.marked = 0;
             }
             self.epoch = 0;
         }
