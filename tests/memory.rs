@@ -115,3 +115,54 @@ fn a_graph_kept_across_steps_is_freed_when_replaced() {
     assert!(peak < 4 * 10_000 + 3 * 4096, "peak {peak} nodes");
     drop(loss);
 }
+
+#[test]
+fn a_rebuild_loop_that_keeps_one_value_per_step_grows_by_that_value_only() {
+    // The full 10,000 steps in release builds (CI), a tenth in debug.
+    let steps = if cfg!(debug_assertions) {
+        1_000
+    } else {
+        10_000
+    };
+    let warm_up = steps / 10;
+    let moons = make_moons(100, 0.1, 1).unwrap();
+    let y = moons.labels_pm1();
+    let model = Mlp::with_activation(
+        2,
+        &[16, 16, 1],
+        Activation::Relu,
+        &mut ChaCha8Rng::seed_from_u64(1337),
+    )
+    .unwrap();
+    let params = model.parameters();
+    let mut sgd = Sgd::new(0.05).unwrap();
+    let mut history: Vec<Value<f64>> = Vec::new();
+    let mut warm = None;
+    for k in 0..steps {
+        let loss = step(&model, &params, &mut sgd, &moons.x, &y);
+        history.push(Value::new(loss));
+        if k + 1 == warm_up {
+            warm = Some(Value::<f64>::tape_stats());
+        }
+    }
+    let warm = warm.unwrap();
+    let end = Value::<f64>::tape_stats();
+    let kept_since = steps - warm_up;
+    // Every kept value is one live node, nothing else stays.
+    assert_eq!(end.nodes, warm.nodes + kept_since);
+    // A kept leaf costs at most 64 bytes beyond the constant the first
+    // steps set (one step's graph, spare chunks): 4,096 nodes of slack.
+    let grown = end.capacity.saturating_sub(warm.capacity) * end.node_bytes;
+    assert!(
+        grown <= 64 * kept_since + 4096 * end.node_bytes,
+        "{grown} bytes grown for {kept_since} kept values"
+    );
+    let total = end.capacity * end.node_bytes;
+    assert!(total < 50 << 20, "the tape holds {total} bytes");
+    assert!(
+        end.node_bytes <= 40,
+        "{} bytes per f64 node",
+        end.node_bytes
+    );
+    assert!(history.iter().all(|v| v.data().is_finite()));
+}

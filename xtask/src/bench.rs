@@ -60,7 +60,13 @@ pub struct Args {
 }
 
 /// The root package's criterion benches.
-const FERROGRAD_BENCHES: [&str; 4] = ["scalar", "scalar_tanh", "tensor_step", "tensor_sweep"];
+const FERROGRAD_BENCHES: [&str; 5] = [
+    "scalar",
+    "scalar_tanh",
+    "scalar_tape",
+    "tensor_step",
+    "tensor_sweep",
+];
 
 /// Batched-engine and libtorch thread counts.
 const THREADS: [usize; 2] = [1, 2];
@@ -217,6 +223,10 @@ pub fn run(args: &Args) -> Result<()> {
             .medians
             .get("scalar_nodes_f64/build_backward_drop")
             .map(|ns| 100_000.0 / (ns * 1e-9)),
+        scalar_mixed_nodes_per_s: results
+            .medians
+            .get("scalar_mixed_f64/build_backward_drop")
+            .map(|ns| 100_000.0 / (ns * 1e-9)),
         failures: results.failures.clone(),
     };
     let charts = draw_charts(&out, &report);
@@ -305,7 +315,7 @@ fn plan(
         cmd: Ok(build),
         output: Output::Build,
     });
-    for name in ["scalar", "scalar_tanh"] {
+    for name in ["scalar", "scalar_tanh", "scalar_tape"] {
         tasks.push(Task {
             key: name.into(),
             cmd: Ok(bench("ferrograd", name)),

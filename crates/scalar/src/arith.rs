@@ -7,67 +7,67 @@
 use std::iter::Sum;
 use std::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAssign};
 
-use crate::op::Op;
+use crate::value::record;
 use crate::{Scalar, Value};
 
 macro_rules! binary_op {
     ($trait:ident, $method:ident, $variant:ident, $assign_trait:ident, $assign_method:ident) => {
         impl<T: Scalar> $trait<&Value<T>> for &Value<T> {
             type Output = Value<T>;
-            #[inline]
+            #[inline(always)]
             fn $method(self, rhs: &Value<T>) -> Value<T> {
-                Value::record(Op::$variant(self.id_raw(), rhs.id_raw()))
+                record!(T, $variant, self.id_raw(), rhs.id_raw())
             }
         }
         impl<T: Scalar> $trait<Value<T>> for &Value<T> {
             type Output = Value<T>;
-            #[inline]
+            #[inline(always)]
             fn $method(self, rhs: Value<T>) -> Value<T> {
                 self.$method(&rhs)
             }
         }
         impl<T: Scalar> $trait<&Value<T>> for Value<T> {
             type Output = Value<T>;
-            #[inline]
+            #[inline(always)]
             fn $method(self, rhs: &Value<T>) -> Value<T> {
                 (&self).$method(rhs)
             }
         }
         impl<T: Scalar> $trait<Value<T>> for Value<T> {
             type Output = Value<T>;
-            #[inline]
+            #[inline(always)]
             fn $method(self, rhs: Value<T>) -> Value<T> {
                 (&self).$method(&rhs)
             }
         }
         impl<T: Scalar> $trait<T> for &Value<T> {
             type Output = Value<T>;
-            #[inline]
+            #[inline(always)]
             fn $method(self, rhs: T) -> Value<T> {
                 self.$method(&Value::new(rhs))
             }
         }
         impl<T: Scalar> $trait<T> for Value<T> {
             type Output = Value<T>;
-            #[inline]
+            #[inline(always)]
             fn $method(self, rhs: T) -> Value<T> {
                 (&self).$method(&Value::new(rhs))
             }
         }
         impl<T: Scalar> $assign_trait<&Value<T>> for Value<T> {
-            #[inline]
+            #[inline(always)]
             fn $assign_method(&mut self, rhs: &Value<T>) {
                 *self = (&*self).$method(rhs);
             }
         }
         impl<T: Scalar> $assign_trait<Value<T>> for Value<T> {
-            #[inline]
+            #[inline(always)]
             fn $assign_method(&mut self, rhs: Value<T>) {
                 *self = (&*self).$method(&rhs);
             }
         }
         impl<T: Scalar> $assign_trait<T> for Value<T> {
-            #[inline]
+            #[inline(always)]
             fn $assign_method(&mut self, rhs: T) {
                 *self = (&*self).$method(&Value::new(rhs));
             }
@@ -92,14 +92,14 @@ macro_rules! scalar_lhs {
     (@op $t:ty, $trait:ident, $method:ident) => {
         impl $trait<&Value<$t>> for $t {
             type Output = Value<$t>;
-            #[inline]
+            #[inline(always)]
             fn $method(self, rhs: &Value<$t>) -> Value<$t> {
                 (&Value::new(self)).$method(rhs)
             }
         }
         impl $trait<Value<$t>> for $t {
             type Output = Value<$t>;
-            #[inline]
+            #[inline(always)]
             fn $method(self, rhs: Value<$t>) -> Value<$t> {
                 (&Value::new(self)).$method(&rhs)
             }
@@ -111,15 +111,15 @@ scalar_lhs!(f32, f64);
 
 impl<T: Scalar> Neg for &Value<T> {
     type Output = Value<T>;
-    #[inline]
+    #[inline(always)]
     fn neg(self) -> Value<T> {
-        Value::record(Op::Neg(self.id_raw()))
+        record!(T, Neg, self.id_raw())
     }
 }
 
 impl<T: Scalar> Neg for Value<T> {
     type Output = Value<T>;
-    #[inline]
+    #[inline(always)]
     fn neg(self) -> Value<T> {
         -&self
     }

@@ -55,7 +55,7 @@ macro_rules! impl_scalar {
         impl Scalar for $t {
             const NAME: &'static str = stringify!($t);
 
-            #[inline]
+            #[inline(always)]
             fn with_tape<R>(f: impl FnOnce(&mut Tape<Self>) -> R) -> R {
                 $tls.try_with(|t| f(&mut t.borrow_mut())).unwrap_or_else(|_| {
                     panic!(
@@ -66,7 +66,7 @@ macro_rules! impl_scalar {
                 })
             }
 
-            #[inline]
+            #[inline(always)]
             fn try_with_tape(f: impl FnOnce(&mut Tape<Self>)) {
                 let _ = $tls.try_with(|t| {
                     if let Ok(mut t) = t.try_borrow_mut() {

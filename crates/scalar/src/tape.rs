@@ -5,16 +5,25 @@
 //! creation order is a topological order, so `backward` is one reverse sweep
 //! with no sort and no hash set.
 //!
-//! Memory is reclaimed a chunk at a time by a small tracing collector. A
-//! node counts only the handles to it; pushing a node or dropping a handle
-//! touches nothing else. When the tape has needed a new chunk with none free
-//! (and has grown by twice what was live after the last collection), the
-//! next public operation starts with a collection: one
-//! reverse sweep marks every node reachable from a held node (operands are
-//! older, so one pass in tape order suffices) and frees every chunk with no
-//! marked node. Dropping a graph of any depth is O(1) and never recurses, a
-//! training loop runs in flat memory whatever the caller keeps between
-//! steps, and the collector's cost is proportional to the nodes allocated.
+//! Memory is reclaimed by a small tracing collector. A node counts only
+//! the handles to it; pushing a node or dropping a handle touches nothing
+//! else. When the tape needs a chunk with none spare and has opened enough
+//! since the last collection (twice the live operation chunks, plus a
+//! little per live leaf), or has made its budget of leaves, the next
+//! public operation starts with a collection: one reverse sweep marks every
+//! node reachable from a held node (operands are older, so one pass in tape
+//! order suffices) and frees every operation chunk with no marked node. A
+//! chunk that no handle points into and that no newer chunk marked is freed
+//! without reading its nodes, which is most of the garbage of a step.
+//!
+//! Leaves (`Value::new`, constants) live in chunks of their own and are
+//! freed one slot at a time, their slots reused by the next leaves: a leaf
+//! kept across steps (`history.push(Value::new(loss.data()))`) holds its
+//! own 40 bytes, not a chunk of dead operations. Sweeps list a leaf where it
+//! was made in creation order (its free operand slots hold that position).
+//! Dropping a graph of any depth is O(1) and never recurses, and memory is
+//! proportional to what the caller keeps; the collector's cost is
+//! proportional to the nodes allocated.
 
 use std::collections::BTreeMap;
 
@@ -27,11 +36,19 @@ const CHUNK_BITS: u32 = 12;
 const CHUNK_LEN: usize = 1 << CHUNK_BITS;
 /// Empty chunks kept with their memory for reuse; beyond that, free chunks
 /// at the end of the tape are returned to the allocator.
-const SPARE_CHUNKS: usize = 64;
+const SPARE_CHUNKS: usize = 16;
 /// Chunks the tape may grow by before its first collection.
 const MIN_GROWTH: usize = 8;
 /// Marks "no open chunk".
 const NONE: u32 = u32::MAX;
+/// `Node::refs` of a leaf slot that holds no leaf.
+const FREE: u32 = u32::MAX;
+/// Handles one node may count; one more aborts (see [`Tape::retain`]).
+#[cfg(not(test))]
+const MAX_REFS: u32 = FREE - 1;
+/// A small limit under test, so that the overflow is reachable.
+#[cfg(test)]
+const MAX_REFS: u32 = 1000;
 
 #[inline(always)]
 fn chunk_of(id: Id) -> u32 {
@@ -41,6 +58,15 @@ fn chunk_of(id: Id) -> u32 {
 #[inline(always)]
 fn base_of(slot: u32) -> usize {
     (slot as usize) << CHUNK_BITS
+}
+
+#[cold]
+#[inline(never)]
+fn too_many_handles(refs: u32) -> ! {
+    panic!(
+        "ferrograd: a value already has {refs} handles, the most one node can count; \
+         cloning it again would overflow the count (are clones being leaked with mem::forget?)"
+    )
 }
 
 /// Where a dot node's operand list sits in its chunk's list store.
@@ -105,13 +131,23 @@ struct Chunk {
     lists: Vec<Id>,
     live: bool,
     has_labels: bool,
+    /// A leaf chunk: every slot is a leaf or free (`refs == FREE`), reused
+    /// one slot at a time.
+    leaves: bool,
+    /// An operation chunk's place in creation order (counts chunks opened).
+    born: u64,
+    /// Handles to this chunk's nodes (the sum of their `refs`).
+    handles: u64,
+    /// Epoch of the last collection that marked one of its nodes.
+    marked: u32,
 }
 
 /// Occupancy of a thread's tape, for memory checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TapeStats {
-    /// Nodes stored in live chunks, after a collection: reachable ones and
-    /// the dead ones that share a chunk with them.
+    /// Nodes stored, after a collection: every live leaf, and in each
+    /// operation chunk still in use its reachable nodes and the dead ones
+    /// that share the chunk with them.
     pub nodes: usize,
     /// Chunks holding at least one reachable node.
     pub live_chunks: usize,
@@ -143,9 +179,24 @@ pub struct Tape<T> {
     epoch: u32,
     labels: BTreeMap<Id, String>,
     reached: Vec<Id>,
-    /// Chunks opened since the last collection, and live just after it.
+    /// Chunks opened since the last collection, and how many may open
+    /// before the next (set by the last collection).
     opened_since_gc: usize,
-    live_after_gc: usize,
+    growth: usize,
+    /// Free leaf slots held back from `leaf_free` until the next
+    /// collection is due (see [`Tape::collect_leaves`]).
+    leaf_reserve: Vec<Id>,
+    /// Leaves live apart from operation nodes, so that a kept leaf holds
+    /// one slot, not a chunk of dead operations: the leaf chunks, and
+    /// their free slots (the next leaf takes the last).
+    leaf_chunks: Vec<u32>,
+    leaf_free: Vec<Id>,
+    /// `born` of the next operation chunk to open.
+    born: u64,
+    /// The creation-order key of the node at `cursor` is `key_base + cursor`.
+    key_base: u64,
+    /// Leaves met by a sweep, with their creation-order keys.
+    leaf_hits: Vec<(u64, Id)>,
 }
 
 impl<T: Scalar> Default for Tape<T> {
@@ -169,7 +220,13 @@ impl<T: Scalar> Tape<T> {
             labels: BTreeMap::new(),
             reached: Vec::new(),
             opened_since_gc: 0,
-            live_after_gc: 0,
+            growth: MIN_GROWTH,
+            leaf_reserve: Vec::new(),
+            leaf_chunks: Vec::new(),
+            leaf_free: Vec::new(),
+            born: 0,
+            key_base: 0,
+            leaf_hits: Vec::new(),
         }
     }
 
@@ -193,7 +250,44 @@ impl<T: Scalar> Tape<T> {
     /// Records a leaf holding `data`, held by one handle.
     #[inline]
     pub(crate) fn leaf(&mut self, data: T) -> Id {
-        self.push_node(data, Kind::Leaf, NO_ID, NO_ID, 1)
+        self.push_leaf(data, 1)
+    }
+
+    /// Stores a leaf in a free leaf slot. Its operand slots hold its
+    /// creation-order key (see [`Tape::leaf_key`]), which sweeps use to list
+    /// it where it was made.
+    #[inline(always)]
+    fn push_leaf(&mut self, data: T, refs: u32) -> Id {
+        let id = match self.leaf_free.pop() {
+            Some(id) => id,
+            None => self.more_leaf_slots(),
+        };
+        let key = self.key_base.wrapping_add(self.cursor as u64);
+        self.chunks[chunk_of(id) as usize].handles += u64::from(refs);
+        self.nodes[id as usize] = Node {
+            data,
+            grad: T::zero(),
+            a: key as u32,
+            b: (key >> 32) as u32,
+            stamp: 0,
+            refs,
+            kind: Kind::Leaf,
+        };
+        id
+    }
+
+    /// A leaf's creation-order key: the key of the operation node recorded
+    /// next after it.
+    #[inline(always)]
+    fn leaf_key(node: &Node<T>) -> u64 {
+        (u64::from(node.b) << 32) | u64::from(node.a)
+    }
+
+    /// An operation node's creation-order key.
+    #[inline(always)]
+    fn op_key(&self, id: Id) -> u64 {
+        (self.chunks[chunk_of(id) as usize].born << CHUNK_BITS)
+            | u64::from(id & (CHUNK_LEN as u32 - 1))
     }
 
     #[inline(always)]
@@ -201,7 +295,7 @@ impl<T: Scalar> Tape<T> {
         let (kind, a, mut b, constant) = op.lower();
         if let Some(e) = constant {
             // Held by the node pushed next, like any operand.
-            b = self.push_node(e, Kind::Leaf, NO_ID, NO_ID, 0);
+            b = self.push_leaf(e, 0);
         }
         let arity = kind.arity();
         let av = if arity > 0 {
@@ -225,6 +319,7 @@ impl<T: Scalar> Tape<T> {
         }
         let id = self.cursor;
         self.cursor += 1;
+        self.chunks[self.current as usize].handles += u64::from(refs);
         self.nodes[id] = Node {
             data,
             grad: T::zero(),
@@ -309,14 +404,62 @@ impl<T: Scalar> Tape<T> {
     #[cold]
     fn open_chunk(&mut self) {
         self.sync_len();
-        // Growing by twice the live size between collections keeps their
-        // cost (one pass over the live chunks) a small constant per node.
-        if self.free.is_empty() && self.opened_since_gc >= (2 * self.live_after_gc).max(MIN_GROWTH)
-        {
+        let slot = self.chunk_slot();
+        let chunk = &mut self.chunks[slot as usize];
+        chunk.live = true;
+        chunk.leaves = false;
+        chunk.len = 0;
+        chunk.born = self.born;
+        self.born += 1;
+        self.order.push(slot);
+        self.current = slot;
+        self.cursor = base_of(slot);
+        self.cursor_end = self.cursor + CHUNK_LEN;
+        self.key_base = (chunk.born << CHUNK_BITS).wrapping_sub(self.cursor as u64);
+    }
+
+    /// The leaf budget until the next collection is spent: asks for one,
+    /// and takes a slot from the reserve, or from a new leaf chunk.
+    #[cold]
+    fn more_leaf_slots(&mut self) -> Id {
+        self.gc_wanted = true;
+        let take = self.leaf_reserve.len().min(CHUNK_LEN);
+        if take > 0 {
+            let from = self.leaf_reserve.len() - take;
+            self.leaf_free.extend(self.leaf_reserve.drain(from..));
+        } else {
+            self.open_leaf_chunk();
+        }
+        self.leaf_free.pop().expect("leaf slots were just added")
+    }
+
+    /// Opens a leaf chunk, all of its slots free.
+    #[cold]
+    fn open_leaf_chunk(&mut self) {
+        let slot = self.chunk_slot();
+        let chunk = &mut self.chunks[slot as usize];
+        chunk.live = true;
+        chunk.leaves = true;
+        chunk.len = CHUNK_LEN as u32;
+        let base = base_of(slot);
+        for node in &mut self.nodes[base..base + CHUNK_LEN] {
+            node.refs = FREE;
+            node.kind = Kind::Leaf;
+        }
+        self.leaf_chunks.push(slot);
+        self.leaf_free
+            .extend((base..base + CHUNK_LEN).rev().map(|i| i as Id));
+    }
+
+    /// A chunk slot for a new chunk: a free one, or a new one at the end.
+    /// Asks for a collection when the tape has grown enough since the last.
+    fn chunk_slot(&mut self) -> u32 {
+        // While spare chunks remain, reusing one is cheaper than collecting.
+        if self.free.is_empty() && self.opened_since_gc >= self.growth {
             self.gc_wanted = true;
         }
         self.opened_since_gc += 1;
-        let slot = match self.free.pop() {
+        match self.free.pop() {
             Some(s) => s,
             None => {
                 assert!(
@@ -329,14 +472,7 @@ impl<T: Scalar> Tape<T> {
                 self.chunks.push(Chunk::default());
                 (self.chunks.len() - 1) as u32
             }
-        };
-        let chunk = &mut self.chunks[slot as usize];
-        chunk.live = true;
-        chunk.len = 0;
-        self.order.push(slot);
-        self.current = slot;
-        self.cursor = base_of(slot);
-        self.cursor_end = self.cursor + CHUNK_LEN;
+        }
     }
 
     /// Brings the open chunk's `len` up to date.
@@ -356,10 +492,16 @@ impl<T: Scalar> Tape<T> {
         }
     }
 
-    /// A handle to `id` was cloned.
+    /// A handle to `id` was cloned. Past `MAX_REFS` handles it panics, as
+    /// `Rc` aborts: a count that wrapped would free a node still in use.
     #[inline(always)]
     pub(crate) fn retain(&mut self, id: Id) {
-        self.nodes[id as usize].refs += 1;
+        let refs = &mut self.nodes[id as usize].refs;
+        if *refs >= MAX_REFS {
+            too_many_handles(*refs);
+        }
+        *refs += 1;
+        self.chunks[chunk_of(id) as usize].handles += 1;
     }
 
     /// A handle to `id` was dropped. Nothing else happens now: what became
@@ -367,6 +509,7 @@ impl<T: Scalar> Tape<T> {
     #[inline(always)]
     pub(crate) fn release(&mut self, id: Id) {
         self.nodes[id as usize].refs -= 1;
+        self.chunks[chunk_of(id) as usize].handles -= 1;
     }
 
     /// Frees every chunk holding no node reachable from a held node.
@@ -379,8 +522,17 @@ impl<T: Scalar> Tape<T> {
         let epoch = self.next_epoch();
         for k in (0..self.order.len()).rev() {
             let slot = self.order[k];
+            let chunk = &self.chunks[slot as usize];
+            // No handle into the chunk and no mark from a newer chunk: none
+            // of its nodes is live (a node's users are newer, so a live one
+            // needs a handle, a mark from a newer chunk, or a live user in
+            // this chunk, which needs the same). Freed without reading it.
+            if chunk.handles == 0 && chunk.marked != epoch {
+                self.free_chunk(slot);
+                continue;
+            }
             let base = base_of(slot);
-            let len = self.chunks[slot as usize].len as usize;
+            let len = chunk.len as usize;
             let mut any = false;
             for i in (base..base + len).rev() {
                 let node = self.nodes[i];
@@ -390,15 +542,15 @@ impl<T: Scalar> Tape<T> {
                         let (lo, hi) = dot_span(&node);
                         for j in lo..hi {
                             let c = self.chunks[slot as usize].lists[j];
-                            self.nodes[c as usize].stamp = epoch;
+                            self.mark(c, epoch);
                         }
                     }
                     let n = node.kind.arity();
                     if n > 0 {
-                        self.nodes[node.a as usize].stamp = epoch;
+                        self.mark(node.a, epoch);
                     }
                     if n > 1 {
-                        self.nodes[node.b as usize].stamp = epoch;
+                        self.mark(node.b, epoch);
                     }
                 }
             }
@@ -408,11 +560,75 @@ impl<T: Scalar> Tape<T> {
         }
         let chunks = &self.chunks;
         self.order.retain(|&s| chunks[s as usize].live);
-        self.live_after_gc = self.order.len();
+        let leaves = self.collect_leaves(epoch);
+        // Growing by twice the live operation chunks between collections
+        // keeps their cost (one pass over the live chunks) a small constant
+        // per node. Live leaves count a quarter: each collection scans them
+        // too (about two slots per node allocated), but a kept leaf must
+        // not cost much more than its own slot (40 + 2 * 40 / 4 bytes).
+        self.growth = (2 * self.order.len() + (2 * leaves).div_ceil(4 * CHUNK_LEN)).max(MIN_GROWTH);
         self.opened_since_gc = 0;
         if self.free.len() > SPARE_CHUNKS {
             self.trim();
         }
+    }
+
+    /// Marks node `id` (and its chunk) live in collection `epoch`.
+    #[inline(always)]
+    fn mark(&mut self, id: Id, epoch: u32) {
+        self.nodes[id as usize].stamp = epoch;
+        self.chunks[chunk_of(id) as usize].marked = epoch;
+    }
+
+    /// The leaf half of [`Tape::collect`], after the operation chunks are
+    /// marked with `epoch`: frees every leaf no handle holds and no live
+    /// node uses, and every leaf chunk left empty; rebuilds the free list.
+    /// Returns how many leaves stay.
+    fn collect_leaves(&mut self, epoch: u32) -> usize {
+        let mut free = std::mem::take(&mut self.leaf_free);
+        free.clear();
+        let chunks = std::mem::take(&mut self.leaf_chunks);
+        let mut kept = Vec::with_capacity(chunks.len());
+        for slot in chunks {
+            let base = base_of(slot);
+            let first_free = free.len();
+            let mut live = 0usize;
+            for i in (base..base + CHUNK_LEN).rev() {
+                let node = &mut self.nodes[i];
+                if node.refs == FREE {
+                    free.push(i as Id);
+                } else if node.refs == 0 && node.stamp != epoch {
+                    node.refs = FREE;
+                    free.push(i as Id);
+                    if self.chunks[slot as usize].has_labels {
+                        self.labels.remove(&(i as Id));
+                    }
+                } else {
+                    live += 1;
+                }
+            }
+            if live == 0 {
+                free.truncate(first_free);
+                self.free_chunk(slot);
+            } else {
+                kept.push(slot);
+            }
+        }
+        let live = kept.len() * CHUNK_LEN - free.len();
+        // Until the next collection the tape may make only so many leaves
+        // (one chunk, or half the live leaves), the rest of the free slots
+        // held back. The leaves made between two collections fill the slots
+        // handed out; were that every free slot, a few kept ones among them
+        // would pin every leaf chunk, and each cycle would open new ones.
+        // Slots of the last chunks go first, so kept leaves stay together.
+        let budget = CHUNK_LEN.max(live / 2).min(free.len());
+        let mut reserve = std::mem::take(&mut self.leaf_reserve);
+        reserve.clear();
+        reserve.extend(free.drain(..free.len() - budget));
+        self.leaf_reserve = reserve;
+        self.leaf_chunks = kept;
+        self.leaf_free = free;
+        live
     }
 
     fn free_chunk(&mut self, slot: u32) {
@@ -426,7 +642,9 @@ impl<T: Scalar> Tape<T> {
             }
         }
         let chunk = &mut self.chunks[slot as usize];
+        debug_assert_eq!(chunk.handles, 0, "a chunk with handles was freed");
         chunk.live = false;
+        chunk.leaves = false;
         chunk.len = 0;
         chunk.lists.clear();
         chunk.has_labels = false;
@@ -435,6 +653,8 @@ impl<T: Scalar> Tape<T> {
             self.current = NONE;
             self.cursor = 0;
             self.cursor_end = 0;
+            // The next operation chunk continues creation order.
+            self.key_base = self.born << CHUNK_BITS;
         }
     }
 
@@ -458,6 +678,9 @@ impl<T: Scalar> Tape<T> {
         if self.epoch == u32::MAX {
             for node in &mut self.nodes {
                 node.stamp = 0;
+            }
+            for chunk in &mut self.chunks {
+                chunk.marked = 0;
             }
             self.epoch = 0;
         }
@@ -494,29 +717,41 @@ impl<T: Scalar> Tape<T> {
             .collect()
     }
 
-    /// Visits, newest first, every node that `root` depends on (itself included).
-    /// `visit` sees each node once, after every node that uses it.
-    fn sweep(&mut self, root: Id, mut visit: impl FnMut(&mut Self, Id)) {
+    /// Every node that `root` depends on (itself included), newest first:
+    /// each node after every node that uses it, in creation order.
+    ///
+    /// Operation nodes are scanned in tape order; the leaves they reach are
+    /// gathered with their creation-order keys and merged in where they
+    /// were made, so the order is the one a single tape would give.
+    fn sweep(&mut self, root: Id) -> Vec<Id> {
+        let mut out = std::mem::take(&mut self.reached);
+        out.clear();
         let epoch = self.next_epoch();
         self.nodes[root as usize].stamp = epoch;
+        if self.nodes[root as usize].is_leaf() {
+            out.push(root);
+            return out;
+        }
+        let mut leaves = std::mem::take(&mut self.leaf_hits);
+        leaves.clear();
         let mut pending = 1usize;
-        for range in self.ranges_below(root) {
+        'scan: for range in self.ranges_below(root) {
             for i in range.rev() {
-                if pending == 0 {
-                    return;
-                }
                 if self.nodes[i].stamp != epoch {
                     continue;
                 }
-                pending -= 1;
-                visit(self, i as Id);
+                out.push(i as Id);
                 let node = self.nodes[i];
                 let (ids, n) = node.operands();
                 let mut reach = |t: &mut Self, c: Id| {
                     let child = &mut t.nodes[c as usize];
                     if child.stamp != epoch {
                         child.stamp = epoch;
-                        pending += 1;
+                        if child.kind == Kind::Leaf {
+                            leaves.push((Self::leaf_key(child), c));
+                        } else {
+                            pending += 1;
+                        }
                     }
                 };
                 for &c in &ids[..n] {
@@ -530,8 +765,36 @@ impl<T: Scalar> Tape<T> {
                         reach(self, c);
                     }
                 }
+                pending -= 1;
+                if pending == 0 {
+                    break 'scan;
+                }
             }
         }
+        if leaves.is_empty() {
+            self.leaf_hits = leaves;
+            return out;
+        }
+        // Newest first; among leaves made between the same two operations,
+        // the later slot first.
+        leaves.sort_unstable_by(|x, y| y.cmp(x));
+        let mut merged = Vec::with_capacity(out.len() + leaves.len());
+        let mut next = leaves.iter().peekable();
+        for &id in &out {
+            let key = self.op_key(id);
+            while let Some(&&(k, leaf)) = next.peek() {
+                if k <= key {
+                    break;
+                }
+                merged.push(leaf);
+                next.next();
+            }
+            merged.push(id);
+        }
+        merged.extend(next.map(|&(_, leaf)| leaf));
+        self.leaf_hits = leaves;
+        self.reached = out;
+        merged
     }
 
     /// Reverse-mode sweep from `root`: seeds `d root / d root = 1` and applies
@@ -554,38 +817,49 @@ impl<T: Scalar> Tape<T> {
         let mut pending = 1usize;
         for range in self.ranges_below(root) {
             for i in range.rev() {
+                let node = &self.nodes[i];
+                if node.stamp != epoch || node.kind == Kind::Leaf {
+                    continue;
+                }
+                let (kind, a, b, out, g) = (node.kind, node.a, node.b, node.data, node.grad);
+                pending -= 1;
+                if kind == Kind::Dot {
+                    pending += self.dot_grads(i as Id, Some(epoch));
+                } else {
+                    // Both operand values, the exponent, the output and the
+                    // upstream gradient: whatever the local rule needs.
+                    let av = self.nodes[a as usize].data;
+                    let bv = if kind.arity() > 1 {
+                        self.nodes[b as usize].data
+                    } else {
+                        T::zero()
+                    };
+                    let (da, db) = kind.grads(av, bv, b as i32, out, g);
+                    pending += Self::reach(&mut self.nodes[a as usize], da, epoch);
+                    if kind.inputs() > 1 {
+                        pending += Self::reach(&mut self.nodes[b as usize], db, epoch);
+                    }
+                }
                 if pending == 0 {
                     return;
-                }
-                let node = self.nodes[i];
-                if node.stamp != epoch || node.is_leaf() {
-                    continue;
-                }
-                pending -= 1;
-                if node.kind == Kind::Dot {
-                    pending += self.dot_grads(i as Id, Some(epoch));
-                    continue;
-                }
-                let (da, db) = self.local_grads(&node);
-                pending += self.accumulate(node.a, da, epoch);
-                if node.kind.inputs() > 1 {
-                    pending += self.accumulate(node.b, db, epoch);
                 }
             }
         }
     }
 
-    /// Adds `g` to a node's gradient; returns 1 when this reaches an operation
-    /// node for the first time in this sweep (its stale gradient is reset).
+    /// Adds `g` to `node`'s gradient within sweep `epoch`; returns 1 when
+    /// this reaches an operation node for the first time in the sweep (its
+    /// stale gradient is replaced). Leaves always accumulate.
     #[inline(always)]
-    fn accumulate(&mut self, id: Id, g: T, epoch: u32) -> usize {
-        let node = &mut self.nodes[id as usize];
+    fn reach(node: &mut Node<T>, g: T, epoch: u32) -> usize {
+        // Stamp first: a node met again in this sweep (most uses of a
+        // shared weight or activation) takes one test.
         if node.stamp == epoch {
             node.grad = node.grad + g;
             0
         } else {
             node.stamp = epoch;
-            if node.is_leaf() {
+            if node.kind == Kind::Leaf {
                 node.grad = node.grad + g;
                 0
             } else {
@@ -593,6 +867,12 @@ impl<T: Scalar> Tape<T> {
                 1
             }
         }
+    }
+
+    /// Adds `g` to a node's gradient within sweep `epoch` (see [`Tape::reach`]).
+    #[inline(always)]
+    fn accumulate(&mut self, id: Id, g: T, epoch: u32) -> usize {
+        Self::reach(&mut self.nodes[id as usize], g, epoch)
     }
 
     /// One node's local rule only: adds its contributions to its operands.
@@ -652,10 +932,7 @@ impl<T: Scalar> Tape<T> {
 
     /// Every node `root` depends on, newest first.
     pub(crate) fn reachable(&mut self, root: Id) -> Vec<Id> {
-        let mut out = std::mem::take(&mut self.reached);
-        out.clear();
-        self.sweep(root, |_, id| out.push(id));
-        out
+        self.sweep(root)
     }
 
     /// Gives a buffer from [`Tape::reachable`] back for reuse.
@@ -665,7 +942,11 @@ impl<T: Scalar> Tape<T> {
 
     /// Sets the gradient of every node below `root` to zero.
     pub(crate) fn zero_grad(&mut self, root: Id) {
-        self.sweep(root, |t, id| t.node_mut(id).grad = T::zero());
+        let ids = self.sweep(root);
+        for &id in &ids {
+            self.nodes[id as usize].grad = T::zero();
+        }
+        self.recycle(ids);
     }
 
     /// Recomputes every node below `root` from the current leaf values.
@@ -724,13 +1005,16 @@ impl<T: Scalar> Tape<T> {
 
     pub(crate) fn stats(&mut self) -> TapeStats {
         self.collect();
+        let ops: usize = self
+            .chunks
+            .iter()
+            .filter(|c| c.live && !c.leaves)
+            .map(|c| c.len as usize)
+            .sum();
+        let leaves =
+            self.leaf_chunks.len() * CHUNK_LEN - self.leaf_free.len() - self.leaf_reserve.len();
         TapeStats {
-            nodes: self
-                .chunks
-                .iter()
-                .filter(|c| c.live)
-                .map(|c| c.len as usize)
-                .sum(),
+            nodes: ops + leaves,
             live_chunks: self.chunks.iter().filter(|c| c.live).count(),
             capacity: self.nodes.len(),
             node_bytes: std::mem::size_of::<Node<T>>(),
@@ -787,5 +1071,135 @@ mod tests {
         // Only the chunk holding `x` (and what shares it) may stay.
         assert!(stats.nodes <= base + 4096, "{} nodes stay", stats.nodes);
         assert!(stats.live_chunks <= 1);
+    }
+
+    /// Past the handle limit (small under test) a clone panics with a
+    /// message, and the node keeps its value: never a wrapped count.
+    #[test]
+    fn a_handle_count_that_would_overflow_panics() {
+        let v = Value::new(42.0f64);
+        let mut clones = Vec::new();
+        // `v` is one handle; the limit allows MAX_REFS - 1 more.
+        for _ in 1..super::MAX_REFS {
+            clones.push(v.clone());
+        }
+        let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| v.clone()))
+            .expect_err("one handle past the limit");
+        let msg = err
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .unwrap_or_default();
+        assert!(
+            msg.contains("handles, the most one node can count"),
+            "{msg}"
+        );
+        // The tape is still usable and the value intact.
+        assert_eq!(v.data(), 42.0);
+        let w = Value::new(1.0f64);
+        assert_eq!((&w + 1.0).data(), 2.0);
+        drop(clones);
+        assert_eq!(v.clone().data(), 42.0);
+    }
+
+    /// A kept leaf holds one slot: thousands of rebuilt graphs, each
+    /// keeping one leaf, grow the tape by one node per kept leaf, beyond
+    /// the constant set by the first steps (spare chunks, one graph).
+    #[test]
+    fn kept_leaves_cost_one_slot_each() {
+        let w = Value::new(0.5f64);
+        let mut history = Vec::new();
+        let mut warm = None;
+        for step in 0..2_000 {
+            {
+                let mut acc = &w * 1.0;
+                for k in 0..300 {
+                    acc = (&acc + (k as f64) * 1e-3).tanh();
+                }
+                acc.backward();
+                history.push(Value::new(acc.data() + step as f64));
+            }
+            if step == 499 {
+                warm = Some((Value::<f64>::tape_stats(), history.len()));
+            }
+        }
+        let (warm, kept_then) = warm.unwrap();
+        let end = Value::<f64>::tape_stats();
+        assert_eq!(end.nodes, warm.nodes + history.len() - kept_then);
+        let kept = (history.len() - kept_then) as f64;
+        let grown = end.capacity.saturating_sub(warm.capacity) * end.node_bytes;
+        // At most 64 bytes per kept leaf, plus one chunk of slack.
+        let allowed = 64.0 * kept + (super::CHUNK_LEN * end.node_bytes) as f64;
+        assert!(
+            grown as f64 <= allowed,
+            "{grown} bytes for {kept} kept leaves"
+        );
+        for (step, v) in history.iter().enumerate() {
+            assert!(
+                (v.data() - step as f64).abs() < 1.0,
+                "step {step}: {}",
+                v.data()
+            );
+        }
+    }
+
+    /// Leaves live apart from operations, yet `topo` lists every node in
+    /// creation order, leaves where they were made, also for reused slots.
+    #[test]
+    fn topo_lists_leaves_where_they_were_made() {
+        // Free some leaf slots first, so the graph below reuses them.
+        for k in 0..50 {
+            drop(Value::new(k as f64));
+        }
+        let _ = Value::<f64>::tape_stats();
+        let a = Value::new(2.0f64);
+        let b = Value::new(-3.0);
+        let e = &a * &b;
+        let c = Value::new(10.0);
+        let d = &e + &c;
+        let f = Value::new(-2.0);
+        let l = &d * &f;
+        let order: Vec<_> = l.topo().iter().map(Value::id).collect();
+        let want: Vec<_> = [&a, &b, &e, &c, &d, &f, &l]
+            .iter()
+            .map(|v| v.id())
+            .collect();
+        assert_eq!(order, want);
+        assert_eq!(
+            a.topo().iter().map(Value::id).collect::<Vec<_>>(),
+            vec![a.id()]
+        );
+    }
+
+    /// Collections due in the middle of one expression (constants and
+    /// temporaries made while a chunk fills) never free an operand still
+    /// needed: every partial result is checked against plain floats.
+    #[test]
+    fn collections_racing_with_one_expression_keep_its_operands() {
+        let x = Value::new(0.75f64);
+        let mut kept = Vec::new();
+        for round in 0..3_000 {
+            let r = round as f64 * 1e-4;
+            // Many temporaries and constants in one expression; chunk opens
+            // (and so due collections) fall inside it at varying places.
+            let v = ((&x * (1.0 + r) + 0.5) * (&x - r) + (2.0 * &x).tanh() - r * &x)
+                .relu()
+                .powi(2)
+                + &x / (3.0 + r);
+            let xd = 0.75;
+            let want = (((xd * (1.0 + r) + 0.5) * (xd - r) + (2.0 * xd).tanh() - r * xd).max(0.0))
+                .powi(2)
+                + xd / (3.0 + r);
+            assert!((v.data() - want).abs() < 1e-12, "round {round}");
+            if round % 7 == 0 {
+                kept.push((v, want));
+            }
+        }
+        for (v, want) in &kept {
+            assert!((v.data() - want).abs() < 1e-12);
+            v.recompute();
+            assert!((v.data() - want).abs() < 1e-12);
+        }
+        let stats = Value::<f64>::tape_stats();
+        assert!(stats.nodes >= kept.len());
     }
 }

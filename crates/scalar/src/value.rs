@@ -4,9 +4,33 @@ use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 
-use crate::op::{Id, Kind, Op};
+use crate::op::{Id, Kind};
 use crate::tape::TapeStats;
 use crate::Scalar;
+
+/// `record!(T, Variant, operands...)`: records `Op::Variant(operands...)`.
+///
+/// The operation is built inside the closure handed to the thread-local,
+/// so each operator gets its own copy of the recording code with the
+/// operation known at compile time (its value rule inlined, no dispatch).
+/// A shared `record(op)` function would read the operation at run time.
+macro_rules! record {
+    ($t:ty, $variant:ident, $($arg:expr),+) => {{
+        let args = ($($arg,)+);
+        $crate::value::Value::<$t>::from_id(<$t as $crate::Scalar>::with_tape(move |t| {
+            t.safe_point();
+            let op = record!(@build $variant, args, $($arg),+);
+            t.push(op)
+        }))
+    }};
+    (@build $variant:ident, $args:ident, $a:expr) => {
+        $crate::op::Op::$variant($args.0)
+    };
+    (@build $variant:ident, $args:ident, $a:expr, $b:expr) => {
+        $crate::op::Op::$variant($args.0, $args.1)
+    };
+}
+pub(crate) use record;
 
 /// A scalar that remembers how it was computed, micrograd's `Value`.
 ///
@@ -52,7 +76,7 @@ pub struct NodeId(pub u32);
 
 impl<T: Scalar> Value<T> {
     /// Wraps an id whose handle reference the caller already counted.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn from_id(id: Id) -> Self {
         Value {
             id,
@@ -63,15 +87,6 @@ impl<T: Scalar> Value<T> {
     #[inline]
     pub(crate) fn id_raw(&self) -> Id {
         self.id
-    }
-
-    /// Records the result of `op` (whose operands are already on the tape).
-    #[inline]
-    pub(crate) fn record(op: Op<T>) -> Self {
-        Self::from_id(T::with_tape(|t| {
-            t.safe_point();
-            t.push(op)
-        }))
     }
 
     /// A new leaf holding `data`, with gradient zero.
@@ -256,54 +271,54 @@ impl<T: Scalar> Value<T> {
 
     /// `tanh(self)`; derivative `1 - tanh(x)^2`.
     pub fn tanh(&self) -> Self {
-        Self::record(Op::Tanh(self.id))
+        record!(T, Tanh, self.id)
     }
 
     /// `e^self`; derivative `e^x`.
     pub fn exp(&self) -> Self {
-        Self::record(Op::Exp(self.id))
+        record!(T, Exp, self.id)
     }
 
     /// Natural logarithm; derivative `1 / x`.
     pub fn ln(&self) -> Self {
-        Self::record(Op::Ln(self.id))
+        record!(T, Ln, self.id)
     }
 
     /// `1 / (1 + e^-self)`; derivative `s (1 - s)`.
     pub fn sigmoid(&self) -> Self {
-        Self::record(Op::Sigmoid(self.id))
+        record!(T, Sigmoid, self.id)
     }
 
     /// `max(self, 0)` (NaN stays NaN); derivative 1 where the output is
     /// positive, else 0 (PyTorch's choice at 0).
     pub fn relu(&self) -> Self {
-        Self::record(Op::Relu(self.id))
+        record!(T, Relu, self.id)
     }
 
     /// Square root; derivative `1 / (2 sqrt x)`.
     pub fn sqrt(&self) -> Self {
-        Self::record(Op::Sqrt(self.id))
+        record!(T, Sqrt, self.id)
     }
 
     /// `self^n` for a constant integer `n`; derivative `n x^(n-1)`.
     pub fn powi(&self, n: i32) -> Self {
-        Self::record(Op::Powi(self.id, n))
+        record!(T, Powi, self.id, n)
     }
 
     /// `self^e` for a constant `e`; derivative `e x^(e-1)`.
     pub fn powf(&self, e: T) -> Self {
-        Self::record(Op::Powf(self.id, e))
+        record!(T, Powf, self.id, e)
     }
 
     /// `self^exponent` where both are values; derivatives `b a^(b-1)` and
     /// `a^b ln a`.
     pub fn pow(&self, exponent: &Value<T>) -> Self {
-        Self::record(Op::Pow(self.id, exponent.id))
+        record!(T, Pow, self.id, exponent.id)
     }
 }
 
 impl<T: Scalar> Clone for Value<T> {
-    #[inline]
+    #[inline(always)]
     fn clone(&self) -> Self {
         T::with_tape(|t| t.retain(self.id));
         Value::from_id(self.id)
@@ -311,7 +326,7 @@ impl<T: Scalar> Clone for Value<T> {
 }
 
 impl<T: Scalar> Drop for Value<T> {
-    #[inline]
+    #[inline(always)]
     fn drop(&mut self) {
         T::try_with_tape(|t| t.release(self.id));
     }

@@ -1,0 +1,172 @@
+//! The scalar tape on graphs a user writes: micrograd's moons step written
+//! on the public API (each neuron a chain of `+` and `*`), a mixed graph with
+//! fan-in and fan-out, and the moons loop that keeps one value per step.
+//!
+//! `cargo bench --bench scalar_tape`
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use ferrograd::data::make_moons;
+use ferrograd::Value;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// One neuron's weights and bias.
+type Neuron = (Vec<Value<f64>>, Value<f64>);
+
+/// A 2-16-16-1 ReLU MLP as plain `Value` leaves: per layer, each neuron's
+/// weights then its bias.
+struct Net {
+    layers: Vec<Vec<Neuron>>,
+}
+
+impl Net {
+    fn new(rng: &mut ChaCha8Rng) -> Self {
+        let sizes = [2, 16, 16, 1];
+        let layers = sizes
+            .windows(2)
+            .map(|w| {
+                (0..w[1])
+                    .map(|_| {
+                        let ws = (0..w[0])
+                            .map(|_| Value::new(rng.random_range(-1.0..1.0)))
+                            .collect();
+                        (ws, Value::new(0.0))
+                    })
+                    .collect()
+            })
+            .collect();
+        Net { layers }
+    }
+
+    fn params(&self) -> Vec<Value<f64>> {
+        let mut p = Vec::new();
+        for layer in &self.layers {
+            for (ws, b) in layer {
+                p.extend(ws.iter().cloned());
+                p.push(b.clone());
+            }
+        }
+        p
+    }
+
+    /// micrograd's forward: `s = b; s = s + w * x` per input, ReLU but last.
+    fn forward(&self, x: &[Value<f64>]) -> Value<f64> {
+        let mut act: Vec<Value<f64>> = x.to_vec();
+        let last = self.layers.len() - 1;
+        for (k, layer) in self.layers.iter().enumerate() {
+            act = layer
+                .iter()
+                .map(|(ws, b)| {
+                    let mut s = b.clone();
+                    for (w, xi) in ws.iter().zip(&act) {
+                        s = &s + &(w * xi);
+                    }
+                    if k < last {
+                        s.relu()
+                    } else {
+                        s
+                    }
+                })
+                .collect();
+        }
+        act.pop().expect("one output")
+    }
+}
+
+/// One SGD step of micrograd's demo written as a user writes it: hinge loss
+/// and L2 as chains of `+`, updates through `set_data`. Returns the loss.
+fn user_step(net: &Net, params: &[Value<f64>], x: &[[f64; 2]], y: &[f64]) -> f64 {
+    let mut data_loss = Value::new(0.0);
+    for (xi, &yi) in x.iter().zip(y) {
+        let input = [Value::new(xi[0]), Value::new(xi[1])];
+        let score = net.forward(&input);
+        let margin = (1.0 + &score * -yi).relu();
+        data_loss = &data_loss + &margin;
+    }
+    let data_loss = &data_loss * (1.0 / x.len() as f64);
+    let mut reg = Value::new(0.0);
+    for p in params {
+        reg = &reg + &(p * p);
+    }
+    let loss = &data_loss + &(&reg * 1e-4);
+    for p in params {
+        p.set_grad(0.0);
+    }
+    loss.backward();
+    for p in params {
+        p.set_data(p.data() - 0.01 * p.grad());
+    }
+    loss.data()
+}
+
+fn moons() -> (Vec<[f64; 2]>, Vec<f64>) {
+    let m = make_moons(100, 0.1, 1).expect("valid arguments");
+    let y = m.labels_pm1();
+    (m.x, y)
+}
+
+fn user_written(c: &mut Criterion) {
+    let (x, y) = moons();
+    let net = Net::new(&mut ChaCha8Rng::seed_from_u64(1337));
+    let params = net.params();
+    let mut group = c.benchmark_group("scalar_moons_step_f64");
+    group.bench_function("user_written", |b| {
+        b.iter(|| user_step(&net, &params, &x, &y))
+    });
+    // The rebuild loop that keeps one leaf per step: its time must not grow
+    // with what was kept before.
+    let mut history: Vec<Value<f64>> = Vec::new();
+    group.bench_function("user_written_keeping", |b| {
+        b.iter(|| {
+            let loss = user_step(&net, &params, &x, &y);
+            history.push(Value::new(loss));
+            loss
+        })
+    });
+    group.finish();
+}
+
+/// Nodes built per round of [`mixed_round`].
+const PER_ROUND: u64 = 8;
+
+/// One round over an 8-value ring: add, mul, tanh, relu, powi, with fan-out
+/// (each result used twice) and fan-in (two-operand nodes over old values).
+fn mixed_round(ring: &mut [Value<f64>; 8], k: usize, shift: &Value<f64>) {
+    let a = &ring[k % 8];
+    let b = &ring[(k * 5 + 3) % 8];
+    let m = a * b;
+    let t = (&m + a).tanh();
+    let r = (&t + shift).relu();
+    let p = r.powi(2);
+    let q = &p * &t;
+    let out = &q + b;
+    let _ = &out; // 8 nodes: mul, add, tanh, add, relu, powi, mul, add
+    ring[k % 8] = out;
+}
+
+fn mixed_graph(c: &mut Criterion) {
+    const ROUNDS: u64 = 12_500;
+    let mut group = c.benchmark_group("scalar_mixed_f64");
+    group.throughput(Throughput::Elements(ROUNDS * PER_ROUND));
+    let leaves: Vec<Value<f64>> = (0..8).map(|i| Value::new(0.1 * i as f64 - 0.3)).collect();
+    let shift = Value::new(-0.1);
+    group.bench_function("build_backward_drop", |b| {
+        b.iter(|| {
+            let mut ring: [Value<f64>; 8] = std::array::from_fn(|i| leaves[i].clone());
+            for k in 0..ROUNDS as usize {
+                mixed_round(&mut ring, k, &shift);
+            }
+            let root: Value<f64> = ring.iter().sum();
+            root.backward();
+            leaves[0].grad()
+        })
+    });
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(30);
+    targets = user_written, mixed_graph
+}
+criterion_main!(benches);
