@@ -223,3 +223,25 @@ pub(crate) fn shape_err(
         got: shape_str(got),
     }
 }
+
+/// Checks class indices against a `(rows, k)` array of scores: one class per
+/// row (`what` names the caller's argument, `per_row` the array in the
+/// caller's words), each below `k`.
+pub(crate) fn check_classes(
+    what: &str,
+    per_row: String,
+    (rows, k): (usize, usize),
+    classes: &[usize],
+) -> Result<(), TensorError> {
+    if classes.len() != rows {
+        return Err(shape_err(what, per_row, &[classes.len()]));
+    }
+    match classes.iter().enumerate().find(|(_, &c)| c >= k) {
+        Some((row, &class)) => Err(TensorError::ClassOutOfRange {
+            row,
+            class,
+            classes: k,
+        }),
+        None => Ok(()),
+    }
+}

@@ -2,7 +2,7 @@
 
 use ndarray::{ArrayView2, ArrayViewMut2, Axis, Zip};
 
-use crate::error::{shape_err, shape_str};
+use crate::error::{check_classes, shape_err, shape_str};
 use crate::{Float, TensorError};
 
 /// What a prediction is compared with.
@@ -180,20 +180,12 @@ fn softmax_ce_classes<T: Float>(
     mut grad: ArrayViewMut2<'_, T>,
 ) -> Result<T, TensorError> {
     let (b, k) = pred.dim();
-    if classes.len() != b {
-        return Err(shape_err(
-            "SoftmaxCrossEntropy class indices",
-            format!("({b}) for predictions {}", shape_str(pred.shape())),
-            &[classes.len()],
-        ));
-    }
-    if let Some((row, &class)) = classes.iter().enumerate().find(|(_, &c)| c >= k) {
-        return Err(TensorError::ClassOutOfRange {
-            row,
-            class,
-            classes: k,
-        });
-    }
+    check_classes(
+        "SoftmaxCrossEntropy class indices",
+        format!("({b}) for predictions {}", shape_str(pred.shape())),
+        (b, k),
+        classes,
+    )?;
     let scale = T::one() / T::from_f64(b as f64);
     let mut total = T::zero();
     for ((z, mut g), &c) in pred

@@ -2,7 +2,7 @@
 
 use ndarray::ArrayView2;
 
-use crate::error::{shape_err, shape_str};
+use crate::error::{check_classes, shape_str};
 use crate::{Float, TensorError};
 
 /// micrograd's accuracy: the fraction of entries where `score > 0` agrees with
@@ -49,23 +49,15 @@ pub fn class_accuracy<T: Float>(
     classes: &[usize],
 ) -> Result<f64, TensorError> {
     let (rows, k) = logits.dim();
-    if classes.len() != rows {
-        return Err(shape_err(
-            "class_accuracy classes",
-            format!(
-                "({rows}), one per row of the logits {}",
-                shape_str(logits.shape())
-            ),
-            &[classes.len()],
-        ));
-    }
-    if let Some((row, &class)) = classes.iter().enumerate().find(|(_, &c)| c >= k) {
-        return Err(TensorError::ClassOutOfRange {
-            row,
-            class,
-            classes: k,
-        });
-    }
+    check_classes(
+        "class_accuracy classes",
+        format!(
+            "({rows}), one per row of the logits {}",
+            shape_str(logits.shape())
+        ),
+        (rows, k),
+        classes,
+    )?;
     if rows == 0 {
         return Ok(0.0);
     }

@@ -217,18 +217,6 @@ pub(super) fn program<R: Rng + ?Sized>(rng: &mut R, max_abs: f64, max_ops: usize
         }
         _ => {}
     }
-    let inputs_now = inputs.clone();
-    for _ in 0..rng.random_range(0..=max_ops) {
-        for _ in 0..super::random::TRIES {
-            if let Some((instr, v)) = g.draw(rng, true, &inputs_now) {
-                g.push(instr, v);
-                break;
-            }
-        }
-    }
-    g.fold_dangling();
-    Program {
-        inputs,
-        instrs: g.instrs,
-    }
+    let n_ops = rng.random_range(0..=max_ops);
+    g.finish(rng, n_ops, true, inputs)
 }

@@ -34,19 +34,7 @@ pub(super) fn program<R: Rng + ?Sized>(rng: &mut R, shape: &Shape) -> Program {
     } else {
         rng.random_range(1..=shape.max_ops.max(1))
     };
-    for _ in 0..n_ops {
-        for _ in 0..TRIES {
-            if let Some((instr, v)) = g.draw(rng, chain, &inputs) {
-                g.push(instr, v);
-                break;
-            }
-        }
-    }
-    g.fold_dangling();
-    Program {
-        inputs,
-        instrs: g.instrs,
-    }
+    g.finish(rng, n_ops, chain, inputs)
 }
 
 /// An input value, biased towards the edges of the ops' domains.
@@ -161,7 +149,31 @@ impl Gen {
 
     /// Adds every register nobody reads (except constants and the output)
     /// into the output, so the whole program feeds the gradients.
-    pub(super) fn fold_dangling(&mut self) {
+    /// Draws `n_ops` more instructions (each given [`TRIES`] draws), folds
+    /// dangling registers into the output and returns the program.
+    pub(super) fn finish<R: Rng + ?Sized>(
+        mut self,
+        rng: &mut R,
+        n_ops: usize,
+        chain: bool,
+        inputs: Vec<f64>,
+    ) -> Program {
+        for _ in 0..n_ops {
+            for _ in 0..TRIES {
+                if let Some((instr, v)) = self.draw(rng, chain, &inputs) {
+                    self.push(instr, v);
+                    break;
+                }
+            }
+        }
+        self.fold_dangling();
+        Program {
+            inputs,
+            instrs: self.instrs,
+        }
+    }
+
+    fn fold_dangling(&mut self) {
         let n = self.instrs.len();
         let mut used = vec![false; n];
         for instr in &self.instrs {
