@@ -46,8 +46,7 @@ fn moons<T: Float>(c: &mut Criterion, act: Activation) {
         data.labels_pm1().into_iter().map(T::from_f64).collect(),
     )
     .expect("100 labels");
-    let mut model =
-        Mlp::<T>::with_activation(2, &[16, 16, 1], act, &mut rng).expect("valid sizes");
+    let mut model = Mlp::<T>::with_activation(2, &[16, 16, 1], act, &mut rng).expect("valid sizes");
     let mut sgd = Sgd::new(0.1).expect("valid lr");
     let alpha = T::from_f64(1e-4);
     let name = model_name("moons", act);
@@ -71,14 +70,8 @@ fn mlp784<T: Float>(c: &mut Criterion, act: Activation) {
     let batch = 256;
     let x = Array2::from_shape_simple_fn((batch, 784), || T::from_f64(rng.random_range(0.0..1.0)));
     let classes: Vec<usize> = (0..batch).map(|_| rng.random_range(0..10)).collect();
-    let mut model = Mlp::<T>::with_init(
-        784,
-        &[256, 256, 10],
-        act,
-        Init::KaimingUniform,
-        &mut rng,
-    )
-    .expect("valid sizes");
+    let mut model = Mlp::<T>::with_init(784, &[256, 256, 10], act, Init::KaimingUniform, &mut rng)
+        .expect("valid sizes");
     let mut sgd = Sgd::new(0.01).expect("valid lr");
     let name = model_name("mlp784", act);
     c.bench_function(&format!("{name}/{}/threads={}", T::NAME, threads()), |b| {
