@@ -117,10 +117,14 @@ impl Activation {
                     *g = T::zero();
                 }
             }),
-            (_, Some(x)) => Zip::from(grad)
+            (Activation::Tanh, Some(x)) => Zip::from(grad)
                 .and(x)
                 .and(y)
-                .for_each(|g, &x, &y| *g *= self.derivative(x, y)),
+                .for_each(|g, &x, &y| *g *= tanh_slope(x, y)),
+            (Activation::Sigmoid, Some(x)) => Zip::from(grad)
+                .and(x)
+                .and(y)
+                .for_each(|g, &x, &y| *g *= sigmoid_slope(x, y)),
             (_, None) => unreachable!(
                 "a {} layer keeps its pre-activation (Mlp::forward)",
                 self.name()
