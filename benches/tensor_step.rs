@@ -4,6 +4,9 @@
 //!   + 1e-4 L2, SGD (lr 0.1);
 //! - `mlp784`: 784-256-256-10 ReLU at batch 256, softmax cross-entropy, SGD
 //!   (lr 0.01);
+//! - `moons-tanh`, `mlp784-tanh`: the same with `tanh` in every layer (the
+//!   seed notebook's network), whose backward also reads each layer's
+//!   pre-activation;
 //!
 //! each in f32 and f64. Matrix products use `matrixmultiply`, whose thread
 //! count is read once per process from `MATMUL_NUM_THREADS` (default: the
@@ -26,7 +29,15 @@ fn threads() -> String {
     std::env::var("MATMUL_NUM_THREADS").unwrap_or_else(|_| "default".into())
 }
 
-fn moons<T: Float>(c: &mut Criterion) {
+/// `name` for ReLU, `name-tanh` for tanh.
+fn model_name(name: &str, act: Activation) -> String {
+    match act {
+        Activation::Relu => name.to_string(),
+        other => format!("{name}-{}", other.name()),
+    }
+}
+
+fn moons<T: Float>(c: &mut Criterion, act: Activation) {
     let mut rng = ChaCha8Rng::seed_from_u64(0);
     let data = ferrograd::data::make_moons(100, 0.1, 1).expect("valid moons parameters");
     let x = Array2::from_shape_fn((100, 2), |(i, j)| T::from_f64(data.x[i][j]));
@@ -35,11 +46,11 @@ fn moons<T: Float>(c: &mut Criterion) {
         data.labels_pm1().into_iter().map(T::from_f64).collect(),
     )
     .expect("100 labels");
-    let mut model = Mlp::<T>::with_activation(2, &[16, 16, 1], Activation::Relu, &mut rng)
-        .expect("valid sizes");
+    let mut model = Mlp::<T>::with_activation(2, &[16, 16, 1], act, &mut rng).expect("valid sizes");
     let mut sgd = Sgd::new(0.1).expect("valid lr");
     let alpha = T::from_f64(1e-4);
-    c.bench_function(&format!("moons/{}/threads={}", T::NAME, threads()), |b| {
+    let name = model_name("moons", act);
+    c.bench_function(&format!("{name}/{}/threads={}", T::NAME, threads()), |b| {
         b.iter(|| {
             model
                 .train_step(
@@ -54,21 +65,16 @@ fn moons<T: Float>(c: &mut Criterion) {
     });
 }
 
-fn mlp784<T: Float>(c: &mut Criterion) {
+fn mlp784<T: Float>(c: &mut Criterion, act: Activation) {
     let mut rng = ChaCha8Rng::seed_from_u64(0);
     let batch = 256;
     let x = Array2::from_shape_simple_fn((batch, 784), || T::from_f64(rng.random_range(0.0..1.0)));
     let classes: Vec<usize> = (0..batch).map(|_| rng.random_range(0..10)).collect();
-    let mut model = Mlp::<T>::with_init(
-        784,
-        &[256, 256, 10],
-        Activation::Relu,
-        Init::KaimingUniform,
-        &mut rng,
-    )
-    .expect("valid sizes");
+    let mut model = Mlp::<T>::with_init(784, &[256, 256, 10], act, Init::KaimingUniform, &mut rng)
+        .expect("valid sizes");
     let mut sgd = Sgd::new(0.01).expect("valid lr");
-    c.bench_function(&format!("mlp784/{}/threads={}", T::NAME, threads()), |b| {
+    let name = model_name("mlp784", act);
+    c.bench_function(&format!("{name}/{}/threads={}", T::NAME, threads()), |b| {
         b.iter(|| {
             model
                 .train_step(
@@ -84,10 +90,12 @@ fn mlp784<T: Float>(c: &mut Criterion) {
 }
 
 fn all(c: &mut Criterion) {
-    moons::<f32>(c);
-    moons::<f64>(c);
-    mlp784::<f32>(c);
-    mlp784::<f64>(c);
+    for act in [Activation::Relu, Activation::Tanh] {
+        moons::<f32>(c, act);
+        moons::<f64>(c, act);
+        mlp784::<f32>(c, act);
+        mlp784::<f64>(c, act);
+    }
 }
 
 criterion_group!(benches, all);

@@ -24,6 +24,33 @@ pub mod numeric;
 mod op;
 pub mod program;
 mod replay;
+
+/// Derivative rules that the batched engine (`ferrograd-tensor`) shares with
+/// this one, so each formula has one home.
+///
+/// Each takes the operand `a` and the op's output `out` (already computed by
+/// the forward pass) and is accurate to a few ulps over the whole range,
+/// saturation included, where the textbook `1 - out^2` and `out (1 - out)`
+/// round to 0.
+///
+/// ```
+/// use ferrograd_scalar::rules::{sigmoid_slope, tanh_slope};
+///
+/// // tanh(20) rounds to 1 in f64, so 1 - tanh(20)^2 is 0; the true slope is
+/// // sech(20)^2 = 1.6993417021166355e-17 (mpmath, 50 digits).
+/// let x = 20.0f64;
+/// assert_eq!(1.0 - x.tanh() * x.tanh(), 0.0);
+/// let s = tanh_slope(x, x.tanh());
+/// assert!((s - 1.6993417021166355e-17).abs() <= 4.0 * f64::EPSILON * s);
+///
+/// // sigmoid'(37) = 8.533047625744065e-17, where (1 - out) out is 0.
+/// let out = 1.0 / (1.0 + (-37.0f64).exp());
+/// let s = sigmoid_slope(37.0, out);
+/// assert!((s - 8.533047625744065e-17).abs() <= 4.0 * f64::EPSILON * s);
+/// ```
+pub mod rules {
+    pub use crate::op::rules::{sigmoid_slope, tanh_slope};
+}
 mod scalar;
 mod tape;
 mod value;

@@ -4,7 +4,9 @@
 //! Numerically it is the scalar engine with matrices: same weights give the
 //! same outputs and gradients (checked to 1e-12 in f64). Instead of a
 //! per-scalar graph, each [`Linear`] layer keeps its input and its
-//! [`Activation`]'s output and backpropagates with two matrix products.
+//! [`Activation`]'s output (and, for tanh and sigmoid, whose exact slopes are
+//! the scalar engine's rules, its pre-activation) and backpropagates with two
+//! matrix products.
 //!
 //! - [`Linear`], [`Activation`], [`Mlp`], [`Init`]: the network;
 //! - [`Loss`], [`Target`]: MSE, micrograd's hinge, BCE with logits, softmax

@@ -15,8 +15,10 @@ use ferrograd_scalar::nn::check_sizes;
 /// and neuron (row) by neuron, the neuron's weights then its bias.
 ///
 /// The forward pass keeps every layer's output in buffers owned by the
-/// network; [`Mlp::backward`] walks them back with two matrix products per
-/// layer. Buffers grow to the largest batch seen and are reused.
+/// network, and the pre-activation of the layers whose derivative needs it
+/// ([`Activation::needs_input`]: tanh, sigmoid); [`Mlp::backward`] walks them
+/// back with two matrix products per layer. Buffers grow to the largest batch
+/// seen and are reused.
 ///
 /// ```
 /// use ferrograd_tensor::{Activation, Loss, Mlp, Target};
@@ -39,6 +41,9 @@ pub struct Mlp<T: Float> {
     activations: Vec<Activation>,
     /// `outs[0]` is a copy of the input; `outs[l + 1]` is layer `l`'s activated output.
     outs: Vec<Array2<T>>,
+    /// `pres[l]`: layer `l`'s pre-activation `x W^T + b` where its activation
+    /// [`Activation::needs_input`]; left empty (never allocated) otherwise.
+    pres: Vec<Array2<T>>,
     /// `grads[l]`: dL/d`outs[l + 1]`, turned into dL/d(pre-activation) in place.
     grads: Vec<Array2<T>>,
     batch: usize,
@@ -120,14 +125,18 @@ impl<T: Float> Mlp<T> {
         }
         let mut outs = vec![Array2::zeros((0, layers[0].nin()))];
         outs.extend(layers.iter().map(|l| Array2::zeros((0, l.nout()))));
-        let grads = layers
-            .iter()
-            .map(|l| Array2::zeros((0, l.nout())))
-            .collect();
+        let empty = || {
+            layers
+                .iter()
+                .map(|l| Array2::zeros((0, l.nout())))
+                .collect()
+        };
+        let (pres, grads) = (empty(), empty());
         Ok(Mlp {
             layers,
             activations,
             outs,
+            pres,
             grads,
             batch: 0,
         })
@@ -225,13 +234,23 @@ impl<T: Float> Mlp<T> {
         for (l, layer) in self.layers.iter().enumerate() {
             ensure_rows(&mut self.outs[l + 1], b, layer.nout());
             ensure_rows(&mut self.grads[l], b, layer.nout());
+            if self.activations[l].needs_input() {
+                ensure_rows(&mut self.pres[l], b, layer.nout());
+            }
         }
         rows_mut(&mut self.outs[0], b).assign(&x);
         for (l, (layer, act)) in self.layers.iter().zip(&self.activations).enumerate() {
             let (done, todo) = self.outs.split_at_mut(l + 1);
+            let input = rows(&done[l], b);
             let mut out = rows_mut(&mut todo[0], b);
-            layer.affine_into(rows(&done[l], b), out.view_mut());
-            act.forward_inplace(out);
+            if act.needs_input() {
+                let mut pre = rows_mut(&mut self.pres[l], b);
+                layer.affine_into(input, pre.view_mut());
+                act.forward_into(pre.view(), out);
+            } else {
+                layer.affine_into(input, out.view_mut());
+                act.forward_inplace(out);
+            }
         }
         self.batch = b;
         Ok(rows(&self.outs[self.layers.len()], b))
@@ -341,7 +360,9 @@ impl<T: Float> Mlp<T> {
         for l in (0..self.layers.len()).rev() {
             let (lower, upper) = self.grads.split_at_mut(l);
             let mut delta = rows_mut(&mut upper[0], b);
-            self.activations[l].backward_inplace(rows(&self.outs[l + 1], b), delta.view_mut());
+            let act = self.activations[l];
+            let pre = act.needs_input().then(|| rows(&self.pres[l], b));
+            act.backward_inplace(pre, rows(&self.outs[l + 1], b), delta.view_mut());
             let layer = &mut self.layers[l];
             layer.param_grads(rows(&self.outs[l], b), delta.view());
             // The network's input needs no gradient: skip layer 0's input product.

@@ -1,5 +1,6 @@
 //! The derivative rules that need more care than their textbook formula,
-//! shared by the tape's [`Kind`](super::Kind) and `program`'s own evaluator.
+//! shared by the tape's `Kind`, `program`'s own evaluator and (through
+//! [`crate::rules`]) the batched engine's activations.
 //!
 //! Each one keeps the cheap formula where it is accurate and switches where
 //! it is not; the unit tests below compare every branch with values computed
@@ -74,7 +75,7 @@ pub(crate) fn powf_slope<T: Scalar>(a: T, e: T, out: T) -> T {
 /// f64, 9 in f32), so the slope is formed from `e = exp(-2|a|)` as
 /// `4 e / (1 + e)^2`, which is exact to a few ulps out to where it underflows.
 #[inline]
-pub(crate) fn tanh_slope<T: Scalar>(a: T, out: T) -> T {
+pub fn tanh_slope<T: Scalar>(a: T, out: T) -> T {
     let half = T::from_f64(0.5);
     if out.abs() < half {
         return T::one() - out * out;
@@ -91,7 +92,7 @@ pub(crate) fn tanh_slope<T: Scalar>(a: T, out: T) -> T {
 /// from a = 37 in f64, 17 in f32); there the slope is `e / (1 + e)^2` with
 /// `e = exp(-a)`.
 #[inline]
-pub(crate) fn sigmoid_slope<T: Scalar>(a: T, out: T) -> T {
+pub fn sigmoid_slope<T: Scalar>(a: T, out: T) -> T {
     if a <= T::zero() {
         return out * (T::one() - out);
     }
