@@ -174,8 +174,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     section("Neuron, Layer, MLP");
     let mut rng = ChaCha8Rng::seed_from_u64(42);
     let x = [2.0, 3.0, -1.0];
-    let neuron = Neuron::<f64>::new(3, Activation::Tanh, &mut rng)?;
-    let layer = Layer::<f64>::new(3, 3, Activation::Tanh, &mut rng)?;
+    let neuron = Neuron::<f64>::new(3, &mut rng)?;
+    let layer = Layer::<f64>::new(3, 3, &mut rng)?;
     println!("Neuron(3)(x) = {:?}", neuron.forward(&x)?);
     println!("Layer(3, 3)(x) = {:?}", layer.forward(&x)?);
     let net = Mlp::<f64>::new(3, &[4, 4, 1], &mut rng)?;

@@ -1,8 +1,8 @@
 //! `cargo xtask notebook`: the seed notebook, run in Rust, as one HTML page.
 //!
 //! xtask links none of the library crates, so the page is made by the
-//! `notebook_page` example of the facade package; this command builds and
-//! runs it with the workspace's paths.
+//! `notebook` binary of `crates/notebook`; this command builds and runs it
+//! with the workspace's paths.
 
 use std::process::Command;
 use std::time::Instant;
@@ -41,8 +41,10 @@ pub fn run(args: &Args) -> Result<()> {
     cmd.args([
         "run",
         "--release",
-        "--example",
-        "notebook_page",
+        "--package",
+        "ferrograd-notebook",
+        "--bin",
+        "notebook",
         "--",
         "--out",
     ])

@@ -68,10 +68,12 @@ impl<T: Scalar> Value<T> {
     /// Records the result of `op` (whose operands are already on the tape).
     #[inline]
     pub(crate) fn record(op: Op<T>) -> Self {
-        Self::from_id(T::with_tape(|t| {
+        let v = Self::from_id(T::with_tape(|t| {
             t.safe_point();
             t.push(op)
-        }))
+        }));
+        // Hook for the no-grad scope (grad_mode.rs): inside one, keep only the result, as a leaf.
+        crate::grad_mode::unless_no_grad(v)
     }
 
     /// A new leaf holding `data`, with gradient zero.
@@ -340,8 +342,4 @@ impl<T: Scalar> fmt::Debug for Value<T> {
     }
 }
 
-impl<T: Scalar> fmt::Display for Value<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self, f)
-    }
-}
+// `Display` (micrograd's repr, documented) lives in display.rs.
