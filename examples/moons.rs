@@ -3,7 +3,6 @@
 //!
 //! `cargo run --release --example moons`
 
-use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 

@@ -1,7 +1,7 @@
 //! The seed notebook's `Value` cells, in order, printing what the notebook
 //! prints. `cargo run --release --example notebook_values`
 
-use ferrograd::nn::{sum_squared_error, Activation, Layer, Mlp, Neuron};
+use ferrograd::nn::{sum_squared_error, Layer, Mlp, Neuron};
 use ferrograd::numeric::derivative;
 use ferrograd::Value;
 use rand::SeedableRng;

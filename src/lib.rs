@@ -46,3 +46,8 @@ pub use ferrograd_viz as viz;
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
+
+/// The crates.io page's example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.crates-io.md")]
+pub struct CratesIoReadmeDoctests;

@@ -3,6 +3,7 @@
 
 mod bench;
 mod ci;
+mod jupyter;
 mod libtorch;
 mod notebook;
 mod parity;

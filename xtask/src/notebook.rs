@@ -20,6 +20,11 @@ pub struct Args {
     /// (scripts/install-chromium.sh, which needs root or sudo).
     #[arg(long)]
     pub check: bool,
+    /// Then run notebooks/micrograd.ipynb headless on the evcxr kernel and fail
+    /// on any cell error or missing picture. Installs evcxr_jupyter (cargo)
+    /// and nbconvert (pip, in a venv) into the cache first when missing.
+    #[arg(long)]
+    pub jupyter: bool,
 }
 
 /// Writes `<target>/notebook/index.html` in the invoking checkout's target
@@ -55,11 +60,19 @@ pub fn run(args: &Args) -> Result<()> {
         cmd.arg("--check");
     }
     util::run(&mut cmd)?;
+    if args.jupyter {
+        crate::jupyter::run(&out)?;
+    }
     let page = out.join("index.html");
     eprintln!(
-        "notebook: page written{} in {:.0?}",
+        "notebook: page written{}{} in {:.0?}",
         if args.check {
-            " and checked in Chromium"
+            ", checked in Chromium"
+        } else {
+            ""
+        },
+        if args.jupyter {
+            ", Jupyter notebook run"
         } else {
             ""
         },

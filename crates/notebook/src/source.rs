@@ -57,8 +57,8 @@ fn matching(s: &str, open: char, close: char) -> Option<usize> {
             '\'' => {
                 // A char literal ('x', '\n', '{'); a lifetime has no closing quote.
                 let rest = &s[i + 1..];
-                let len = if rest.starts_with('\\') {
-                    rest[1..].find('\'').map(|p| p + 2)
+                let len = if let Some(escaped) = rest.strip_prefix('\\') {
+                    escaped.find('\'').map(|p| p + 2)
                 } else {
                     rest.chars()
                         .next()

@@ -30,3 +30,11 @@ impl<T: Scalar> fmt::Display for Value<T> {
         }
     }
 }
+
+impl<T: Scalar> Value<T> {
+    /// evcxr's display hook (Jupyter's Rust kernel): a cell ending in a value
+    /// shows micrograd's repr, `Value(data=..., grad=...)`, as plain text.
+    pub fn evcxr_display(&self) {
+        println!("EVCXR_BEGIN_CONTENT text/plain\n{self}\nEVCXR_END_CONTENT");
+    }
+}

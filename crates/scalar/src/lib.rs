@@ -39,3 +39,8 @@ pub use replay::Replay;
 pub use scalar::Scalar;
 pub use tape::{Tape, TapeStats};
 pub use value::{NodeId, Value};
+
+/// The README shown on crates.io, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

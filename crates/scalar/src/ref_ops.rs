@@ -66,6 +66,8 @@ macro_rules! ref_float_lhs {
 ref_float_lhs!(f32, f64);
 
 #[cfg(test)]
+// The references are the point: they are what `iter()` and `zip` hand out.
+#[allow(clippy::op_ref)]
 mod tests {
     use crate::Value;
 

@@ -51,3 +51,8 @@ pub use png::svg_to_png;
 pub use render::{
     render_svg, render_svg_with, to_png, Engine, GraphOptions, DEFAULT_OPTIMIZE_LIMIT,
 };
+
+/// The README shown on crates.io, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
