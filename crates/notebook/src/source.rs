@@ -31,7 +31,7 @@ pub fn cell_text(src: &str, line: u32) -> Result<String, String> {
         if !code.is_empty() {
             code.push('\n');
         }
-        code.push_str(tail);
+        code.push_str(&reindent_tail(tail));
     }
     Ok(code)
 }
@@ -89,6 +89,25 @@ fn matching(s: &str, open: char, close: char) -> Option<usize> {
         }
     }
     None
+}
+
+/// The shown expression with its continuation lines indented by four spaces
+/// (in the file they are indented relative to the `cell!` call).
+fn reindent_tail(tail: &str) -> String {
+    let mut lines = tail.lines();
+    let first = lines.next().unwrap_or("").to_string();
+    let rest: Vec<&str> = lines.collect();
+    let indent = rest
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    rest.iter().fold(first, |mut acc, l| {
+        acc.push_str("\n    ");
+        acc.push_str(l.get(indent..).unwrap_or("").trim_end());
+        acc
+    })
 }
 
 /// The lines of `body` without blank first and last lines and without the
