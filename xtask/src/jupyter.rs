@@ -41,6 +41,14 @@ pub fn run(notebook_out: &Path) -> Result<()> {
     std::fs::create_dir_all(notebook_out)
         .with_context(|| format!("could not create {}", notebook_out.display()))?;
     let run_start = Instant::now();
+    // evcxr's build folder, fresh for every run: it names each cell's library
+    // by its number, and a folder left by an earlier run can hand a cell an
+    // older build of the same name (seen here as wrong or missing outputs).
+    let work = cache.join("evcxr").join("work");
+    if work.exists() {
+        std::fs::remove_dir_all(&work)
+            .with_context(|| format!("could not clear evcxr's build folder {}", work.display()))?;
+    }
     // The kernel starts in the notebook's folder, where `:dep ferrograd = { path = ".." }`
     // names this checkout.
     let mut cmd = Command::new(venv.join("bin").join("jupyter"));
@@ -53,8 +61,8 @@ pub fn run(notebook_out: &Path) -> Result<()> {
         .arg(&notebook)
         .env("JUPYTER_PATH", &jupyter_path)
         .env("PATH", path_with(&evcxr))
-        // evcxr's own build of the cells, kept in the cache between runs.
-        .env("EVCXR_TMPDIR", cache.join("evcxr").join("work"));
+        // evcxr's build of the cells, in the cache rather than /tmp.
+        .env("EVCXR_TMPDIR", &work);
     util::run(&mut cmd)?;
     let (cells, pictures) = check_executed(&notebook, &executed)?;
     eprintln!(
@@ -174,10 +182,12 @@ pub fn check_executed(notebook: &Path, executed: &Path) -> Result<(usize, usize)
             got.len()
         );
     }
-    let has = |cell: &Json, mime: &str| {
-        cell["outputs"]
-            .as_array()
-            .is_some_and(|o| o.iter().any(|o| !o["data"][mime].is_null()))
+    let pictures_in = |cell: &Json| {
+        cell["outputs"].as_array().map_or(0, |o| {
+            o.iter()
+                .filter(|o| !o["data"]["image/svg+xml"].is_null())
+                .count()
+        })
     };
     let mut problems = Vec::new();
     let mut pictures = 0;
@@ -195,11 +205,24 @@ pub fn check_executed(notebook: &Path, executed: &Path) -> Result<(usize, usize)
                     out["evalue"].as_str().unwrap_or("?")
                 ));
             }
+            // A panic in the cell's code is printed, not reported as an error.
+            let text: String = out["text"]
+                .as_array()
+                .map(|l| l.iter().filter_map(Json::as_str).collect())
+                .unwrap_or_default();
+            if out["name"] == "stderr" && text.contains("panicked at") {
+                problems.push(format!(
+                    "code cell {i} (`{first}`) panicked: {}",
+                    text.trim()
+                ));
+            }
         }
-        if has(g, "image/svg+xml") {
-            pictures += 1;
-        } else if has(w, "image/svg+xml") {
-            problems.push(format!("code cell {i} (`{first}`) showed no picture"));
+        let (shown, expected) = (pictures_in(g), pictures_in(w));
+        pictures += shown;
+        if shown < expected {
+            problems.push(format!(
+                "code cell {i} (`{first}`) showed {shown} of its {expected} pictures"
+            ));
         }
     }
     if !problems.is_empty() {

@@ -13,8 +13,10 @@ use crate::source;
 pub enum Output {
     /// Nothing (the cell ends in a statement).
     None,
-    /// Text, as a notebook prints a value.
+    /// Text, as a notebook prints a value: its `Debug` text.
     Text(String),
+    /// A [`Value`] as micrograd prints it (its `Display` text).
+    Value(String),
     /// A picture: an SVG document with a caption for the page.
     Picture {
         /// The SVG document.
@@ -33,6 +35,10 @@ pub enum Block {
     Cell {
         /// The code, as written in the source file.
         code: String,
+        /// The statements of `code`, without the shown expression.
+        body: String,
+        /// The shown expression (the cell's last line or lines), if any.
+        tail: Option<String>,
         /// Its output.
         output: Output,
     },
@@ -55,6 +61,11 @@ pub struct Section {
     pub title: String,
     /// Prose and cells, in order.
     pub blocks: Vec<Block>,
+    /// Whether its cells use values made in the section before. evcxr links
+    /// each Jupyter cell separately, with its own copy of the thread's tape,
+    /// so values cannot cross Jupyter cells: such a section shares one
+    /// Jupyter cell with the one before.
+    pub continues: bool,
 }
 
 /// The whole notebook: sections of prose and cells.
@@ -86,8 +97,16 @@ impl Notebook {
     pub fn section(&mut self, title: impl Into<String>) -> &mut Self {
         self.sections.push(Section {
             title: title.into(),
-            blocks: Vec::new(),
+            ..Section::default()
         });
+        self
+    }
+
+    /// Starts a section whose cells use values made in the previous one
+    /// (see [`Section::continues`]).
+    pub fn section_continued(&mut self, title: impl Into<String>) -> &mut Self {
+        self.section(title);
+        self.current().continues = true;
         self
     }
 
@@ -127,6 +146,8 @@ impl Notebook {
     /// When the text cannot be found or differs from the tokens: the page
     /// would show code other than the code that ran.
     pub fn cell(&mut self, src: &str, line: u32, tokens: &str, output: Output) {
+        let (body, tail) =
+            source::cell_parts(src, line).unwrap_or_else(|e| panic!("cell at line {line}: {e}"));
         let code =
             source::cell_text(src, line).unwrap_or_else(|e| panic!("cell at line {line}: {e}"));
         if let Err(e) = source::same_tokens(&code, tokens) {
@@ -138,7 +159,12 @@ impl Notebook {
             }
             (o, _) => o,
         };
-        self.current().blocks.push(Block::Cell { code, output });
+        self.current().blocks.push(Block::Cell {
+            code,
+            body,
+            tail,
+            output,
+        });
     }
 
     /// Every cell's code, in order: the program the page shows.
@@ -176,7 +202,7 @@ impl Rich for Wrap<'_, Picture> {
 
 impl Rich for Wrap<'_, Value<f64>> {
     fn output(&self) -> Output {
-        Output::Text(self.0.to_string())
+        Output::Value(self.0.to_string())
     }
 }
 

@@ -16,11 +16,11 @@ pub fn to_page(nb: &Notebook) -> Page {
                 Block::Text(t) => {
                     s.text(t);
                 }
-                Block::Cell { code, output } => {
+                Block::Cell { code, output, .. } => {
                     s.code(code);
                     match output {
                         Output::None => {}
-                        Output::Text(t) => {
+                        Output::Text(t) | Output::Value(t) => {
                             s.output(t);
                         }
                         Output::Picture { svg, caption } => {

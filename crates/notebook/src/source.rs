@@ -5,6 +5,16 @@
 /// `src`: the statements of its block, dedented, then the shown expression
 /// after `=>` if any, on its own line.
 pub fn cell_text(src: &str, line: u32) -> Result<String, String> {
+    let (body, tail) = cell_parts(src, line)?;
+    Ok(match tail {
+        Some(t) if body.is_empty() => t,
+        Some(t) => format!("{body}\n{t}"),
+        None => body,
+    })
+}
+
+/// [`cell_text`] in two parts: the statements, and the shown expression.
+pub fn cell_parts(src: &str, line: u32) -> Result<(String, Option<String>), String> {
     let start = src
         .split_inclusive('\n')
         .take(line.saturating_sub(1) as usize)
@@ -23,17 +33,14 @@ pub fn cell_text(src: &str, line: u32) -> Result<String, String> {
         .ok_or_else(|| "the cell's `{` is never closed".to_string())?;
     let body = &after[body_start..body_start + body_len];
     let tail_part = after[body_start + body_len + 1..].trim_start();
-    let mut code = dedent(body);
-    if let Some(tail) = tail_part.strip_prefix("=>") {
-        let len = matching(tail, '(', ')')
-            .ok_or_else(|| "the `cell!(` call is never closed".to_string())?;
-        let tail = tail[..len].trim().trim_end_matches(',').trim_end();
-        if !code.is_empty() {
-            code.push('\n');
-        }
-        code.push_str(&reindent_tail(tail));
-    }
-    Ok(code)
+    let body = dedent(body);
+    let Some(tail) = tail_part.strip_prefix("=>") else {
+        return Ok((body, None));
+    };
+    let len =
+        matching(tail, '(', ')').ok_or_else(|| "the `cell!(` call is never closed".to_string())?;
+    let tail = tail[..len].trim().trim_end_matches(',').trim_end();
+    Ok((body, Some(reindent_tail(tail))))
 }
 
 /// Length of the text before the `close` that ends a group opened just before

@@ -15,7 +15,7 @@ fn outputs(nb: &Notebook) -> Vec<(&str, &Output)> {
         .iter()
         .flat_map(|s| &s.blocks)
         .filter_map(|b| match b {
-            Block::Cell { code, output } => Some((code.as_str(), output)),
+            Block::Cell { code, output, .. } => Some((code.as_str(), output)),
             _ => None,
         })
         .collect()
@@ -25,7 +25,9 @@ fn text_after<'a>(nb: &'a Notebook, code_ends_with: &str) -> &'a str {
     outputs(nb)
         .into_iter()
         .find_map(|(code, out)| match out {
-            Output::Text(t) if code.ends_with(code_ends_with) => Some(t.as_str()),
+            Output::Text(t) | Output::Value(t) if code.ends_with(code_ends_with) => {
+                Some(t.as_str())
+            }
             _ => None,
         })
         .unwrap_or_else(|| panic!("no text output after a cell ending in {code_ends_with:?}"))
@@ -120,7 +122,35 @@ fn the_checked_in_jupyter_notebook_holds_the_cells_that_ran() {
          `cargo run -p ferrograd-notebook -- --ipynb notebooks/micrograd.ipynb`"
     );
     assert_eq!(stored["metadata"]["kernelspec"]["name"], "rust");
-    // The first code cell loads ferrograd into evcxr; every other is a cell that ran.
-    assert_eq!(code(&fresh)[0], sections::SETUP);
-    assert_eq!(code(&fresh).len(), nb.code().len() + 1);
+    // The first code cell loads ferrograd into evcxr; the others hold the
+    // cells that ran, in order.
+    let cells = code(&fresh);
+    assert_eq!(cells[0], sections::SETUP);
+    // Compared without whitespace: a cell that makes values is indented in a block.
+    let squeeze = |s: &str| s.split_whitespace().collect::<String>();
+    let jupyter = squeeze(&cells[1..].join("\n"));
+    let mut at = 0;
+    for section in &nb.sections {
+        for block in &section.blocks {
+            if let Block::Cell { body, tail, .. } = block {
+                // A picture before a Jupyter cell's last line is a comment there.
+                for part in std::iter::once(body.as_str())
+                    .chain(tail.as_deref().map(|t| t.lines().next().unwrap_or("")))
+                {
+                    let part = squeeze(part);
+                    let part = part.as_str();
+                    let found = jupyter[at..]
+                        .find(part)
+                        .unwrap_or_else(|| panic!("not in the Jupyter notebook, in order: {part}"));
+                    at += found + part.len();
+                }
+            }
+        }
+    }
+    // Fewer Jupyter cells than cells: those that make values share one per section.
+    assert!(
+        cells.len() < nb.code().len(),
+        "{} Jupyter cells",
+        cells.len()
+    );
 }

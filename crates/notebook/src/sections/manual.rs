@@ -80,7 +80,7 @@ pub(super) fn run(nb: &mut Notebook) -> Res<()> {
         l.set_label("L");
     });
 
-    nb.section("First Manual backpropagation");
+    nb.section_continued("First Manual backpropagation");
     nb.caption("draw_dot(L): every grad is 0");
     cell!(nb, {} => draw_dot(&l)?);
     nb.text("dL/dL = 1");

@@ -12,9 +12,8 @@ use crate::{Notebook, Res};
 pub use torch::{parse_torch, TorchCell};
 
 /// What Jupyter runs before the first cell: evcxr loads ferrograd from the
-/// checkout (the notebook lives in `notebooks/`), linked dynamically so that
-/// every cell sees the same tape.
-pub const SETUP: &str = ":allow_static_linking 0\n:dep ferrograd = { path = \"..\" }";
+/// checkout (the notebook lives in `notebooks/`).
+pub const SETUP: &str = ":dep ferrograd = { path = \"..\" }";
 
 /// Runs every section and returns the notebook. `torch_json` holds the
 /// oracle's numbers for the PyTorch cell (written by `cargo xtask parity`);

@@ -108,7 +108,7 @@ pub(super) fn run(nb: &mut Notebook) -> Res<()> {
         x1w1.backward_step();
     } => draw_dot(&o)?);
 
-    nb.section("Topological graph").text(
+    nb.section_continued("Topological graph").text(
         "build_topo lists every node after the nodes it is computed from; backward() walks that \
          list from the end. Value::topo gives the same order without recursion.",
     );
