@@ -43,7 +43,7 @@ pub fn run() -> Result<()> {
         // Fetches libtorch into the cache on the first run, then reuses it.
         ("parity", &["xtask", "parity"]),
         // Builds evcxr_jupyter and a venv with nbconvert into the cache on the
-        // first run (about 20 minutes on 2 cores), then reuses them.
+        // first run (36 minutes on a shared 2-core machine), then reuses them.
         ("Jupyter notebook", &["xtask", "notebook", "--jupyter"]),
     ];
     for (done, (name, args)) in steps.iter().enumerate() {

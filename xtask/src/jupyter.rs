@@ -4,7 +4,7 @@
 //! Everything it needs goes into the cache (`$FERROGRAD_CACHE`, default
 //! `~/.cache/ferrograd`), installed once and reused:
 //! - `evcxr/`: `evcxr_jupyter`, built by `cargo install --locked` (the long
-//!   part: about 20 minutes on a 2-core machine, once);
+//!   part: 36 minutes, once, on a 2-core machine shared with other builds);
 //! - `jupyter-venv/`: a Python venv with Jupyter's nbconvert (pip);
 //! - `jupyter/kernels/rust/`: the kernel spec pointing at that evcxr, found
 //!   through `JUPYTER_PATH`, so nothing is written outside the cache.
@@ -90,7 +90,10 @@ fn install_evcxr(cache: &Path) -> Result<PathBuf> {
         eprintln!("jupyter: evcxr_jupyter already in {}", root.display());
         return Ok(bin);
     }
-    eprintln!("jupyter: building evcxr_jupyter {EVCXR_VERSION} into {} (once; about 20 minutes on 2 cores)", root.display());
+    eprintln!(
+        "jupyter: building evcxr_jupyter {EVCXR_VERSION} into {} (once; over half an hour on 2 cores)",
+        root.display()
+    );
     util::run(
         cargo()
             .args([
