@@ -1,7 +1,7 @@
 //! The seed notebook's `Value` cells, in order, printing what the notebook
 //! prints. `cargo run --release --example notebook_values`
 
-use ferrograd::nn::{sum_squared_error, Activation, Layer, Mlp, Neuron};
+use ferrograd::nn::{sum_squared_error, Layer, Mlp, Neuron};
 use ferrograd::numeric::derivative;
 use ferrograd::Value;
 use rand::SeedableRng;
@@ -174,8 +174,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     section("Neuron, Layer, MLP");
     let mut rng = ChaCha8Rng::seed_from_u64(42);
     let x = [2.0, 3.0, -1.0];
-    let neuron = Neuron::<f64>::new(3, Activation::Tanh, &mut rng)?;
-    let layer = Layer::<f64>::new(3, 3, Activation::Tanh, &mut rng)?;
+    let neuron = Neuron::<f64>::new(3, &mut rng)?;
+    let layer = Layer::<f64>::new(3, 3, &mut rng)?;
     println!("Neuron(3)(x) = {:?}", neuron.forward(&x)?);
     println!("Layer(3, 3)(x) = {:?}", layer.forward(&x)?);
     let net = Mlp::<f64>::new(3, &[4, 4, 1], &mut rng)?;

@@ -7,7 +7,8 @@ use anyhow::Result;
 use crate::util::{self, cargo};
 
 /// Format, lints with warnings denied, the notebook page in a browser, every
-/// test of the default members, then the parity suite against libtorch.
+/// test of the default members, packaging of every publishable crate, the
+/// parity suite against libtorch, then the Jupyter notebook on evcxr.
 pub fn run() -> Result<()> {
     let start = Instant::now();
     let steps: &[(&str, &[&str])] = &[
@@ -22,8 +23,28 @@ pub fn run() -> Result<()> {
             &["xtask", "notebook", "--check"],
         ),
         ("tests", &["test", "--release"]),
+        // Every publishable crate as crates.io would get it, in dependency
+        // order, each built from its .crate file against the others' (cargo
+        // packages the workspace into a local registry, so path dependencies
+        // on unpublished crates resolve). publish = false crates are left out.
+        (
+            "packaging",
+            &[
+                "package",
+                "--workspace",
+                "--exclude",
+                "xtask",
+                "--exclude",
+                "ferrograd-notebook",
+                "--exclude",
+                "ferrograd-torch",
+            ],
+        ),
         // Fetches libtorch into the cache on the first run, then reuses it.
         ("parity", &["xtask", "parity"]),
+        // Builds evcxr_jupyter and a venv with nbconvert into the cache on the
+        // first run (36 minutes on a shared 2-core machine), then reuses them.
+        ("Jupyter notebook", &["xtask", "notebook", "--jupyter"]),
     ];
     for (done, (name, args)) in steps.iter().enumerate() {
         eprintln!("== {name}");

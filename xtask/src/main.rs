@@ -3,6 +3,7 @@
 
 mod bench;
 mod ci;
+mod jupyter;
 mod libtorch;
 mod mpmath;
 mod notebook;

@@ -1,8 +1,8 @@
 //! `cargo xtask notebook`: the seed notebook, run in Rust, as one HTML page.
 //!
 //! xtask links none of the library crates, so the page is made by the
-//! `notebook_page` example of the facade package; this command builds and
-//! runs it with the workspace's paths.
+//! `notebook` binary of `crates/notebook`; this command builds and runs it
+//! with the workspace's paths.
 
 use std::process::Command;
 use std::time::Instant;
@@ -20,6 +20,11 @@ pub struct Args {
     /// (scripts/install-chromium.sh, which needs root or sudo).
     #[arg(long)]
     pub check: bool,
+    /// Then run notebooks/micrograd.ipynb headless on the evcxr kernel and fail
+    /// on any cell error or missing picture. Installs evcxr_jupyter (cargo)
+    /// and nbconvert (pip, in a venv) into the cache first when missing.
+    #[arg(long)]
+    pub jupyter: bool,
 }
 
 /// Writes `<target>/notebook/index.html` in the invoking checkout's target
@@ -41,8 +46,10 @@ pub fn run(args: &Args) -> Result<()> {
     cmd.args([
         "run",
         "--release",
-        "--example",
-        "notebook_page",
+        "--package",
+        "ferrograd-notebook",
+        "--bin",
+        "notebook",
         "--",
         "--out",
     ])
@@ -53,11 +60,19 @@ pub fn run(args: &Args) -> Result<()> {
         cmd.arg("--check");
     }
     util::run(&mut cmd)?;
+    if args.jupyter {
+        crate::jupyter::run(&out)?;
+    }
     let page = out.join("index.html");
     eprintln!(
-        "notebook: page written{} in {:.0?}",
+        "notebook: page written{}{} in {:.0?}",
         if args.check {
-            " and checked in Chromium"
+            ", checked in Chromium"
+        } else {
+            ""
+        },
+        if args.jupyter {
+            ", Jupyter notebook run"
         } else {
             ""
         },

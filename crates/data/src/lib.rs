@@ -17,3 +17,8 @@ pub enum DataError {
     #[error("noise must be finite and >= 0, got {0}")]
     BadNoise(f64),
 }
+
+/// The README shown on crates.io, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -30,6 +30,12 @@ pub enum Error {
         /// The length that was passed.
         got: usize,
     },
+    /// `forward_one` on a layer or network whose output is not one value.
+    #[error("forward_one needs a single output, but this has {outputs}; use forward() for a Vec")]
+    NotOneOutput {
+        /// The width of the output layer.
+        outputs: usize,
+    },
     /// An optimiser stepped with a parameter list of another length than before.
     #[error("optimiser holds state for {expected} parameters but was given {got}")]
     ParameterCount {

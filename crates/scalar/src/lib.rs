@@ -3,6 +3,8 @@
 //!
 //! - [`Value`]: a recorded scalar; operators and functions build the graph,
 //!   [`Value::backward`] fills the gradients.
+//! - [`no_grad`], [`NoGradGuard`], [`Value::detach`]: evaluation without
+//!   recording.
 //! - [`Replay`]: a recorded graph re-run on new leaf values.
 //! - [`numeric`]: finite-difference slopes and a gradient checker.
 //! - [`nn`]: [`nn::Neuron`], [`nn::Layer`], [`nn::Mlp`] and optimisers.
@@ -18,11 +20,14 @@
 //! ```
 
 mod arith;
+mod display;
 mod error;
+mod grad_mode;
 pub mod nn;
 pub mod numeric;
 mod op;
 pub mod program;
+mod ref_ops;
 mod replay;
 
 /// Derivative rules that the batched engine (`ferrograd-tensor`) shares with
@@ -56,7 +61,13 @@ mod tape;
 mod value;
 
 pub use error::Error;
+pub use grad_mode::{no_grad, NoGradGuard};
 pub use replay::Replay;
 pub use scalar::Scalar;
 pub use tape::{Tape, TapeStats};
 pub use value::{NodeId, Value};
+
+/// The README shown on crates.io, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

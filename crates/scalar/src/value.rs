@@ -17,11 +17,13 @@ use crate::Scalar;
 macro_rules! record {
     ($t:ty, $variant:ident, $($arg:expr),+) => {{
         let args = ($($arg,)+);
-        $crate::value::Value::<$t>::from_id(<$t as $crate::Scalar>::with_tape(move |t| {
+        let v = $crate::value::Value::<$t>::from_id(<$t as $crate::Scalar>::with_tape(move |t| {
             t.safe_point();
             let op = record!(@build $variant, args, $($arg),+);
             t.push(op)
-        }))
+        }));
+        // The no-grad scope (grad_mode.rs): inside one, keep only the result, as a leaf.
+        $crate::grad_mode::unless_no_grad(v)
     }};
     (@build $variant:ident, $args:ident, $a:expr) => {
         $crate::op::Op::$variant($args.0)
@@ -355,8 +357,4 @@ impl<T: Scalar> fmt::Debug for Value<T> {
     }
 }
 
-impl<T: Scalar> fmt::Display for Value<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self, f)
-    }
-}
+// `Display` (micrograd's repr, documented) lives in display.rs.

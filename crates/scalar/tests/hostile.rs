@@ -80,11 +80,11 @@ fn huge_widths_are_errors() {
         Err(Error::TooLarge { .. })
     ));
     assert!(matches!(
-        Layer::<f64>::new(1, usize::MAX, Activation::Tanh, &mut rng()),
+        Layer::<f64>::with_activation(1, usize::MAX, Activation::Tanh, &mut rng()),
         Err(Error::TooLarge { .. })
     ));
     assert!(matches!(
-        Neuron::<f64>::new(usize::MAX, Activation::Tanh, &mut rng()),
+        Neuron::<f64>::with_activation(usize::MAX, Activation::Tanh, &mut rng()),
         Err(Error::TooLarge { .. })
     ));
     // Reasonable sizes still build.

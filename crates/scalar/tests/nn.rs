@@ -131,8 +131,8 @@ fn bad_shapes_are_errors_not_panics() {
         err.to_string(),
         "input has 2 values but the network expects 3"
     );
-    let l1 = Layer::<f64>::new(2, 3, Activation::Tanh, &mut rng()).unwrap();
-    let l2 = Layer::<f64>::new(4, 1, Activation::Tanh, &mut rng()).unwrap();
+    let l1 = Layer::<f64>::new(2, 3, &mut rng()).unwrap();
+    let l2 = Layer::<f64>::new(4, 1, &mut rng()).unwrap();
     assert!(Mlp::from_layers(vec![l1, l2]).is_err());
     assert!(max_margin::<f64>(&[Value::new(1.0)], &[1.0, 1.0]).is_err());
     assert!(Sgd::new(-1.0).is_err());

@@ -67,3 +67,8 @@ pub use mlp::Mlp;
 pub use ndarray;
 pub use optim::{Adam, LrSchedule, Optimizer, Sgd};
 pub use train::StepStats;
+
+/// The README shown on crates.io, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

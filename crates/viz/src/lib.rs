@@ -1,6 +1,8 @@
 //! Pictures for ferrograd: the computation graph as micrograd draws it, line
 //! plots, and whole pages, all in pure Rust (no Graphviz, no Python).
 //!
+//! - [`draw_dot`]: micrograd's `draw_dot(root)`, a [`Picture`] that saves
+//!   to SVG or PNG and shows inline in Jupyter (evcxr).
 //! - [`to_dot`]: the graph as Graphviz DOT, left to right, one record per
 //!   value (`{ label | data 2.0000 | grad 0.0000 }`), one node per operation.
 //! - [`render_svg`]: the same picture laid out in process by `layout-rs`
@@ -33,6 +35,7 @@
 
 pub mod browser;
 mod dot;
+mod draw;
 mod error;
 mod graph;
 mod layered;
@@ -43,6 +46,7 @@ mod render;
 mod svgfix;
 
 pub use dot::{escape_record, escape_text, number, to_dot, to_dot_with};
+pub use draw::{draw_dot, draw_dot_with, DrawOptions, Picture, RankDir};
 pub use error::{write_file, VizError};
 pub use graph::{summarize, GraphSummary, DEFAULT_NODE_CAP};
 pub use page::{Page, Section};
@@ -51,3 +55,8 @@ pub use png::svg_to_png;
 pub use render::{
     render_svg, render_svg_with, to_png, Engine, GraphOptions, DEFAULT_OPTIMIZE_LIMIT,
 };
+
+/// The README shown on crates.io, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -221,7 +221,7 @@ pre { background: #f6f8fa; padding: 0.6em 0.8em; overflow-x: auto; border-radius
 pre.output { background: #fff; border-left: 4px solid #4a90d9; }
 p.note { background: #fff8e1; border-left: 4px solid #b26a00; padding: 0.6em 0.8em; }
 figure { margin: 1em 0; overflow-x: auto; }
-figure > svg { display: block; }
+figure > svg { display: block; max-width: 100%; height: auto; }
 figcaption { color: #555; font-size: 0.9em; margin-top: 0.3em; }
 nav ol { columns: 2; }
 </style>

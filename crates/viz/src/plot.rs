@@ -133,8 +133,23 @@ impl Plot {
             .x_label_area_size(if self.x_label.is_empty() { 30 } else { 45 })
             .y_label_area_size(if self.y_label.is_empty() { 55 } else { 70 })
             .build_cartesian_2d(xr, yr)?;
+        // Steps, epochs, counts: integer x values get integer ticks only.
+        let integer_x = self
+            .series
+            .iter()
+            .flat_map(|(_, p)| p.iter())
+            .all(|&(x, _)| x.fract() == 0.0);
+        let x_tick = move |v: &f64| {
+            if integer_x && (v - v.round()).abs() > 1e-9 {
+                String::new()
+            } else {
+                tick(*v)
+            }
+        };
         chart
             .configure_mesh()
+            .x_label_formatter(&x_tick)
+            .y_label_formatter(&|v: &f64| tick(*v))
             .x_desc(self.x_label.as_str())
             .y_desc(self.y_label.as_str())
             .light_line_style(RGBColor(235, 235, 235))
@@ -164,6 +179,18 @@ impl Plot {
     }
 }
 
+/// A tick's text: at most 4 decimals, trailing zeros dropped, never `-0`
+/// (a tick a rounding error below zero reads `0`).
+fn tick(v: f64) -> String {
+    let s = format!("{v:.4}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" {
+        "0".to_string()
+    } else {
+        s.to_string()
+    }
+}
+
 /// A range around `[lo, hi]`, widened by `frac` of its span on each side and
 /// never empty.
 fn pad(lo: f64, hi: f64, frac: f64) -> std::ops::Range<f64> {
@@ -175,18 +202,19 @@ fn pad(lo: f64, hi: f64, frac: f64) -> std::ops::Range<f64> {
     (lo - m)..(hi + m)
 }
 
-/// A plot of `y = f(x)` at the given points: the notebook's
+/// A plot of `y = f(x)` at the given points, titled `title`: the notebook's
 /// `plt.plot(xs, f(xs)); plt.grid()`, as SVG.
 ///
 /// ```
 /// let xs: Vec<f64> = (0..40).map(|i| -5.0 + 0.25 * i as f64).collect();
-/// let svg = ferrograd_viz::plot_fn(|x| 3.0 * x * x - 4.0 * x + 5.0, &xs).unwrap();
+/// let svg = ferrograd_viz::plot_fn("3x² - 4x + 5", |x| 3.0 * x * x - 4.0 * x + 5.0, &xs).unwrap();
 /// assert!(svg.contains("<polyline") || svg.contains("<path"));
+/// assert!(svg.contains("3x² - 4x + 5"));
 /// ```
-pub fn plot_fn(f: impl Fn(f64) -> f64, xs: &[f64]) -> Result<String, VizError> {
-    Plot::new("f(x)")
+pub fn plot_fn(title: &str, f: impl Fn(f64) -> f64, xs: &[f64]) -> Result<String, VizError> {
+    Plot::new(title)
         .x_label("x")
-        .series("f(x)", xs.iter().map(|&x| (x, f(x))))
+        .series(title, xs.iter().map(|&x| (x, f(x))))
         .to_svg()
 }
 
@@ -214,6 +242,54 @@ mod tests {
             .to_svg()
             .unwrap_err();
         assert!(err.to_string().contains("nothing"), "{err}");
+    }
+
+    #[test]
+    fn ticks_never_read_minus_zero() {
+        assert_eq!(tick(-1e-17), "0");
+        assert_eq!(tick(-0.0), "0");
+        assert_eq!(tick(2.0), "2");
+        assert_eq!(tick(-0.25), "-0.25");
+        assert_eq!(tick(0.123_456), "0.1235");
+    }
+
+    /// Every text drawn in `svg`, trimmed.
+    fn texts(svg: &str) -> Vec<String> {
+        svg.split("</text>")
+            .filter_map(|part| part.rsplit_once('>').map(|(_, t)| t.trim().to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn integer_x_values_get_integer_ticks_only() {
+        let svg = Plot::new("loss")
+            .series(
+                "loss",
+                (0..20).map(|i| (f64::from(i), 1.0 / f64::from(i + 1))),
+            )
+            .to_svg()
+            .unwrap();
+        let t = texts(&svg);
+        assert!(t.iter().any(|s| s == "10"), "{t:?}");
+        assert!(
+            !t.iter().any(|s| s == "2.5" || s == "2.0" || s == "10.0"),
+            "{t:?}"
+        );
+        let xs = (0..40).map(|i| -5.0 + 0.25 * f64::from(i));
+        let tanh = Plot::new("tanh")
+            .series("tanh", xs.map(|x| (x, f64::tanh(x))))
+            .to_svg()
+            .unwrap();
+        let t = texts(&tanh);
+        assert!(
+            t.iter().any(|s| s == "0") && t.iter().any(|s| s == "-0.2"),
+            "{t:?}"
+        );
+        assert!(
+            !t.iter()
+                .any(|s| s.starts_with("-0") && s.trim_start_matches(['-', '0', '.']).is_empty()),
+            "{t:?}"
+        );
     }
 
     #[test]

@@ -34,7 +34,7 @@ fn polyline(svg: &str) -> Vec<(f64, f64)> {
 #[test]
 fn the_parabola_has_one_point_per_x_and_its_minimum_near_two_thirds() {
     let xs = arange();
-    let svg = plot_fn(|x| 3.0 * x * x - 4.0 * x + 5.0, &xs).unwrap();
+    let svg = plot_fn("f(x)", |x| 3.0 * x * x - 4.0 * x + 5.0, &xs).unwrap();
     let pts = polyline(&svg);
     assert_eq!(pts.len(), 40);
     // SVG y grows downwards: the lowest value has the largest y.
@@ -86,7 +86,7 @@ fn a_loss_curve_skips_non_finite_points() {
 #[test]
 fn nothing_to_draw_is_an_error() {
     assert!(matches!(
-        plot_fn(f64::sqrt, &[-1.0, -2.0]),
+        plot_fn("sqrt", f64::sqrt, &[-1.0, -2.0]),
         Err(VizError::Plot(_))
     ));
     assert!(matches!(

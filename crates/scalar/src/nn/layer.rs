@@ -15,17 +15,26 @@ pub struct Layer<T: Scalar> {
 }
 
 impl<T: Scalar> Layer<T> {
-    /// A layer with micrograd's uniform [-1, 1] initialisation.
+    /// The notebook's `Layer(nin, nout)`: `nout` tanh neurons with
+    /// micrograd's uniform [-1, 1] initialisation. Same as
+    /// [`Layer::with_activation`] with [`Activation::Tanh`].
     ///
     /// ```
-    /// use ferrograd_scalar::nn::{Activation, Layer};
+    /// use ferrograd_scalar::nn::Layer;
     /// use rand::SeedableRng;
     /// let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
-    /// let layer = Layer::<f64>::new(3, 2, Activation::Tanh, &mut rng).unwrap();
+    /// let layer = Layer::<f64>::new(3, 2, &mut rng).unwrap();
     /// let out = layer.forward(&[2.0, 3.0, -1.0]).unwrap();
     /// assert_eq!(out.len(), 2);
+    /// assert!(layer.forward_one(&[2.0, 3.0, -1.0]).is_err()); // two outputs
     /// ```
-    pub fn new(
+    pub fn new(nin: usize, nout: usize, rng: &mut impl Rng) -> Result<Self, Error> {
+        Self::with_activation(nin, nout, Activation::Tanh, rng)
+    }
+
+    /// `nout` neurons with activation `act` and micrograd's uniform [-1, 1]
+    /// initialisation. A width of 0 or one too large to allocate is an error.
+    pub fn with_activation(
         nin: usize,
         nout: usize,
         act: Activation,
@@ -33,7 +42,7 @@ impl<T: Scalar> Layer<T> {
     ) -> Result<Self, Error> {
         check_layer(nin, nout, scalar_parameter_bytes::<T>())?;
         let neurons = (0..nout)
-            .map(|_| Neuron::new(nin, act, rng))
+            .map(|_| Neuron::with_activation(nin, act, rng))
             .collect::<Result<_, _>>()?;
         Ok(Layer { neurons, nin, act })
     }
@@ -94,6 +103,12 @@ impl<T: Scalar> Layer<T> {
         }
         let x = x.to_values();
         Ok(self.forward_values(x.as_ref()))
+    }
+
+    /// The single output of a one-neuron layer (micrograd returns `outs[0]`
+    /// when a layer has one output); an error for any other width.
+    pub fn forward_one(&self, x: &(impl Input<T> + ?Sized)) -> Result<Value<T>, Error> {
+        crate::nn::mlp::only_output(self.forward(x)?)
     }
 
     pub(crate) fn forward_values(&self, x: &[Value<T>]) -> Vec<Value<T>> {

@@ -75,6 +75,8 @@ impl<T: Scalar> Input<T> for Vec<Value<T>> {
 /// let out = net.forward(&[2.0, 3.0, -1.0]).unwrap();
 /// assert_eq!(out.len(), 1);
 /// assert!(out[0].data().abs() < 1.0); // tanh output
+/// let y = net.forward_one(&[2.0, 3.0, -1.0]).unwrap(); // the notebook's n(x)
+/// assert_eq!(y.data(), out[0].data());
 /// assert_eq!(net.parameters().len(), 4 * 4 + 4 * 5 + 5);
 /// ```
 #[derive(Debug, Clone)]
@@ -108,7 +110,7 @@ impl<T: Scalar> Mlp<T> {
             } else {
                 act
             };
-            layers.push(Layer::new(width, nout, layer_act, rng)?);
+            layers.push(Layer::with_activation(width, nout, layer_act, rng)?);
             width = nout;
         }
         Ok(Mlp { layers })
@@ -163,6 +165,13 @@ impl<T: Scalar> Mlp<T> {
         Ok(h)
     }
 
+    /// The network's one output for one input row: the notebook's `n(x)`
+    /// (micrograd returns `outs[0]` when the last layer has one output). An
+    /// error when the input width is wrong or the last layer is wider than 1.
+    pub fn forward_one(&self, x: &(impl Input<T> + ?Sized)) -> Result<Value<T>, Error> {
+        only_output(self.forward(x)?)
+    }
+
     /// Every parameter: layer by layer, neuron by neuron, weights then bias.
     pub fn parameters(&self) -> Vec<Value<T>> {
         self.layers.iter().flat_map(Layer::parameters).collect()
@@ -173,5 +182,16 @@ impl<T: Scalar> Mlp<T> {
         for p in self.parameters() {
             p.set_grad(T::zero());
         }
+    }
+}
+
+/// The one value of a one-output forward pass, else [`Error::NotOneOutput`].
+pub(crate) fn only_output<T: Scalar>(mut outputs: Vec<Value<T>>) -> Result<Value<T>, Error> {
+    if outputs.len() == 1 {
+        Ok(outputs.remove(0))
+    } else {
+        Err(Error::NotOneOutput {
+            outputs: outputs.len(),
+        })
     }
 }

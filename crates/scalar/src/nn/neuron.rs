@@ -15,20 +15,37 @@ pub struct Neuron<T: Scalar> {
 }
 
 impl<T: Scalar> Neuron<T> {
-    /// `nin` weights drawn uniformly from [-1, 1] as micrograd does; the bias
-    /// too (micrograd's `Neuron` in the lecture; its library version starts
-    /// the bias at 0, so pass weights explicitly with [`Neuron::from_weights`]
-    /// to reproduce that). A width of 0 or one too large to allocate
-    /// ([`crate::nn::check_layer`]) is an error.
+    /// The notebook's `Neuron(nin)`: `tanh`, `nin` weights and the bias drawn
+    /// uniformly from [-1, 1] as micrograd's lecture does. Same as
+    /// [`Neuron::with_activation`] with [`Activation::Tanh`]; errors as there.
+    ///
+    /// ```
+    /// use ferrograd_scalar::nn::Neuron;
+    /// use rand::SeedableRng;
+    /// let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+    /// let n = Neuron::<f64>::new(3, &mut rng).unwrap();
+    /// let out = n.forward(&[2.0, 3.0, -1.0]).unwrap(); // the notebook's n(x): one value
+    /// assert!(out.data().abs() < 1.0);
+    /// assert!(Neuron::<f64>::new(0, &mut rng).is_err());
+    /// ```
+    pub fn new(nin: usize, rng: &mut impl Rng) -> Result<Self, Error> {
+        Self::with_activation(nin, Activation::Tanh, rng)
+    }
+
+    /// A neuron with `nin` weights and a bias drawn uniformly from [-1, 1]
+    /// (micrograd's library version starts the bias at 0: pass weights
+    /// explicitly with [`Neuron::from_weights`] to reproduce that). A width
+    /// of 0 or one too large to allocate ([`crate::nn::check_layer`]) is an
+    /// error.
     ///
     /// ```
     /// use ferrograd_scalar::nn::{Activation, Neuron};
     /// use rand::SeedableRng;
     /// let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
-    /// assert_eq!(Neuron::<f64>::new(3, Activation::Tanh, &mut rng).unwrap().nin(), 3);
-    /// assert!(Neuron::<f64>::new(usize::MAX, Activation::Tanh, &mut rng).is_err());
+    /// assert_eq!(Neuron::<f64>::with_activation(3, Activation::Relu, &mut rng).unwrap().nin(), 3);
+    /// assert!(Neuron::<f64>::with_activation(usize::MAX, Activation::Tanh, &mut rng).is_err());
     /// ```
-    pub fn new(nin: usize, act: Activation, rng: &mut impl Rng) -> Result<Self, Error> {
+    pub fn with_activation(nin: usize, act: Activation, rng: &mut impl Rng) -> Result<Self, Error> {
         check_layer(nin, 1, scalar_parameter_bytes::<T>())?;
         let mut draw = || Value::new(T::from_f64(rng.random_range(-1.0..=1.0)));
         let w = (0..nin).map(|_| draw()).collect();
@@ -107,7 +124,8 @@ impl<T: Scalar> Neuron<T> {
             t.release(sum);
             out
         });
-        Value::from_id(id)
+        // Hook for the no-grad scope (grad_mode.rs), as in `record!` (value.rs).
+        crate::grad_mode::unless_no_grad(Value::from_id(id))
     }
 
     /// Weights then bias, micrograd's order.

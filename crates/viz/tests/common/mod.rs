@@ -2,7 +2,7 @@
 
 #![allow(dead_code)]
 
-use ferrograd_scalar::nn::{Activation, Layer, Mlp};
+use ferrograd_scalar::nn::{Layer, Mlp};
 use ferrograd_scalar::Value;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -94,8 +94,8 @@ pub fn dot_product(pairs: usize) -> Value<f64> {
 pub fn notebook_mlp() -> (Mlp<f64>, Value<f64>) {
     let mut rng = ChaCha8Rng::seed_from_u64(1337);
     let x = [2.0, 3.0, -1.0];
-    let _neuron = Layer::<f64>::new(x.len(), 1, Activation::Tanh, &mut rng).unwrap();
-    let _layer = Layer::<f64>::new(x.len(), 3, Activation::Tanh, &mut rng).unwrap();
+    let _neuron = Layer::<f64>::new(x.len(), 1, &mut rng).unwrap();
+    let _layer = Layer::<f64>::new(x.len(), 3, &mut rng).unwrap();
     let mlp = Mlp::<f64>::new(x.len(), &[4, 4, 1], &mut rng).unwrap();
     let out = mlp.forward(&x).unwrap().remove(0);
     (mlp, out)

@@ -1,0 +1,156 @@
+//! The notebook runs from end to end, shows the seed's numbers, and the
+//! checked-in Jupyter notebook holds exactly the cells that ran.
+
+use std::path::Path;
+
+use ferrograd_notebook::{ipynb, page, sections, Block, Notebook, Output};
+
+fn notebook() -> Notebook {
+    // No oracle results: the PyTorch cell says how to get them.
+    sections::build(Path::new("no-such-dir/torch.json")).unwrap()
+}
+
+fn outputs(nb: &Notebook) -> Vec<(&str, &Output)> {
+    nb.sections
+        .iter()
+        .flat_map(|s| &s.blocks)
+        .filter_map(|b| match b {
+            Block::Cell { code, output, .. } => Some((code.as_str(), output)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn text_after<'a>(nb: &'a Notebook, code_ends_with: &str) -> &'a str {
+    outputs(nb)
+        .into_iter()
+        .find_map(|(code, out)| match out {
+            Output::Text(t) | Output::Value(t) if code.ends_with(code_ends_with) => {
+                Some(t.as_str())
+            }
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no text output after a cell ending in {code_ends_with:?}"))
+}
+
+#[test]
+fn every_section_of_the_seed_is_there_with_its_pictures() {
+    let nb = notebook();
+    let titles: Vec<&str> = nb.sections.iter().map(|s| s.title.as_str()).collect();
+    assert_eq!(
+        titles,
+        [
+            "Imports",
+            "Parabolic Function - Derivative example",
+            "Forward Pass Manually",
+            "First Manual backpropagation",
+            "Hiperbolic tangent definition",
+            "Second Manual backpropagation",
+            "Semiautomation of the backpropagation",
+            "Topological graph",
+            "Automation of the backpropagation",
+            "New topologies - Autonomous Backpropagation",
+            "Pytorch approach",
+        ]
+    );
+    let page = page::to_page(&nb);
+    assert_eq!(page.figure_count(), 25);
+    // Every picture has a caption and scales to the column.
+    for (_, out) in outputs(&nb) {
+        if let Output::Picture { svg, caption } = out {
+            assert!(!caption.is_empty(), "a picture without a caption");
+            assert!(svg.contains("max-width:100%"), "a picture of fixed width");
+        }
+    }
+}
+
+#[test]
+fn the_cells_show_the_seed_numbers() {
+    let nb = notebook();
+    assert_eq!(text_after(&nb, "f(2.0)"), "9.0");
+    assert_eq!(text_after(&nb, "\nd"), "4.0");
+    let lol: f64 = text_after(&nb, "lol()").parse().unwrap();
+    assert!((lol - -2.0).abs() < 1e-9, "dL/dc = {lol}");
+    let torch = text_after(&nb, "w1.grad())");
+    let numbers: Vec<f64> = torch
+        .trim_matches(['(', ')'])
+        .split(", ")
+        .map(|x| x.parse().unwrap())
+        .collect();
+    let expected = [std::f64::consts::FRAC_1_SQRT_2, 0.5, 0.0, -1.5, 1.0];
+    for (got, want) in numbers.iter().zip(expected) {
+        assert!((got - want).abs() < 1e-12, "{numbers:?}");
+    }
+    assert!(text_after(&nb, "tanh_z").starts_with("Value(data=0.7615941559557649, grad=0.0)"));
+    // The training loss falls.
+    let losses: Vec<f64> = text_after(&nb, "losses")
+        .trim_matches(['[', ']'])
+        .split(", ")
+        .map(|x| x.parse().unwrap())
+        .collect();
+    assert_eq!(losses.len(), 20);
+    assert!(losses[19] < losses[0] / 4.0, "{losses:?}");
+}
+
+#[test]
+fn the_checked_in_jupyter_notebook_holds_the_cells_that_ran() {
+    let nb = notebook();
+    let fresh = ipynb::to_ipynb(&nb);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../notebooks/micrograd.ipynb");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let stored: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let code = |j: &serde_json::Value| -> Vec<String> {
+        j["cells"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["cell_type"] == "code")
+            .map(|c| {
+                c["source"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|l| l.as_str().unwrap())
+                    .collect()
+            })
+            .collect()
+    };
+    assert_eq!(
+        code(&stored),
+        code(&fresh),
+        "notebooks/micrograd.ipynb is out of date: run \
+         `cargo run -p ferrograd-notebook -- --ipynb notebooks/micrograd.ipynb`"
+    );
+    assert_eq!(stored["metadata"]["kernelspec"]["name"], "rust");
+    // The first code cell loads ferrograd into evcxr; the others hold the
+    // cells that ran, in order.
+    let cells = code(&fresh);
+    assert_eq!(cells[0], sections::SETUP);
+    // Compared without whitespace: a cell that makes values is indented in a block.
+    let squeeze = |s: &str| s.split_whitespace().collect::<String>();
+    let jupyter = squeeze(&cells[1..].join("\n"));
+    let mut at = 0;
+    for section in &nb.sections {
+        for block in &section.blocks {
+            if let Block::Cell { body, tail, .. } = block {
+                // A picture before a Jupyter cell's last line is a comment there.
+                for part in std::iter::once(body.as_str())
+                    .chain(tail.as_deref().map(|t| t.lines().next().unwrap_or("")))
+                {
+                    let part = squeeze(part);
+                    let part = part.as_str();
+                    let found = jupyter[at..]
+                        .find(part)
+                        .unwrap_or_else(|| panic!("not in the Jupyter notebook, in order: {part}"));
+                    at += found + part.len();
+                }
+            }
+        }
+    }
+    // Fewer Jupyter cells than cells: those that make values share one per section.
+    assert!(
+        cells.len() < nb.code().len(),
+        "{} Jupyter cells",
+        cells.len()
+    );
+}
