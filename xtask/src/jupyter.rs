@@ -310,4 +310,22 @@ mod tests {
         assert_eq!(pictures_in_output(&html), 3);
         assert_eq!(pictures_in_output(&text), 0);
     }
+
+    #[test]
+    fn the_check_fails_unless_the_page_count_is_shown() {
+        let dir = std::env::temp_dir().join(format!("ferrograd-jupyter-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let html = serde_json::json!({ "output_type": "display_data", "data": {
+            "text/html": ["<div>\n", "<svg/>\n", "<svg/>\n", "</div>"] } });
+        let notebook = serde_json::json!({ "cells": [
+            { "cell_type": "markdown", "source": ["# t"] },
+            { "cell_type": "code", "source": ["{ pictures.evcxr_display() }"], "outputs": [html] },
+        ] });
+        let path = dir.join("n.ipynb");
+        std::fs::write(&path, notebook.to_string()).unwrap();
+        assert_eq!(check_executed(&path, &path, 2).unwrap(), (1, 2));
+        let err = check_executed(&path, &path, 3).unwrap_err().to_string();
+        assert!(err.contains("shows 2 pictures, the page 3"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
