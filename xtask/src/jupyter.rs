@@ -1,5 +1,6 @@
 //! `cargo xtask notebook --jupyter`: runs `notebooks/micrograd.ipynb` headless
-//! on the evcxr kernel and fails on any cell error or missing picture.
+//! on the evcxr kernel and fails on any cell error, or unless its outputs
+//! show exactly as many pictures as the notebook page does.
 //!
 //! Everything it needs goes into the cache (`$FERROGRAD_CACHE`, default
 //! `~/.cache/ferrograd`), installed once and reused:
@@ -64,7 +65,9 @@ pub fn run(notebook_out: &Path) -> Result<()> {
         // evcxr's build of the cells, in the cache rather than /tmp.
         .env("EVCXR_TMPDIR", &work);
     util::run(&mut cmd)?;
-    let (cells, pictures) = check_executed(&notebook, &executed)?;
+    let page = notebook_out.join("index.html");
+    let expected = page_figures(&page)?;
+    let (cells, pictures) = check_executed(&notebook, &executed, expected)?;
     eprintln!(
         "jupyter: {cells} cells ran without error, {pictures} pictures shown, in {:.0?} ({})",
         run_start.elapsed(),
@@ -155,10 +158,51 @@ fn write_kernel_spec(cache: &Path, evcxr: &Path) -> Result<PathBuf> {
     Ok(data)
 }
 
-/// Fails on an error output, or on a cell that showed a picture in the
-/// checked-in notebook but none when executed. Returns the number of code
+/// How many pictures the notebook page shows: its `<main data-figures="N">`,
+/// written by the same run of the cells as the Jupyter notebook.
+fn page_figures(page: &Path) -> Result<usize> {
+    let html = std::fs::read_to_string(page)
+        .with_context(|| format!("could not read the notebook page {}", page.display()))?;
+    figures_attribute(&html).with_context(|| {
+        format!(
+            "{} has no `data-figures` count on its <main>",
+            page.display()
+        )
+    })
+}
+
+/// The number in the first `data-figures="N"` of a page.
+fn figures_attribute(html: &str) -> Option<usize> {
+    const ATTR: &str = "data-figures=\"";
+    let at = html.find(ATTR)? + ATTR.len();
+    html[at..].split('"').next()?.parse().ok()
+}
+
+/// The pictures one output shows: an SVG or PNG image, or each `<svg>` and
+/// `<img>` element of its HTML (a cell that draws several pictures shows them
+/// as one HTML output, since evcxr keeps one output per MIME type per cell).
+fn pictures_in_output(output: &Json) -> usize {
+    let data = &output["data"];
+    let text = |mime: &str| -> String {
+        match &data[mime] {
+            Json::String(s) => s.clone(),
+            Json::Array(l) => l.iter().filter_map(Json::as_str).collect(),
+            _ => String::new(),
+        }
+    };
+    let images = ["image/svg+xml", "image/png"]
+        .iter()
+        .filter(|m| !data[**m].is_null())
+        .count();
+    let html = text("text/html");
+    images + html.matches("<svg").count() + html.matches("<img").count()
+}
+
+/// Fails on an error output or a panic, on a cell that showed fewer pictures
+/// than in the checked-in notebook, or unless the executed notebook shows
+/// `expected` pictures in all (the page's count). Returns the number of code
 /// cells and of pictures shown.
-pub fn check_executed(notebook: &Path, executed: &Path) -> Result<(usize, usize)> {
+pub fn check_executed(notebook: &Path, executed: &Path, expected: usize) -> Result<(usize, usize)> {
     let read = |p: &Path| -> Result<Json> {
         let text = std::fs::read_to_string(p)
             .with_context(|| format!("could not read {}", p.display()))?;
@@ -186,11 +230,9 @@ pub fn check_executed(notebook: &Path, executed: &Path) -> Result<(usize, usize)
         );
     }
     let pictures_in = |cell: &Json| {
-        cell["outputs"].as_array().map_or(0, |o| {
-            o.iter()
-                .filter(|o| !o["data"]["image/svg+xml"].is_null())
-                .count()
-        })
+        cell["outputs"]
+            .as_array()
+            .map_or(0, |o| o.iter().map(pictures_in_output).sum::<usize>())
     };
     let mut problems = Vec::new();
     let mut pictures = 0;
@@ -228,6 +270,11 @@ pub fn check_executed(notebook: &Path, executed: &Path) -> Result<(usize, usize)
             ));
         }
     }
+    if pictures != expected {
+        problems.push(format!(
+            "the executed notebook shows {pictures} pictures, the page {expected}"
+        ));
+    }
     if !problems.is_empty() {
         bail!(
             "the executed notebook {} has {} problem(s):\n  {}",
@@ -237,4 +284,48 @@ pub fn check_executed(notebook: &Path, executed: &Path) -> Result<(usize, usize)
         );
     }
     Ok((got.len(), pictures))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_page_count_is_read_from_main() {
+        assert_eq!(
+            figures_attribute("<main data-sections=\"3\" data-figures=\"25\">"),
+            Some(25)
+        );
+        assert_eq!(figures_attribute("<main>"), None);
+    }
+
+    #[test]
+    fn pictures_are_counted_in_images_and_in_html() {
+        let svg = serde_json::json!({ "data": { "image/svg+xml": ["<svg/>"] } });
+        let html = serde_json::json!({ "data": { "text/html": [
+            "<div>\n", "<svg a=\"1\"><g/></svg>\n", "<svg/>\n", "<img src=\"data:image/png;base64,AA\">\n", "</div>"
+        ] } });
+        let text = serde_json::json!({ "output_type": "stream", "text": ["svg\n"] });
+        assert_eq!(pictures_in_output(&svg), 1);
+        assert_eq!(pictures_in_output(&html), 3);
+        assert_eq!(pictures_in_output(&text), 0);
+    }
+
+    #[test]
+    fn the_check_fails_unless_the_page_count_is_shown() {
+        let dir = std::env::temp_dir().join(format!("ferrograd-jupyter-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let html = serde_json::json!({ "output_type": "display_data", "data": {
+            "text/html": ["<div>\n", "<svg/>\n", "<svg/>\n", "</div>"] } });
+        let notebook = serde_json::json!({ "cells": [
+            { "cell_type": "markdown", "source": ["# t"] },
+            { "cell_type": "code", "source": ["{ pictures.evcxr_display() }"], "outputs": [html] },
+        ] });
+        let path = dir.join("n.ipynb");
+        std::fs::write(&path, notebook.to_string()).unwrap();
+        assert_eq!(check_executed(&path, &path, 2).unwrap(), (1, 2));
+        let err = check_executed(&path, &path, 3).unwrap_err().to_string();
+        assert!(err.contains("shows 2 pictures, the page 3"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

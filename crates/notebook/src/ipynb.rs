@@ -4,16 +4,19 @@
 //! copy of ferrograd and so of the thread's tape: a `Value` cannot cross
 //! Jupyter cells. One Jupyter cell therefore holds a whole section's cells
 //! (and the next section's too when it [continues](crate::Section::continues)
-//! with the same values), in order; the prose between them becomes comments,
-//! and each cell's shown expression but the last is printed explicitly
-//! (`println!`, as a notebook shows it). evcxr keeps one output per MIME
-//! type per cell, so a Jupyter cell shows one picture, its last expression;
-//! the page's pictures of the steps before it stay comments there.
+//! with the same values), in order; the prose between them becomes comments.
+//! evcxr keeps one output per MIME type per cell, so such a cell collects its
+//! pictures in a `ferrograd::viz::Pictures` as it goes (`pictures.push(..)`
+//! where the page draws) and displays them all at its end, in order, as one
+//! HTML output; the values it shows are printed (`println!`, as a notebook
+//! shows them), so that no text output shares the HTML's execute result.
 //! A Jupyter cell that makes values is one block, so that its values are
 //! also dropped in that cell (evcxr would drop a variable it keeps when a
 //! later cell reuses the name, on that later cell's tape).
 
 use serde_json::{json, Value as Json};
+
+use ferrograd::viz::html_of;
 
 use crate::{Block, Notebook, Output, Section};
 
@@ -111,17 +114,29 @@ fn cell_by_cell(group: &[&Section], cells: &mut Vec<Json>, next_id: &mut impl Fn
 }
 
 /// Sections that make values: one Jupyter cell for all their cells, in a
-/// block (see the module docs).
+/// block, collecting its pictures (see the module docs).
 fn one_cell(group: &[&Section], cells: &mut Vec<Json>, next_id: &mut impl FnMut() -> String) {
     let heading: Vec<String> = group.iter().map(|s| format!("## {}", s.title)).collect();
     let mut intro = vec![heading[0].clone()];
     let mut code = Vec::new();
     let mut outputs = Vec::new();
-    let cell_count = group
-        .iter()
-        .flat_map(|s| &s.blocks)
-        .filter(|b| matches!(b, Block::Cell { .. }))
-        .count();
+    let blocks = || group.iter().flat_map(|s| &s.blocks);
+    let cell_count = blocks().filter(|b| matches!(b, Block::Cell { .. })).count();
+    let svgs: Vec<&str> = blocks()
+        .filter_map(|b| match b {
+            Block::Cell {
+                output: Output::Picture { svg, .. },
+                ..
+            } => Some(svg.as_str()),
+            _ => None,
+        })
+        .collect();
+    let collects = !svgs.is_empty();
+    if collects {
+        code.push(format!(
+            "let mut {PICTURES} = ferrograd::viz::Pictures::new();"
+        ));
+    }
     let mut seen = 0;
     for (i, section) in group.iter().enumerate() {
         if i > 0 {
@@ -143,25 +158,40 @@ fn one_cell(group: &[&Section], cells: &mut Vec<Json>, next_id: &mut impl FnMut(
                     body, tail, output, ..
                 } => {
                     seen += 1;
-                    let last = seen == cell_count;
+                    // Without pictures the last value is the cell's result, as
+                    // evcxr shows it; with them, the HTML of the pictures is.
+                    let last = seen == cell_count && !collects;
                     if !body.is_empty() {
                         code.push(body.clone());
                     }
                     if let Some(tail) = tail {
-                        code.push(match output {
-                            Output::Picture { .. } if last => last_picture(tail),
-                            _ if last => tail.clone(),
-                            _ => shown(tail, output),
+                        code.push(if last {
+                            tail.clone()
+                        } else {
+                            shown(tail, output)
                         });
                     }
-                    outputs.extend(output_json(output, last));
+                    if !matches!(output, Output::Picture { .. }) {
+                        outputs.extend(output_json(output, last));
+                    }
                 }
             }
         }
     }
+    if collects {
+        code.push(format!("{PICTURES}.evcxr_display()"));
+        outputs.push(json!({
+            "output_type": "display_data",
+            "metadata": {},
+            "data": { "text/html": lines(&html_of(svgs)) },
+        }));
+    }
     cells.push(markdown(next_id(), &intro.join("\n\n")));
     cells.push(code_cell(next_id(), &in_block(&code.join("\n")), outputs));
 }
+
+/// The name of the collector of a Jupyter cell's pictures.
+const PICTURES: &str = "pictures";
 
 /// Whether the code makes values (whose tape is the Jupyter cell's own).
 fn makes_values(code: &str) -> bool {
@@ -186,7 +216,7 @@ fn in_block(code: &str) -> String {
     out
 }
 
-/// A Jupyter cell's last picture, displayed explicitly: evcxr does not always
+/// A picture alone in its Jupyter cell, displayed explicitly: evcxr does not always
 /// find a type's `evcxr_display` for a cell's last expression (the first
 /// picture of a session came out as `Debug` text), but it always shows what
 /// the method prints.
@@ -194,22 +224,11 @@ fn last_picture(tail: &str) -> String {
     format!("{tail}.evcxr_display()")
 }
 
-/// A shown expression that is not the Jupyter cell's last, displayed as
-/// evcxr would display it if it were.
+/// A shown expression that is not the Jupyter cell's result: a picture goes
+/// into the cell's collector, a value is printed as evcxr would show it.
 fn shown(tail: &str, output: &Output) -> String {
     match output {
-        Output::Picture { .. } => tail
-            .lines()
-            .enumerate()
-            .map(|(i, l)| {
-                if i == 0 {
-                    format!("// the page draws here: {l}")
-                } else {
-                    format!("// {l}")
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("\n"),
+        Output::Picture { .. } => format!("{PICTURES}.push({tail});"),
         Output::Value(_) => format!("println!(\"{{}}\", {tail});"),
         Output::Text(_) => format!("println!(\"{{:?}}\", {tail});"),
         Output::None => format!("{tail};"),
@@ -232,8 +251,6 @@ fn output_json(output: &Output, last: bool) -> Vec<Json> {
             "name": "stdout",
             "text": lines(&format!("{t}\n")),
         })],
-        // Only the last picture of a Jupyter cell is shown (see the module docs).
-        Output::Picture { .. } if !last => Vec::new(),
         Output::Picture { svg, .. } => vec![json!({
             "output_type": "display_data",
             "metadata": {},

@@ -154,3 +154,116 @@ fn the_checked_in_jupyter_notebook_holds_the_cells_that_ran() {
         cells.len()
     );
 }
+
+/// The pictures a Jupyter cell's outputs show: image outputs, and the `<svg>`
+/// elements of HTML outputs (one per picture of a cell that draws several).
+fn pictures_in(cell: &serde_json::Value) -> usize {
+    let text = |v: &serde_json::Value| -> String {
+        v.as_array()
+            .map(|l| l.iter().filter_map(|s| s.as_str()).collect())
+            .unwrap_or_default()
+    };
+    cell["outputs"].as_array().map_or(0, |outs| {
+        outs.iter()
+            .map(|o| {
+                usize::from(!o["data"]["image/svg+xml"].is_null())
+                    + text(&o["data"]["text/html"]).matches("<svg").count()
+            })
+            .sum()
+    })
+}
+
+#[test]
+fn the_jupyter_notebook_shows_every_picture_of_the_page_in_order() {
+    let nb = notebook();
+    let fresh = ipynb::to_ipynb(&nb);
+    let cells = fresh["cells"].as_array().unwrap();
+    let page_svgs: Vec<String> = outputs(&nb)
+        .into_iter()
+        .filter_map(|(_, o)| match o {
+            Output::Picture { svg, .. } => Some(svg.clone()),
+            _ => None,
+        })
+        .collect();
+    let shown: usize = cells.iter().map(pictures_in).sum();
+    assert_eq!(
+        shown,
+        page::to_page(&nb).figure_count(),
+        "pictures in the Jupyter notebook"
+    );
+    assert_eq!(shown, page_svgs.len());
+    // In the page's order: each picture's SVG appears after the one before.
+    let all: String = cells
+        .iter()
+        .flat_map(|c| c["outputs"].as_array().into_iter().flatten())
+        .flat_map(|o| {
+            ["image/svg+xml", "text/html"].map(|m| {
+                o["data"][m]
+                    .as_array()
+                    .map(|l| l.iter().filter_map(|s| s.as_str()).collect::<String>())
+                    .unwrap_or_default()
+            })
+        })
+        .collect();
+    let mut at = 0;
+    for (i, svg) in page_svgs.iter().enumerate() {
+        let svg = svg.trim();
+        let svg = &svg[svg.find("<svg").unwrap()..];
+        let found = all[at..].find(svg).unwrap_or_else(|| {
+            panic!("picture {i} is not in the Jupyter notebook's outputs, in order")
+        });
+        at += found + svg.len();
+    }
+    // Every picture of a cell that draws several goes into its collector,
+    // which displays them once, at the end of the cell.
+    let code: Vec<String> = cells
+        .iter()
+        .filter(|c| c["cell_type"] == "code")
+        .map(|c| {
+            c["source"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|s| s.as_str())
+                .collect()
+        })
+        .collect();
+    let collected: usize = code
+        .iter()
+        .map(|c| c.matches("pictures.push(").count())
+        .sum();
+    let alone = code
+        .iter()
+        .filter(|c| c.trim_end().ends_with("?.evcxr_display()"))
+        .count();
+    assert_eq!(
+        collected + alone,
+        page_svgs.len(),
+        "every picture is drawn by code that runs"
+    );
+    for c in code.iter().filter(|c| c.contains("pictures.push(")) {
+        assert!(
+            c.trim_end()
+                .trim_end_matches('}')
+                .trim_end()
+                .ends_with("pictures.evcxr_display()"),
+            "{c}"
+        );
+    }
+}
+
+/// The stored notebook's outputs show as many pictures as the page.
+#[test]
+fn the_checked_in_jupyter_notebook_shows_the_page_pictures() {
+    let nb = notebook();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../notebooks/micrograd.ipynb");
+    let stored: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let shown: usize = stored["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(pictures_in)
+        .sum();
+    assert_eq!(shown, page::to_page(&nb).figure_count());
+}

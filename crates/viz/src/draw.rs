@@ -107,6 +107,94 @@ impl Picture {
     }
 }
 
+/// Several pictures shown together, in order, as one HTML output: evcxr keeps
+/// one output per MIME type per Jupyter cell, so a cell that draws several
+/// pictures collects them here and displays them once, at its end.
+///
+/// ```
+/// use ferrograd_scalar::Value;
+/// use ferrograd_viz::{draw_dot, Pictures};
+/// let a = Value::new(2.0f64).with_label("a");
+/// let b = (&a * &a).with_label("b");
+/// let mut pictures = Pictures::new();
+/// pictures.push(draw_dot(&b).unwrap());
+/// b.backward();
+/// pictures.push(draw_dot(&b).unwrap());
+/// assert_eq!(pictures.len(), 2);
+/// let html = pictures.html();
+/// assert_eq!(html.matches("<svg").count(), 2);
+/// // In order: the graph before backward(), then after it.
+/// assert!(html.find("grad 0.0000").unwrap() < html.find("grad 4.0000").unwrap());
+/// assert!(pictures.evcxr_content().starts_with("EVCXR_BEGIN_CONTENT text/html\n<div"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Pictures {
+    pictures: Vec<Picture>,
+}
+
+impl Pictures {
+    /// No pictures yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a picture after the others.
+    pub fn push(&mut self, picture: Picture) {
+        self.pictures.push(picture);
+    }
+
+    /// How many pictures there are.
+    pub fn len(&self) -> usize {
+        self.pictures.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.pictures.is_empty()
+    }
+
+    /// The pictures, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &Picture> {
+        self.pictures.iter()
+    }
+
+    /// An HTML fragment holding every picture's SVG inline, one below the
+    /// other, in order. Any XML prolog is left out: it has no place inside
+    /// HTML.
+    pub fn html(&self) -> String {
+        html_of(self.pictures.iter().map(Picture::svg))
+    }
+
+    /// The text evcxr reads to show the pictures inline: [`Pictures::html`]
+    /// between `EVCXR_BEGIN_CONTENT text/html` and `EVCXR_END_CONTENT`.
+    pub fn evcxr_content(&self) -> String {
+        format!(
+            "EVCXR_BEGIN_CONTENT text/html\n{}\nEVCXR_END_CONTENT\n",
+            self.html()
+        )
+    }
+
+    /// evcxr's display hook: shows every picture inline, in order, as one
+    /// output.
+    pub fn evcxr_display(&self) {
+        print!("{}", self.evcxr_content());
+    }
+}
+
+/// The HTML fragment of [`Pictures::html`] for SVG documents: each one,
+/// without its XML prolog, in a block of its own.
+pub fn html_of<'a>(svgs: impl IntoIterator<Item = &'a str>) -> String {
+    let mut html = String::from("<div class=\"ferrograd-pictures\">\n");
+    for svg in svgs {
+        let svg = svg.find("<svg").map_or(svg, |at| &svg[at..]);
+        html.push_str("<div style=\"margin:1em 0\">\n");
+        html.push_str(svg.trim());
+        html.push_str("\n</div>\n");
+    }
+    html.push_str("</div>");
+    html
+}
+
 impl std::fmt::Display for Picture {
     /// The SVG document.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

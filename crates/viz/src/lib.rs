@@ -46,7 +46,7 @@ mod render;
 mod svgfix;
 
 pub use dot::{escape_record, escape_text, number, to_dot, to_dot_with};
-pub use draw::{draw_dot, draw_dot_with, DrawOptions, Picture, RankDir};
+pub use draw::{draw_dot, draw_dot_with, html_of, DrawOptions, Picture, Pictures, RankDir};
 pub use error::{write_file, VizError};
 pub use graph::{summarize, GraphSummary, DEFAULT_NODE_CAP};
 pub use page::{Page, Section};
