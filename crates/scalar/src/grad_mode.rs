@@ -6,32 +6,9 @@
 //! nothing below the result is remembered, so `backward()` from it reaches
 //! no operand and the operands' nodes can be reclaimed at once.
 
-use std::cell::Cell;
 use std::marker::PhantomData;
 
 use crate::{Scalar, Value};
-
-thread_local! {
-    /// Open no-grad scopes on this thread (scopes nest).
-    static NO_GRAD_DEPTH: Cell<u32> = const { Cell::new(0) };
-}
-
-/// Whether operations on this thread are recorded (no no-grad scope is open).
-#[inline]
-pub(crate) fn is_recording() -> bool {
-    NO_GRAD_DEPTH.with(|d| d.get() == 0)
-}
-
-/// Keeps `v` if operations are recorded, else replaces it by a leaf holding
-/// its value: the one hook an operation needs to honour a no-grad scope.
-#[inline]
-pub(crate) fn unless_no_grad<T: Scalar>(v: Value<T>) -> Value<T> {
-    if is_recording() {
-        v
-    } else {
-        v.detach()
-    }
-}
 
 /// While alive, operations on this thread are not recorded (see the module
 /// docs). Made by [`NoGradGuard::new`]; dropping it ends the scope. Guards
@@ -58,7 +35,10 @@ pub struct NoGradGuard {
 impl NoGradGuard {
     /// Opens a no-grad scope on this thread until the guard is dropped.
     pub fn new() -> Self {
-        NO_GRAD_DEPTH.with(|d| d.set(d.get() + 1));
+        // The depth lives in each float type's tape, where recording reads it
+        // under the borrow it already holds.
+        f32::with_tape(|t| t.no_grad += 1);
+        f64::with_tape(|t| t.no_grad += 1);
         NoGradGuard {
             _thread: PhantomData,
         }
@@ -73,7 +53,10 @@ impl Default for NoGradGuard {
 
 impl Drop for NoGradGuard {
     fn drop(&mut self) {
-        NO_GRAD_DEPTH.with(|d| d.set(d.get().saturating_sub(1)));
+        // Skipped only once a tape is destroyed (thread exit), when nothing
+        // records any more.
+        f32::try_with_tape(|t| t.no_grad = t.no_grad.saturating_sub(1));
+        f64::try_with_tape(|t| t.no_grad = t.no_grad.saturating_sub(1));
     }
 }
 
@@ -109,5 +92,29 @@ impl<T: Scalar> Value<T> {
     /// ```
     pub fn detach(&self) -> Value<T> {
         Value::new(self.data())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::Mlp;
+    use rand::SeedableRng;
+
+    #[test]
+    fn a_network_under_no_grad_gives_the_same_value_as_a_leaf() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let net = Mlp::<f64>::new(3, &[4, 4, 1], &mut rng).unwrap();
+        let x = [2.0, 3.0, -1.0];
+        let recorded = net.forward(&x).unwrap().remove(0);
+        let (plain, nested) = no_grad(|| {
+            let plain = net.forward(&x).unwrap().remove(0);
+            let nested = no_grad(|| &plain * 2.0);
+            (plain, &nested + 1.0) // still inside the outer scope
+        });
+        assert_eq!(plain.data(), recorded.data());
+        assert!(plain.is_leaf() && nested.is_leaf());
+        assert!(!recorded.is_leaf());
+        assert!(!(&plain * 2.0).is_leaf()); // recording again after the scope
     }
 }

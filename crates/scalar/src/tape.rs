@@ -176,6 +176,9 @@ pub struct Tape<T> {
     cursor_end: usize,
     /// A collection is due at the next safe point.
     gc_wanted: bool,
+    /// Open no-grad scopes ([`crate::NoGradGuard`]): while above 0, an
+    /// operation keeps only its result, as a leaf.
+    pub(crate) no_grad: u32,
     epoch: u32,
     labels: BTreeMap<Id, String>,
     reached: Vec<Id>,
@@ -216,6 +219,7 @@ impl<T: Scalar> Tape<T> {
             cursor: 0,
             cursor_end: 0,
             gc_wanted: false,
+            no_grad: 0,
             epoch: 0,
             labels: BTreeMap::new(),
             reached: Vec::new(),
@@ -309,6 +313,9 @@ impl<T: Scalar> Tape<T> {
             T::zero()
         };
         let data = kind.eval(av, bv, b as i32);
+        if self.no_grad > 0 {
+            return self.push_leaf(data, refs);
+        }
         self.push_node(data, kind, a, b, refs)
     }
 
@@ -335,6 +342,11 @@ impl<T: Scalar> Tape<T> {
     /// Records `b + w0 x0 + w1 x1 + ...` as one node (summed in that order,
     /// as micrograd's neuron does), held by one handle.
     pub(crate) fn push_dot(&mut self, bias: Id, pairs: impl Iterator<Item = (Id, Id)>) -> Id {
+        if self.no_grad > 0 {
+            let node = |id: Id| self.nodes[id as usize].data;
+            let acc = pairs.fold(node(bias), |acc, (w, x)| acc + node(w) * node(x));
+            return self.push_leaf(acc, 1);
+        }
         if self.cursor == self.cursor_end {
             self.open_chunk();
         }

@@ -17,13 +17,11 @@ use crate::Scalar;
 macro_rules! record {
     ($t:ty, $variant:ident, $($arg:expr),+) => {{
         let args = ($($arg,)+);
-        let v = $crate::value::Value::<$t>::from_id(<$t as $crate::Scalar>::with_tape(move |t| {
+        $crate::value::Value::<$t>::from_id(<$t as $crate::Scalar>::with_tape(move |t| {
             t.safe_point();
             let op = record!(@build $variant, args, $($arg),+);
             t.push(op)
-        }));
-        // The no-grad scope (grad_mode.rs): inside one, keep only the result, as a leaf.
-        $crate::grad_mode::unless_no_grad(v)
+        }))
     }};
     (@build $variant:ident, $args:ident, $a:expr) => {
         $crate::op::Op::$variant($args.0)

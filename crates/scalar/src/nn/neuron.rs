@@ -124,8 +124,7 @@ impl<T: Scalar> Neuron<T> {
             t.release(sum);
             out
         });
-        // Hook for the no-grad scope (grad_mode.rs), as in `record!` (value.rs).
-        crate::grad_mode::unless_no_grad(Value::from_id(id))
+        Value::from_id(id)
     }
 
     /// Weights then bias, micrograd's order.
