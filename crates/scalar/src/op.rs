@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use crate::Scalar;
 
 pub(crate) mod rules;
+pub(crate) mod unary;
 
 /// Index of a node in its thread's tape.
 pub(crate) type Id = u32;
