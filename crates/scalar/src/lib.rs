@@ -5,7 +5,8 @@
 //!   [`Value::backward`] fills the gradients.
 //! - [`no_grad`], [`NoGradGuard`], [`Value::detach`]: evaluation without
 //!   recording.
-//! - [`Unary`]: the elementwise functions, declared once for every engine.
+//! - [`Unary`], [`Binary`]: the elementwise functions, declared once for
+//!   every engine (value, gradient, name).
 //! - [`Replay`]: a recorded graph re-run on new leaf values.
 //! - [`numeric`]: finite-difference slopes and a gradient checker.
 //! - [`nn`]: [`nn::Neuron`], [`nn::Layer`], [`nn::Mlp`] and optimisers.
@@ -63,6 +64,7 @@ mod value;
 
 pub use error::Error;
 pub use grad_mode::{no_grad, NoGradGuard};
+pub use op::binary::Binary;
 pub use op::unary::Unary;
 pub use replay::Replay;
 pub use scalar::Scalar;

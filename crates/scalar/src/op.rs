@@ -5,6 +5,7 @@ use std::borrow::Cow;
 
 use crate::Scalar;
 
+pub(crate) mod binary;
 pub(crate) mod rules;
 pub(crate) mod unary;
 
