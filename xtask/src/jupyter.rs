@@ -314,8 +314,7 @@ mod tests {
 
     #[test]
     fn the_check_fails_unless_the_page_count_is_shown() {
-        let dir = std::env::temp_dir().join(format!("ferrograd-jupyter-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = crate::testing::temp("jupyter");
         let html = serde_json::json!({ "output_type": "display_data", "data": {
             "text/html": ["<div>\n", "<svg/>\n", "<svg/>\n", "</div>"] } });
         let notebook = serde_json::json!({ "cells": [

@@ -20,6 +20,8 @@ mod parity;
 mod process;
 mod python;
 mod shared_target;
+#[cfg(test)]
+mod testing;
 mod workspace;
 
 use clap::{Parser, Subcommand};

@@ -60,6 +60,30 @@ pub fn styled(bar: ProgressBar, template: &str, tick: Option<Duration>) -> Progr
     bar
 }
 
+/// A spinner drawn with `template`, turning while a command prints nothing.
+pub fn spinner(template: &str) -> ProgressBar {
+    styled(
+        ProgressBar::new_spinner(),
+        template,
+        Some(Duration::from_millis(120)),
+    )
+}
+
+/// [`tee`] under `bar` alone, with no log; the bar is cleared when the
+/// command has exited (or failed to start).
+pub fn under(bar: &ProgressBar, show: fn(&str) -> bool, cmd: &mut Command) -> io::Result<Teed> {
+    let teed = tee(
+        cmd,
+        Tee {
+            bar,
+            show,
+            log: None,
+        },
+    );
+    bar.finish_and_clear();
+    teed
+}
+
 /// The pipe a line came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pipe {
@@ -162,9 +186,9 @@ mod tests {
 
     #[test]
     fn both_pipes_reach_the_log_the_bar_and_the_result() {
-        let log_path =
-            std::env::temp_dir().join(format!("ferrograd-tee-{}.log", std::process::id()));
         let bar = ProgressBar::hidden();
+        let dir = crate::testing::temp("tee");
+        let log_path = dir.join("tee.log");
         let teed = tee(
             Command::new("sh").args(["-c", "echo ' out 1 '; echo err >&2; echo; exit 3"]),
             Tee {
@@ -181,7 +205,7 @@ mod tests {
         assert_eq!(bar.message(), "out 1");
         let log = std::fs::read_to_string(&log_path).unwrap();
         assert_eq!(log.lines().count(), 3, "{log}");
-        let _ = std::fs::remove_file(&log_path);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -113,7 +113,7 @@ mod tests {
 
     #[test]
     fn a_shared_build_folder_never_hands_one_checkout_anothers_build() {
-        let tmp = std::env::temp_dir().join(format!("ferrograd-claim-{}", std::process::id()));
+        let tmp = crate::testing::temp("claim");
         let (a, b, shared) = (tmp.join("a"), tmp.join("b"), tmp.join("shared"));
         checkout(&a, "from a");
         checkout(&b, "from b");

@@ -280,8 +280,7 @@ mod tests {
 
     #[test]
     fn charts_are_written_as_svg_with_their_labels() {
-        let dir = std::env::temp_dir().join(format!("ferrograd-bench-svg-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = crate::testing::temp("bench-svg");
         let b = dir.join("bars.svg");
         bars(
             &b,

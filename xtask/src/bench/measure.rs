@@ -152,7 +152,8 @@ mod tests {
 
     #[test]
     fn a_failure_shows_the_last_lines_that_are_not_progress() {
-        let log = dir().join("run.log");
+        let dir = crate::testing::temp("bench-measure");
+        let log = dir.join("run.log");
         let out = run_logged(
             Command::new("sh").args([
                 "-c",
@@ -185,13 +186,6 @@ mod tests {
         )
         .unwrap();
         assert_eq!(ok, "{\"median_ms\": 1}\n");
-        let _ = fs::remove_dir_all(dir());
-    }
-
-    fn dir() -> std::path::PathBuf {
-        let d =
-            std::env::temp_dir().join(format!("ferrograd-bench-measure-{}", std::process::id()));
-        fs::create_dir_all(&d).unwrap();
-        d
+        let _ = fs::remove_dir_all(&dir);
     }
 }

@@ -246,12 +246,7 @@ mod tests {
 
     #[test]
     fn builds_come_first_and_a_missing_peer_keeps_its_task_with_the_reason() {
-        let grid = Grid {
-            threads: vec![1, 2],
-            widths: vec![16],
-            batches: vec![256],
-            dtypes: vec!["f32".into()],
-        };
+        let grid = Grid::tiny(&[1, 2]);
         let py = PythonEnv {
             error: Some("no Python with torch".into()),
             ..PythonEnv::default()

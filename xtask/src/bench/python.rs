@@ -6,14 +6,12 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
 use anyhow::{Context, Result};
-use indicatif::ProgressBar;
 use serde::Deserialize;
 
 use crate::libtorch::{self, Kind};
-use crate::process::{self, Pipe, Tee};
+use crate::process::{self, Pipe};
 
 /// Python packages the peers import, with the versions installed when
 /// missing (the only releases on the index today).
@@ -169,26 +167,15 @@ fn inspect(python: &Path) -> PythonEnv {
 
 /// `pip install <spec>` under a spinner.
 fn pip_install(python: &Path, spec: &str) -> Result<()> {
-    let pb = process::styled(
-        ProgressBar::new_spinner(),
-        "{spinner} [{elapsed_precise}] {msg}",
-        Some(Duration::from_millis(120)),
-    );
+    let pb = process::spinner("{spinner} [{elapsed_precise}] {msg}");
     pb.set_message(format!("pip install {spec} (first run only)"));
-    let teed = process::tee(
-        Command::new(python)
-            .args(["-m", "pip", "install", spec])
-            .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
-            // As `Command::output` would: pip must never wait for an answer.
-            .stdin(Stdio::null()),
-        Tee {
-            bar: &pb,
-            show: |_| false,
-            log: None,
-        },
-    )
-    .with_context(|| format!("could not start pip for {spec}"))?;
-    pb.finish_and_clear();
+    let mut pip = Command::new(python);
+    pip.args(["-m", "pip", "install", spec])
+        .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+        // As `Command::output` would: pip must never wait for an answer.
+        .stdin(Stdio::null());
+    let teed = process::under(&pb, |_| false, &mut pip)
+        .with_context(|| format!("could not start pip for {spec}"))?;
     if teed.status.success() {
         eprintln!("bench: installed {spec}");
         return Ok(());

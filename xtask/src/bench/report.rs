@@ -161,6 +161,19 @@ pub struct Grid {
     pub dtypes: Vec<String>,
 }
 
+#[cfg(test)]
+impl Grid {
+    /// The smallest grid at `threads`: one width, batch size and precision.
+    pub fn tiny(threads: &[usize]) -> Self {
+        Grid {
+            threads: threads.to_vec(),
+            widths: vec![16],
+            batches: vec![256],
+            dtypes: vec!["f32".into()],
+        }
+    }
+}
+
 const FERRO_BATCHED: &str = "ferrograd batched";
 const LIBTORCH: &str = "libtorch (tch)";
 const TORCH_EAGER: &str = "PyTorch eager (Python)";

@@ -114,8 +114,9 @@ fn key_files(libtorch: &Path) -> Result<Vec<PathBuf>> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::probe::testing::{fake_libtorch, temp};
+    use super::super::probe::testing::fake_libtorch;
     use super::*;
+    use crate::testing::temp;
 
     #[test]
     fn the_marker_catches_a_damaged_install() {

@@ -3,13 +3,11 @@
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
-use indicatif::ProgressBar;
 
 use super::TORCH_VERSION;
-use crate::process::{self, Tee};
+use crate::process;
 use crate::python;
 
 /// A Python 3 with pip: `$FERROGRAD_PYTHON`, else `python3`, else `python`.
@@ -41,24 +39,12 @@ pub fn find_python() -> Result<PathBuf> {
 /// Runs pip (or another long command) under a spinner that shows its latest
 /// output line; on failure the error carries its last lines.
 pub fn run(what: &str, cmd: &mut Command) -> Result<()> {
-    let pb = process::styled(
-        ProgressBar::new_spinner(),
-        "{spinner} [{elapsed_precise}] {prefix}: {wide_msg}",
-        Some(Duration::from_millis(120)),
-    );
+    let pb = process::spinner("{spinner} [{elapsed_precise}] {prefix}: {wide_msg}");
     pb.set_prefix(what.to_string());
     cmd.env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
         .env("PYTHONUNBUFFERED", "1");
-    let teed = process::tee(
-        cmd,
-        Tee {
-            bar: &pb,
-            show: |_| true,
-            log: None,
-        },
-    )
-    .with_context(|| format!("could not start {what}"))?;
-    pb.finish_and_clear();
+    let teed =
+        process::under(&pb, |_| true, cmd).with_context(|| format!("could not start {what}"))?;
     if teed.status.success() {
         return Ok(());
     }

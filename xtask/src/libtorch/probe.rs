@@ -75,19 +75,11 @@ pub fn check_load_deps(lib: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Test helpers shared by the install's tests: a folder laid out as libtorch.
+/// A folder laid out as libtorch, for the install's tests.
 #[cfg(test)]
 pub mod testing {
     use std::fs;
-    use std::path::{Path, PathBuf};
-
-    /// An empty temporary folder for one test.
-    pub fn temp(name: &str) -> PathBuf {
-        let d = std::env::temp_dir().join(format!("ferrograd-xtask-{name}-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&d);
-        fs::create_dir_all(&d).unwrap();
-        d
-    }
+    use std::path::Path;
 
     /// The files of a libtorch `version` that the checks look at.
     pub fn fake_libtorch(dir: &Path, version: &str) {
@@ -109,8 +101,9 @@ pub mod testing {
 
 #[cfg(test)]
 mod tests {
-    use super::testing::{fake_libtorch, temp};
+    use super::testing::fake_libtorch;
     use super::*;
+    use crate::testing::temp;
 
     #[test]
     fn versions_are_read_from_version_py_and_build_version() {

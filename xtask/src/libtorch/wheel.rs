@@ -37,7 +37,13 @@ pub fn install(python: &Path, target: &Path) -> Result<()> {
 
 fn install_into(python: &Path, target: &Path, partial: &Path) -> Result<()> {
     let wheels = partial.join("wheels");
+    let start = Instant::now();
     download(python, &wheels)?;
+    eprintln!(
+        "libtorch: downloaded {:.0} MB in {:.1?}",
+        dir_size(&wheels) as f64 / 1e6,
+        start.elapsed()
+    );
     let root = partial.join("root");
     for entry in fs::read_dir(&wheels)? {
         let path = entry?.path();
@@ -73,7 +79,6 @@ fn install_into(python: &Path, target: &Path, partial: &Path) -> Result<()> {
 
 /// `pip download` of the torch wheel and [`NVIDIA_WHEELS`] into `wheels`.
 fn download(python: &Path, wheels: &Path) -> Result<()> {
-    let start = Instant::now();
     let torch = format!("torch=={TORCH_VERSION}");
     pip::run(
         &format!("pip download {torch}"),
@@ -89,13 +94,7 @@ fn download(python: &Path, wheels: &Path) -> Result<()> {
             .arg(wheels)
             .arg(&torch)
             .args(NVIDIA_WHEELS),
-    )?;
-    eprintln!(
-        "libtorch: downloaded {:.0} MB in {:.1?}",
-        dir_size(wheels) as f64 / 1e6,
-        start.elapsed()
-    );
-    Ok(())
+    )
 }
 
 /// Unpacks the parts of a wheel libtorch needs: headers, cmake files and the

@@ -67,19 +67,21 @@ impl Report {
         let _ = writeln!(s, "|---|---:|---:|---:|---:|---|");
         for t in &self.targets {
             let f = |v: Option<f64>| v.map_or("—".into(), human_time);
-            let _ = writeln!(
+            let met = match t.met {
+                Some(true) => "yes",
+                Some(false) => "**no**",
+                None => "not measured",
+            };
+            table_row(
                 s,
-                "| {} | {} | {} | {} | {} | {} |",
-                t.claim,
-                f(t.ours_ns),
-                f(t.theirs_ns),
-                t.ratio.map_or("—".into(), human_ratio),
-                human_ratio(t.needed),
-                match t.met {
-                    Some(true) => "yes",
-                    Some(false) => "**no**",
-                    None => "not measured",
-                }
+                &[
+                    t.claim.clone(),
+                    f(t.ours_ns),
+                    f(t.theirs_ns),
+                    t.ratio.map_or("—".into(), human_ratio),
+                    human_ratio(t.needed),
+                    met.into(),
+                ],
             );
         }
         let missed: Vec<&TargetCheck> = self
@@ -104,18 +106,13 @@ impl Report {
         let _ = writeln!(s, "| component | version |");
         let _ = writeln!(s, "|---|---|");
         for (k, v) in &self.versions {
-            let _ = writeln!(s, "| {k} | {v} |");
+            table_row(s, &[k, v]);
         }
         let _ = writeln!(s, "\n| peer | version | state |");
         let _ = writeln!(s, "|---|---|---|");
         for p in &self.peers {
-            let _ = writeln!(
-                s,
-                "| {} | {} | {} |",
-                p.system,
-                p.version.as_deref().unwrap_or("—"),
-                p.error.as_deref().map_or("ok".into(), short_error)
-            );
+            let state = p.error.as_deref().map_or("ok".into(), short_error);
+            table_row(s, &[&p.system, p.version.as_deref().unwrap_or("—"), &state]);
         }
         let _ = writeln!(s);
     }
@@ -131,13 +128,10 @@ impl Report {
             let _ = writeln!(s, "| system | threads | median per step | × ferrograd |");
             let _ = writeln!(s, "|---|---:|---:|---:|");
             for r in &w.rows {
-                let _ = writeln!(
+                let ratio = r.ratio.map_or("—".into(), human_ratio);
+                table_row(
                     s,
-                    "| {} | {} | {} | {} |",
-                    r.system,
-                    r.threads,
-                    cell(r, false),
-                    r.ratio.map_or("—".into(), human_ratio)
+                    &[&r.system, &r.threads.to_string(), &cell(r, false), &ratio],
                 );
             }
             if w.key == "scalar/moons" {
@@ -184,13 +178,9 @@ impl Report {
                     .get(3)
                     .and_then(|t| t.strip_prefix("threads="))
                     .unwrap_or("?");
-                let cells: Vec<String> = w.rows.iter().map(|r| cell(r, true)).collect();
-                let _ = writeln!(
-                    s,
-                    "| {} | {threads} | {} |",
-                    parts.get(2).unwrap_or(&"?"),
-                    cells.join(" | ")
-                );
+                let mut cells = vec![parts.get(2).unwrap_or(&"?").to_string(), threads.into()];
+                cells.extend(w.rows.iter().map(|r| cell(r, true)));
+                table_row(s, &cells);
             }
             chart_link(s, charts, &format!("batched/{model}"));
         }
@@ -277,6 +267,12 @@ fn why_missed(t: &TargetCheck) -> String {
         ),
         None => "**not measured**: a number is missing (see Failures)".into(),
     }
+}
+
+/// `| a | b | c |`: one line of a Markdown table.
+fn table_row<S: AsRef<str>>(s: &mut String, cells: &[S]) {
+    let cells: Vec<&str> = cells.iter().map(AsRef::as_ref).collect();
+    let _ = writeln!(s, "| {} |", cells.join(" | "));
 }
 
 /// The chart of `key`, when one was drawn, then a blank line.

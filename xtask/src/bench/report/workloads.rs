@@ -207,12 +207,7 @@ mod tests {
             "python/moons_torch".into(),
             "No module named 'torch'".into(),
         );
-        let grid = Grid {
-            threads: vec![1],
-            widths: vec![16],
-            batches: vec![256],
-            dtypes: vec!["f32".into()],
-        };
+        let grid = Grid::tiny(&[1]);
         let w = workloads(&r, &grid);
         let moons = &w[0];
         assert_eq!(moons.rows[1].ratio, Some(0.5));
@@ -237,12 +232,7 @@ mod tests {
 
     #[test]
     fn every_workload_keeps_its_rows_ids_and_tasks() {
-        let grid = Grid {
-            threads: vec![1, 2],
-            widths: vec![16],
-            batches: vec![256],
-            dtypes: vec!["f32".into()],
-        };
+        let grid = Grid::tiny(&[1, 2]);
         let w = workloads(&Results::default(), &grid);
         let ids = |key: &str| -> Vec<(String, String)> {
             let w = w.iter().find(|w| w.key == key).unwrap();
