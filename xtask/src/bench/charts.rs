@@ -7,81 +7,101 @@ use anyhow::{anyhow, Result};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::report::{human_ratio, human_time, Report, Row};
+use super::report::{human_ratio, human_time, Report, Row, BATCHED_MODELS};
 
 /// Draws every chart of `report` into `out`; returns (chart key, file name)
 /// for those written (a chart that fails is reported and left out).
 pub fn draw(out: &Path, report: &Report) -> Vec<(String, String)> {
     let mut written = Vec::new();
-    let mut save = |key: String, file: String, r: Result<()>| match r {
-        Ok(()) => written.push((key, file)),
-        Err(e) => eprintln!("bench: could not draw {file}: {e:#}"),
-    };
-    for w in report
+    let drawn = scalar(out, report)
+        .into_iter()
+        .chain(batched(out, report))
+        .chain(sweep(out, report));
+    for (key, file, result) in drawn {
+        match result {
+            Ok(()) => written.push((key, file)),
+            Err(e) => eprintln!("bench: could not draw {file}: {e:#}"),
+        }
+    }
+    written
+}
+
+/// A chart's key in the report, its file name, and whether it was drawn.
+type Drawn = (String, String, Result<()>);
+
+/// One bar chart per scalar workload.
+fn scalar(out: &Path, report: &Report) -> Vec<Drawn> {
+    report
         .workloads
         .iter()
         .filter(|w| w.key.starts_with("scalar/"))
-    {
-        let shown: Vec<Bar> = w.rows.iter().filter_map(|r| bar("", r)).collect();
-        let file = format!("{}.svg", w.key.replace('/', "_"));
-        let title = w.title.split(" (").next().unwrap_or(&w.title).to_string();
-        save(
-            w.key.clone(),
-            file.clone(),
-            bars(&out.join(&file), &title, &shown),
-        );
-    }
-    for (model, title) in super::report::BATCHED_MODELS {
-        let prefix = format!("batched/{model}/");
-        let shown: Vec<Bar> = report
-            .workloads
-            .iter()
-            .filter(|w| w.key.starts_with(&prefix))
-            .flat_map(|w| {
-                let config = w.key[prefix.len()..].replace("/threads=", ", threads ");
-                w.rows
-                    .iter()
-                    .filter_map(move |r| bar(&format!("{config}, "), r))
-            })
-            .collect();
-        let file = format!("batched_{model}.svg");
-        let short = title.split(':').next().unwrap_or(title);
-        save(
-            format!("batched/{model}"),
-            file.clone(),
-            bars(
+        .map(|w| {
+            let shown: Vec<Bar> = w.rows.iter().filter_map(|r| bar("", r)).collect();
+            let file = format!("{}.svg", w.key.replace('/', "_"));
+            let title = w.title.split(" (").next().unwrap_or(&w.title);
+            let result = bars(&out.join(&file), title, &shown);
+            (w.key.clone(), file, result)
+        })
+        .collect()
+}
+
+/// One bar chart per batched model, a bar per configuration and system.
+fn batched(out: &Path, report: &Report) -> Vec<Drawn> {
+    BATCHED_MODELS
+        .iter()
+        .map(|(model, title)| {
+            let prefix = format!("batched/{model}/");
+            let shown: Vec<Bar> = report
+                .workloads
+                .iter()
+                .filter(|w| w.key.starts_with(&prefix))
+                .flat_map(|w| {
+                    let config = w.key[prefix.len()..].replace("/threads=", ", threads ");
+                    w.rows
+                        .iter()
+                        .filter_map(move |r| bar(&format!("{config}, "), r))
+                })
+                .collect();
+            let file = format!("batched_{model}.svg");
+            let short = title.split(':').next().unwrap_or(title);
+            let result = bars(
                 &out.join(&file),
                 &format!("Batched engine: {short}"),
                 &shown,
-            ),
-        );
-    }
-    for (dtype, batch) in report.sweep_groups() {
-        let series: Vec<Line> = report
-            .sweep_lines(&dtype, batch)
-            .map(|l| Line {
-                name: format!("{}, {} thread(s)", l.system, l.threads),
-                points: l
-                    .points
-                    .iter()
-                    .filter_map(|&(w, ns)| Some((w as f64, ns?)))
-                    .collect(),
-                ours: l.system.starts_with("ferrograd"),
-            })
-            .collect();
-        let file = format!("sweep_{dtype}_batch{batch}.svg");
-        save(
-            format!("sweep/{dtype}/batch={batch}"),
-            file.clone(),
-            lines(
+            );
+            (format!("batched/{model}"), file, result)
+        })
+        .collect()
+}
+
+/// One line chart per group of the width sweep.
+fn sweep(out: &Path, report: &Report) -> Vec<Drawn> {
+    report
+        .sweep_groups()
+        .into_iter()
+        .map(|(dtype, batch)| {
+            let series: Vec<Line> = report
+                .sweep_lines(&dtype, batch)
+                .map(|l| Line {
+                    name: format!("{}, {} thread(s)", l.system, l.threads),
+                    points: l
+                        .points
+                        .iter()
+                        .filter_map(|&(w, ns)| Some((w as f64, ns?)))
+                        .collect(),
+                    ours: l.system.starts_with("ferrograd"),
+                })
+                .collect();
+            let file = format!("sweep_{dtype}_batch{batch}.svg");
+            let result = lines(
                 &out.join(&file),
                 &format!("Training step vs width: w-w-w-10 MLP, {dtype}, batch {batch}"),
                 "width w (log scale)",
                 &series,
-            ),
-        );
-    }
-    written
+            );
+            (format!("sweep/{dtype}/batch={batch}"), file, result)
+        })
+        .collect()
 }
 
 /// A row's bar, labelled `<prefix><system>: <time> (<ratio>)`, when it has a time.
