@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use anyhow::Result;
 
-use crate::util::{self, cargo};
+use crate::process::{self, cargo};
 
 /// Format, lints with warnings denied, the notebook page in a browser, every
 /// test of the default members, packaging of every publishable crate, the
@@ -48,7 +48,7 @@ pub fn run() -> Result<()> {
     ];
     for (done, (name, args)) in steps.iter().enumerate() {
         eprintln!("== {name}");
-        if let Err(e) = util::run(cargo().args(*args)) {
+        if let Err(e) = process::run(cargo().args(*args)) {
             println!("steps: {done} passed, 1 failed");
             return Err(e.context(format!("ci step `{name}` failed")));
         }

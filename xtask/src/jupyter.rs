@@ -17,8 +17,9 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use serde_json::Value as Json;
 
-use crate::libtorch::cache_root;
-use crate::util::{self, cargo};
+use crate::cache;
+use crate::process::{self, cargo};
+use crate::workspace;
 
 /// The evcxr release the notebook is checked with.
 const EVCXR_VERSION: &str = "0.22.0";
@@ -30,14 +31,14 @@ const CELL_TIMEOUT_S: u32 = 1800;
 /// Installs what is missing, executes the notebook into
 /// `<target>/notebook/micrograd.executed.ipynb` and checks it.
 pub fn run(notebook_out: &Path) -> Result<()> {
-    let cache = cache_root()?;
+    let cache = cache::root()?;
     let start = Instant::now();
     let evcxr = install_evcxr(&cache)?;
     let venv = install_nbconvert(&cache)?;
     let jupyter_path = write_kernel_spec(&cache, &evcxr)?;
     eprintln!("jupyter: tools ready in {:.0?}", start.elapsed());
 
-    let notebook = util::root().join("notebooks").join("micrograd.ipynb");
+    let notebook = workspace::root().join("notebooks").join("micrograd.ipynb");
     let executed = notebook_out.join("micrograd.executed.ipynb");
     std::fs::create_dir_all(notebook_out)
         .with_context(|| format!("could not create {}", notebook_out.display()))?;
@@ -64,7 +65,7 @@ pub fn run(notebook_out: &Path) -> Result<()> {
         .env("PATH", path_with(&evcxr))
         // evcxr's build of the cells, in the cache rather than /tmp.
         .env("EVCXR_TMPDIR", &work);
-    util::run(&mut cmd)?;
+    process::run(&mut cmd)?;
     let page = notebook_out.join("index.html");
     let expected = page_figures(&page)?;
     let (cells, pictures) = check_executed(&notebook, &executed, expected)?;
@@ -97,7 +98,7 @@ fn install_evcxr(cache: &Path) -> Result<PathBuf> {
         "jupyter: building evcxr_jupyter {EVCXR_VERSION} into {} (once; over half an hour on 2 cores)",
         root.display()
     );
-    util::run(
+    process::run(
         cargo()
             .args([
                 "install",
@@ -127,9 +128,9 @@ fn install_nbconvert(cache: &Path) -> Result<PathBuf> {
         return Ok(venv);
     }
     eprintln!("jupyter: installing {NBCONVERT} into {}", venv.display());
-    util::run(Command::new("python3").args(["-m", "venv"]).arg(&venv))
+    process::run(Command::new("python3").args(["-m", "venv"]).arg(&venv))
         .context("could not make a Python venv (Debian: apt-get install python3-venv)")?;
-    util::run(Command::new(venv.join("bin").join("pip")).args([
+    process::run(Command::new(venv.join("bin").join("pip")).args([
         "install",
         "--quiet",
         "--disable-pip-version-check",
@@ -313,8 +314,7 @@ mod tests {
 
     #[test]
     fn the_check_fails_unless_the_page_count_is_shown() {
-        let dir = std::env::temp_dir().join(format!("ferrograd-jupyter-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = crate::testing::temp("jupyter");
         let html = serde_json::json!({ "output_type": "display_data", "data": {
             "text/html": ["<div>\n", "<svg/>\n", "<svg/>\n", "</div>"] } });
         let notebook = serde_json::json!({ "cells": [

@@ -1,14 +1,28 @@
 //! `cargo xtask <command>`: ferrograd's tasks. This file only dispatches; each
-//! command lives in its own module.
+//! command lives in its own module, and what several commands share lives in
+//! a module named after it.
+//!
+//! Commands: [`ci`], [`libtorch`], [`parity`] (with [`mpmath`]), [`notebook`]
+//! (with [`jupyter`]), [`bench`]. Shared: [`process`] (starting programs),
+//! [`workspace`] (the invoking checkout and its outputs), [`shared_target`]
+//! (the oracle's build folder every checkout shares), [`cache`] (where it and
+//! the installs live), [`python`] (which Python runs), [`lock`] (Cargo.lock).
 
 mod bench;
+mod cache;
 mod ci;
 mod jupyter;
 mod libtorch;
+mod lock;
 mod mpmath;
 mod notebook;
 mod parity;
-mod util;
+mod process;
+mod python;
+mod shared_target;
+#[cfg(test)]
+mod testing;
+mod workspace;
 
 use clap::{Parser, Subcommand};
 

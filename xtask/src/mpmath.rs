@@ -11,7 +11,7 @@ use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 
-use crate::libtorch;
+use crate::{cache, python};
 
 /// The pinned mpmath release.
 pub const MPMATH_VERSION: &str = "1.3.0";
@@ -32,28 +32,15 @@ impl Mpmath {
     }
 }
 
-/// `$FERROGRAD_PYTHON`, else `python3`, else `python`: the first that runs.
+/// `$FERROGRAD_PYTHON`, else `python3`, else `python`: the first Python 3 that runs.
 fn find_python() -> Result<PathBuf> {
-    let candidates: Vec<PathBuf> = match std::env::var_os("FERROGRAD_PYTHON") {
-        Some(p) if !p.is_empty() => vec![PathBuf::from(p)],
-        _ => vec!["python3".into(), "python".into()],
-    };
-    for py in &candidates {
-        let ok = Command::new(py)
-            .args(["-c", "import sys; sys.exit(sys.version_info[0] != 3)"])
-            .status()
-            .is_ok_and(|s| s.success());
-        if ok {
-            return Ok(py.clone());
-        }
+    let candidates = python::candidates();
+    if let Some(py) = candidates.iter().find(|py| python::is_python3(py)) {
+        return Ok(py.clone());
     }
     bail!(
         "the rows against the exact value run scripts/exact.py with mpmath, but no Python 3 was found (tried {}). Install Python 3 with pip, or set FERROGRAD_PYTHON to one.",
-        candidates
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
+        python::tried(&candidates)
     )
 }
 
@@ -64,7 +51,7 @@ fn marker(dir: &Path) -> PathBuf {
 /// Finds or installs mpmath in the cache.
 pub fn ensure() -> Result<Mpmath> {
     let python = find_python()?;
-    let dir = libtorch::cache_root()?.join("mpmath").join(MPMATH_VERSION);
+    let dir = cache::root()?.join("mpmath").join(MPMATH_VERSION);
     if !marker(&dir).exists() {
         if dir.exists() {
             std::fs::remove_dir_all(&dir)

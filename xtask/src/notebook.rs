@@ -9,7 +9,8 @@ use std::time::Instant;
 
 use anyhow::Result;
 
-use crate::util::{self, cargo};
+use crate::process::{self, cargo};
+use crate::workspace;
 
 /// Options of `cargo xtask notebook`.
 #[derive(clap::Args, Debug)]
@@ -35,13 +36,13 @@ pub fn run(args: &Args) -> Result<()> {
     let start = Instant::now();
     if args.check {
         // Idempotent: returns at once when /usr/bin/chromium exists.
-        util::run(
+        process::run(
             Command::new("bash")
-                .arg(util::root().join("scripts/install-chromium.sh"))
-                .current_dir(util::root()),
+                .arg(workspace::root().join("scripts/install-chromium.sh"))
+                .current_dir(workspace::root()),
         )?;
     }
-    let out = util::Outputs::invoking()?.notebook();
+    let out = workspace::Outputs::invoking()?.notebook();
     let mut cmd = cargo();
     cmd.args([
         "run",
@@ -59,7 +60,7 @@ pub fn run(args: &Args) -> Result<()> {
     if args.check {
         cmd.arg("--check");
     }
-    util::run(&mut cmd)?;
+    process::run(&mut cmd)?;
     if args.jupyter {
         crate::jupyter::run(&out)?;
     }

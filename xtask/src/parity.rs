@@ -8,7 +8,7 @@
 //! The oracle is built in `$FERROGRAD_CACHE/target` (unless
 //! `CARGO_TARGET_DIR` is set), next to libtorch, so that the few minutes
 //! torch-sys takes to compile are spent once per machine, not per clone.
-//! A run claims that folder ([`util::claim_shared_build_dir`]: a lock, and a
+//! A run claims that folder ([`shared_target::claim`]: a lock, and a
 //! rebuild of the workspace crates when another checkout built them last),
 //! tests, builds and copies the runner into its own target folder, and lets
 //! go; the copy then runs with that target folder as the place for its
@@ -23,9 +23,11 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 
-use crate::libtorch::{self, Kind};
-use crate::mpmath;
-use crate::util::{self, cargo, Outputs};
+use crate::libtorch::{self, Kind, Libtorch};
+use crate::mpmath::{self, Mpmath};
+use crate::process::{self, cargo};
+use crate::shared_target;
+use crate::workspace::{self, Outputs};
 
 /// Arguments of `cargo xtask parity`.
 #[derive(clap::Args, Debug, Clone)]
@@ -56,15 +58,7 @@ pub fn run(args: &Args) -> Result<()> {
     let start = Instant::now();
     let outputs = Outputs::invoking()?;
     if args.print_paths {
-        for (name, path) in [
-            ("target", outputs.target.clone()),
-            ("parity", outputs.parity()),
-            ("notebook", outputs.notebook()),
-            ("bench", outputs.bench()),
-            ("oracle", outputs.oracle_bin()),
-        ] {
-            println!("{name}\t{}", path.display());
-        }
+        print_paths(&outputs);
         return Ok(());
     }
     let kind = if args.venv || args.cuda {
@@ -74,39 +68,52 @@ pub fn run(args: &Args) -> Result<()> {
     };
     let lt = libtorch::ensure(kind)?;
     eprintln!("parity: libtorch {} at {}", lt.version, lt.dir.display());
-    let build_dir = util::oracle_build_dir()?;
+    let build_dir = shared_target::oracle_build_dir()?;
     // The rows against the exact value (and the oracle's tests) run
     // scripts/exact.py with mpmath.
     let mp = mpmath::ensure()?;
     {
         // Until the runner is copied out, no other checkout builds there.
-        let _claim = util::claim_shared_build_dir(&build_dir)?;
+        let _claim = shared_target::claim(&build_dir)?;
         if !args.skip_tests {
-            let mut test = cargo();
-            test.args(["test", "--release", "-p", "ferrograd-torch"])
-                .env("CARGO_TARGET_DIR", &build_dir)
-                .env("FERROGRAD_PYTHON", &mp.python);
-            mp.apply(&mut test);
-            lt.apply(&mut test);
-            util::run(&mut test)?;
+            test_oracle(&build_dir, &lt, &mp)?;
         }
-        let mut build = cargo();
-        build
-            .args([
-                "build",
-                "--release",
-                "-p",
-                "ferrograd-torch",
-                "--bin",
-                "parity",
-            ])
-            .env("CARGO_TARGET_DIR", &build_dir);
-        lt.apply(&mut build);
-        let built = build_runner(&mut build)?;
+        let built = build_runner(&build_dir, &lt)?;
         copy_runner(&built, &outputs.oracle_bin())?;
     }
+    run_runner(args, &outputs, &lt, &mp)?;
+    eprintln!("parity: done in {:.0?}", start.elapsed());
+    Ok(())
+}
+
+/// `--print-paths`: `name<TAB>path` for each of this checkout's outputs.
+fn print_paths(outputs: &Outputs) {
+    for (name, path) in [
+        ("target", outputs.target.clone()),
+        ("parity", outputs.parity()),
+        ("notebook", outputs.notebook()),
+        ("bench", outputs.bench()),
+        ("oracle", outputs.oracle_bin()),
+    ] {
+        println!("{name}\t{}", path.display());
+    }
+}
+
+/// The oracle crate's tests, among them the proof that the suite can fail.
+fn test_oracle(build_dir: &Path, lt: &Libtorch, mp: &Mpmath) -> Result<()> {
+    let mut test = cargo();
+    test.args(["test", "--release", "-p", "ferrograd-torch"])
+        .env("CARGO_TARGET_DIR", build_dir)
+        .env("FERROGRAD_PYTHON", &mp.python);
+    mp.apply(&mut test);
+    lt.apply(&mut test);
+    process::run(&mut test)
+}
+
+/// The parity runner, copied out, writing into this checkout's target folder.
+fn run_runner(args: &Args, outputs: &Outputs, lt: &Libtorch, mp: &Mpmath) -> Result<()> {
     let mut run = Command::new(outputs.oracle_bin());
-    run.current_dir(util::root())
+    run.current_dir(workspace::root())
         .arg("--target-dir")
         .arg(&outputs.target)
         .args(["--programs", &args.programs.to_string()]);
@@ -115,25 +122,35 @@ pub fn run(args: &Args) -> Result<()> {
     }
     run.args(&args.rest);
     run.arg("--exact-script")
-        .arg(util::root().join("scripts").join("exact.py"))
+        .arg(workspace::root().join("scripts").join("exact.py"))
         .arg("--python")
         .arg(&mp.python);
     mp.apply(&mut run);
     lt.apply(&mut run);
-    util::run(&mut run)?;
-    eprintln!("parity: done in {:.0?}", start.elapsed());
-    Ok(())
+    process::run(&mut run)
 }
 
-/// Runs the build `cmd` and returns the path of the `parity` executable it
-/// reports (cargo's JSON messages; its own diagnostics still go to stderr).
-fn build_runner(cmd: &mut Command) -> Result<PathBuf> {
+/// Builds the parity runner in `build_dir` and returns the path of the
+/// executable cargo reports (cargo's JSON messages; its own diagnostics still
+/// go to stderr).
+fn build_runner(build_dir: &Path, lt: &Libtorch) -> Result<PathBuf> {
+    let mut cmd = cargo();
+    cmd.args([
+        "build",
+        "--release",
+        "-p",
+        "ferrograd-torch",
+        "--bin",
+        "parity",
+    ])
+    .env("CARGO_TARGET_DIR", build_dir);
+    lt.apply(&mut cmd);
     cmd.arg("--message-format=json-render-diagnostics")
         .stdout(Stdio::piped());
-    eprintln!("$ {}", util::describe(cmd));
+    eprintln!("$ {}", process::describe(&cmd));
     let mut child = cmd
         .spawn()
-        .with_context(|| format!("could not start `{}`", util::describe(cmd)))?;
+        .with_context(|| format!("could not start `{}`", process::describe(&cmd)))?;
     let mut exe = None;
     if let Some(stdout) = child.stdout.take() {
         for line in std::io::BufReader::new(stdout).lines() {
@@ -150,7 +167,7 @@ fn build_runner(cmd: &mut Command) -> Result<PathBuf> {
     }
     let status = child.wait()?;
     if !status.success() {
-        bail!("`{}` failed with {status}", util::describe(cmd));
+        bail!("`{}` failed with {status}", process::describe(&cmd));
     }
     exe.context("cargo built no `parity` executable")
 }

@@ -7,7 +7,113 @@ use anyhow::{anyhow, Result};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::report::human_time;
+use super::report::{human_ratio, human_time, Report, Row, BATCHED_MODELS};
+
+/// Draws every chart of `report` into `out`; returns (chart key, file name)
+/// for those written (a chart that fails is reported and left out).
+pub fn draw(out: &Path, report: &Report) -> Vec<(String, String)> {
+    let mut written = Vec::new();
+    let drawn = scalar(out, report)
+        .into_iter()
+        .chain(batched(out, report))
+        .chain(sweep(out, report));
+    for (key, file, result) in drawn {
+        match result {
+            Ok(()) => written.push((key, file)),
+            Err(e) => eprintln!("bench: could not draw {file}: {e:#}"),
+        }
+    }
+    written
+}
+
+/// A chart's key in the report, its file name, and whether it was drawn.
+type Drawn = (String, String, Result<()>);
+
+/// One bar chart per scalar workload.
+fn scalar(out: &Path, report: &Report) -> Vec<Drawn> {
+    report
+        .workloads
+        .iter()
+        .filter(|w| w.key.starts_with("scalar/"))
+        .map(|w| {
+            let shown: Vec<Bar> = w.rows.iter().filter_map(|r| bar("", r)).collect();
+            let file = format!("{}.svg", w.key.replace('/', "_"));
+            let title = w.title.split(" (").next().unwrap_or(&w.title);
+            let result = bars(&out.join(&file), title, &shown);
+            (w.key.clone(), file, result)
+        })
+        .collect()
+}
+
+/// One bar chart per batched model, a bar per configuration and system.
+fn batched(out: &Path, report: &Report) -> Vec<Drawn> {
+    BATCHED_MODELS
+        .iter()
+        .map(|(model, title)| {
+            let prefix = format!("batched/{model}/");
+            let shown: Vec<Bar> = report
+                .workloads
+                .iter()
+                .filter(|w| w.key.starts_with(&prefix))
+                .flat_map(|w| {
+                    let config = w.key[prefix.len()..].replace("/threads=", ", threads ");
+                    w.rows
+                        .iter()
+                        .filter_map(move |r| bar(&format!("{config}, "), r))
+                })
+                .collect();
+            let file = format!("batched_{model}.svg");
+            let short = title.split(':').next().unwrap_or(title);
+            let result = bars(
+                &out.join(&file),
+                &format!("Batched engine: {short}"),
+                &shown,
+            );
+            (format!("batched/{model}"), file, result)
+        })
+        .collect()
+}
+
+/// One line chart per group of the width sweep.
+fn sweep(out: &Path, report: &Report) -> Vec<Drawn> {
+    report
+        .sweep_groups()
+        .into_iter()
+        .map(|(dtype, batch)| {
+            let series: Vec<Line> = report
+                .sweep_lines(&dtype, batch)
+                .map(|l| Line {
+                    name: format!("{}, {} thread(s)", l.system, l.threads),
+                    points: l
+                        .points
+                        .iter()
+                        .filter_map(|&(w, ns)| Some((w as f64, ns?)))
+                        .collect(),
+                    ours: l.system.starts_with("ferrograd"),
+                })
+                .collect();
+            let file = format!("sweep_{dtype}_batch{batch}.svg");
+            let result = lines(
+                &out.join(&file),
+                &format!("Training step vs width: w-w-w-10 MLP, {dtype}, batch {batch}"),
+                "width w (log scale)",
+                &series,
+            );
+            (format!("sweep/{dtype}/batch={batch}"), file, result)
+        })
+        .collect()
+}
+
+/// A row's bar, labelled `<prefix><system>: <time> (<ratio>)`, when it has a time.
+fn bar(prefix: &str, r: &Row) -> Option<Bar> {
+    let ns = r.median_ns?;
+    let ratio = r.ratio.map(human_ratio).unwrap_or_default();
+    Some(Bar {
+        label: format!("{prefix}{}: {} ({ratio})", r.system, human_time(ns)),
+        ns,
+        ours: r.system.starts_with("ferrograd"),
+    })
+}
 
 /// A bar: its label and its time per step in nanoseconds; `ours` bars are
 /// ferrograd's.
@@ -194,8 +300,7 @@ mod tests {
 
     #[test]
     fn charts_are_written_as_svg_with_their_labels() {
-        let dir = std::env::temp_dir().join(format!("ferrograd-bench-svg-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = crate::testing::temp("bench-svg");
         let b = dir.join("bars.svg");
         bars(
             &b,

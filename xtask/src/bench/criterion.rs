@@ -65,9 +65,7 @@ mod tests {
 
     #[test]
     fn medians_are_read_from_new_estimates_only() {
-        let root =
-            std::env::temp_dir().join(format!("ferrograd-bench-crit-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&root);
+        let root = crate::testing::temp("bench-crit");
         for (dir, id, median) in [
             ("g/f/new", "g/f", 1500.0),
             ("g/f/base", "g/f", 9.0),

@@ -1,5 +1,5 @@
 //! What the report says about where and when it was measured: CPU, cores,
-//! load, date, and the versions of the Rust side.
+//! load, date, commit and compiler.
 
 use std::fs;
 use std::path::Path;
@@ -31,13 +31,7 @@ impl Machine {
     /// Reads the machine's description (Linux; elsewhere fields say unknown).
     pub fn detect() -> Self {
         let info = fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-        let cpu = info
-            .lines()
-            .find_map(|l| {
-                let (k, v) = l.split_once(':')?;
-                (k.trim() == "model name").then(|| v.trim().to_string())
-            })
-            .unwrap_or_else(|| "unknown CPU".into());
+        let cpu = field(&info, "model name").unwrap_or_else(|| "unknown CPU".into());
         Self {
             cpu,
             logical_cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -55,17 +49,19 @@ impl Machine {
 fn physical_cores(cpuinfo: &str) -> Option<usize> {
     let mut pairs = std::collections::BTreeSet::new();
     for block in cpuinfo.split("\n\n") {
-        let field = |name: &str| {
-            block.lines().find_map(|l| {
-                let (k, v) = l.split_once(':')?;
-                (k.trim() == name).then(|| v.trim().to_string())
-            })
-        };
-        if let Some(core) = field("core id") {
-            pairs.insert((field("physical id").unwrap_or_default(), core));
+        if let Some(core) = field(block, "core id") {
+            pairs.insert((field(block, "physical id").unwrap_or_default(), core));
         }
     }
     (!pairs.is_empty()).then_some(pairs.len())
+}
+
+/// The first `name : value` of /proc/cpuinfo text.
+fn field(cpuinfo: &str, name: &str) -> Option<String> {
+    cpuinfo.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        (k.trim() == name).then(|| v.trim().to_string())
+    })
 }
 
 /// The 1-minute load average.
@@ -139,18 +135,6 @@ pub fn rustc_version() -> Option<String> {
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
-/// The version Cargo.lock pins for `package` (the first, if several).
-pub fn locked_version(lock: &str, package: &str) -> Option<String> {
-    let mut lines = lock.lines();
-    while let Some(line) = lines.next() {
-        if line.trim() == format!("name = \"{package}\"") {
-            let v = lines.next()?.trim().strip_prefix("version = ")?;
-            return Some(v.trim_matches('"').to_string());
-        }
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,12 +151,5 @@ mod tests {
         let info = "processor : 0\nphysical id : 0\ncore id : 0\n\nprocessor : 1\nphysical id : 0\ncore id : 0\n\nprocessor : 2\nphysical id : 0\ncore id : 1\n";
         assert_eq!(physical_cores(info), Some(2));
         assert_eq!(physical_cores("processor : 0\n"), None);
-    }
-
-    #[test]
-    fn locked_versions_are_read_from_cargo_lock() {
-        let lock = "[[package]]\nname = \"tch\"\nversion = \"0.26.0\"\nsource = \"x\"\n";
-        assert_eq!(locked_version(lock, "tch").as_deref(), Some("0.26.0"));
-        assert_eq!(locked_version(lock, "ndarray"), None);
     }
 }

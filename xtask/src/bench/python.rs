@@ -5,14 +5,13 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::Duration;
+use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result};
-use indicatif::{ProgressBar, ProgressStyle};
 use serde::Deserialize;
 
 use crate::libtorch::{self, Kind};
+use crate::process::{self, Pipe};
 
 /// Python packages the peers import, with the versions installed when
 /// missing (the only releases on the index today).
@@ -168,25 +167,25 @@ fn inspect(python: &Path) -> PythonEnv {
 
 /// `pip install <spec>` under a spinner.
 fn pip_install(python: &Path, spec: &str) -> Result<()> {
-    let pb = ProgressBar::new_spinner();
-    pb.set_style(
-        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {msg}")
-            .expect("valid template"),
-    );
+    let pb = process::spinner("{spinner} [{elapsed_precise}] {msg}");
     pb.set_message(format!("pip install {spec} (first run only)"));
-    pb.enable_steady_tick(Duration::from_millis(120));
-    let out = Command::new(python)
-        .args(["-m", "pip", "install", spec])
+    let mut pip = Command::new(python);
+    pip.args(["-m", "pip", "install", spec])
         .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
-        .output()
+        // As `Command::output` would: pip must never wait for an answer.
+        .stdin(Stdio::null());
+    let teed = process::under(&pb, |_| false, &mut pip)
         .with_context(|| format!("could not start pip for {spec}"))?;
-    pb.finish_and_clear();
-    if out.status.success() {
+    if teed.status.success() {
         eprintln!("bench: installed {spec}");
         return Ok(());
     }
-    let err = String::from_utf8_lossy(&out.stderr);
-    let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
+    let lines: Vec<&str> = teed
+        .lines
+        .iter()
+        .filter(|(pipe, line)| *pipe == Pipe::Stderr && !line.trim().is_empty())
+        .map(|(_, line)| line.as_str())
+        .collect();
     let tail = lines[lines.len().saturating_sub(6)..].join("\n");
-    anyhow::bail!("pip install {spec} failed ({}):\n{tail}", out.status)
+    anyhow::bail!("pip install {spec} failed ({}):\n{tail}", teed.status)
 }

@@ -1,0 +1,191 @@
+//! Running the plan under one progress bar: each task's output into its
+//! log, its medians into the results, its failure (and the failure of the
+//! benches its failed build blocks) into the failures.
+
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, ExitStatus};
+use std::time::Duration;
+
+use anyhow::Result;
+use indicatif::ProgressBar;
+
+use super::criterion;
+use super::plan::{depends_on, Output, Task};
+use super::report::Results;
+use crate::process::{self, Tee};
+
+/// Runs every task in order, then reads criterion's medians.
+pub fn run_all(tasks: Vec<Task>, crit: &Path, logs: &Path) -> Result<Results> {
+    let mut results = Results::default();
+    let pb = process::styled(
+        ProgressBar::new(tasks.len() as u64),
+        "{spinner} [{elapsed_precise}] {bar:24} {pos}/{len} {prefix:.bold}: {wide_msg}",
+        Some(Duration::from_millis(150)),
+    );
+    let mut failed_builds: Vec<(String, String)> = Vec::new();
+    for Task { key, cmd, output } in tasks {
+        pb.set_prefix(key.clone());
+        pb.set_message("starting");
+        // A criterion task after its failed build cannot run either.
+        let blocked = failed_builds
+            .iter()
+            .find(|(build, _)| matches!(output, Output::Criterion) && depends_on(&key, build));
+        let outcome = match (cmd, blocked) {
+            (Err(e), _) => Err(e),
+            (Ok(_), Some((build, e))) => Err(format!("`{build}` failed: {e}")),
+            (Ok(mut cmd), None) => run_logged(&mut cmd, &logs.join(log_name(&key)), &pb),
+        };
+        match (outcome, &output) {
+            (Ok(stdout), Output::JsonLines(default_id)) => {
+                let found = json_medians(&stdout, default_id.as_deref());
+                if found.is_empty() {
+                    results
+                        .failures
+                        .insert(key.clone(), "printed no JSON result line".into());
+                }
+                results.medians.extend(found);
+            }
+            (Ok(_), _) => {}
+            (Err(e), output) => {
+                if matches!(output, Output::Build) {
+                    failed_builds.push((key.clone(), e.clone()));
+                }
+                results.failures.insert(key, e);
+            }
+        }
+        pb.inc(1);
+    }
+    pb.finish_and_clear();
+    results.medians.extend(criterion::medians(crit)?);
+    Ok(results)
+}
+
+/// A task's log file name.
+fn log_name(key: &str) -> String {
+    let safe: String = key
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    format!("{safe}.log")
+}
+
+/// Runs `cmd` with its output going to `log` (and the newest line to the
+/// progress bar); returns its stdout, or an error with its last lines.
+fn run_logged(cmd: &mut Command, log: &Path, pb: &ProgressBar) -> Result<String, String> {
+    let mut file = fs::File::create(log).map_err(|e| format!("{}: {e}", log.display()))?;
+    let _ = writeln!(file, "$ {cmd:?}");
+    let teed = process::tee(
+        cmd,
+        Tee {
+            bar: pb,
+            show: |line| {
+                line.starts_with("Benchmarking")
+                    || line.starts_with("Compiling")
+                    || line.starts_with("Running")
+            },
+            log: Some(file),
+        },
+    )
+    .map_err(|e| format!("could not start {:?}: {e}", cmd.get_program()))?;
+    if teed.status.success() {
+        return Ok(teed.stdout());
+    }
+    Err(failure(teed.status, &teed.trimmed(), log))
+}
+
+/// A failed task's error: its status, its log, and the last of its twelve
+/// last lines that are not progress.
+fn failure(status: ExitStatus, lines: &[&str], log: &Path) -> String {
+    let useful: Vec<&str> = lines[lines.len().saturating_sub(12)..]
+        .iter()
+        .copied()
+        .filter(|l| !l.starts_with("Benchmarking") && !l.starts_with("Compiling"))
+        .collect();
+    let last = useful[useful.len().saturating_sub(6)..].join("\n");
+    format!("exited with {status} (log: {}):\n{last}", log.display())
+}
+
+/// `{"id"?: ..., "median_ms": ...}` lines -> id -> ns.
+fn json_medians(stdout: &str, default_id: Option<&str>) -> Vec<(String, f64)> {
+    stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l.trim()).ok())
+        .filter_map(|v| {
+            let ms = v.get("median_ms")?.as_f64()?;
+            let id = v
+                .get("id")
+                .and_then(|i| i.as_str())
+                .map(str::to_string)
+                .or_else(|| default_id.map(str::to_string))?;
+            Some((id, ms * 1e6))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_lines_give_medians_by_id_or_default() {
+        let out = "torch 2.13.0\n{\"id\": \"pytorch/moons/f32/threads=1\", \"median_ms\": 0.25}\n{\"system\": \"micrograd\", \"median_ms\": 2000}\nnot json\n";
+        let got = json_medians(out, Some("python/micrograd"));
+        assert_eq!(
+            got,
+            vec![
+                ("pytorch/moons/f32/threads=1".to_string(), 250_000.0),
+                ("python/micrograd".to_string(), 2e9),
+            ]
+        );
+        assert!(json_medians(out, None).len() == 1);
+    }
+
+    #[test]
+    fn log_names_are_plain_file_names() {
+        assert_eq!(
+            log_name("python/batched/threads=1"),
+            "python_batched_threads_1.log"
+        );
+    }
+
+    #[test]
+    fn a_failure_shows_the_last_lines_that_are_not_progress() {
+        let dir = crate::testing::temp("bench-measure");
+        let log = dir.join("run.log");
+        let out = run_logged(
+            Command::new("sh").args([
+                "-c",
+                "for i in 1 2 3 4 5 6 7 8; do echo line $i; done; echo Compiling x; echo Benchmarking y; echo error: it broke; exit 2",
+            ]),
+            &log,
+            &ProgressBar::hidden(),
+        )
+        .unwrap_err();
+        assert!(
+            out.starts_with("exited with exit status: 2 (log: "),
+            "{out}"
+        );
+        let last: Vec<&str> = out.lines().skip(1).collect();
+        assert_eq!(last.len(), 6, "{out}");
+        assert_eq!(last[5], "error: it broke");
+        assert!(
+            !out.contains("Compiling") && !out.contains("Benchmarking"),
+            "{out}"
+        );
+        let logged = fs::read_to_string(&log).unwrap();
+        assert!(
+            logged.starts_with("$ ") && logged.contains("line 8"),
+            "{logged}"
+        );
+        let ok = run_logged(
+            Command::new("sh").args(["-c", "echo '{\"median_ms\": 1}'; echo noise >&2"]),
+            &log,
+            &ProgressBar::hidden(),
+        )
+        .unwrap();
+        assert_eq!(ok, "{\"median_ms\": 1}\n");
+        let _ = fs::remove_dir_all(&dir);
+    }
+}

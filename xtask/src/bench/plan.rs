@@ -1,0 +1,289 @@
+//! What a run does, in order: builds first so each bench's time is its own,
+//! then ferrograd's criterion benches, libtorch's, and the Python peers.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use super::python::PythonEnv;
+use super::report::Grid;
+use crate::libtorch::Libtorch;
+use crate::process::cargo;
+use crate::{shared_target, workspace};
+
+/// One thing to run: a name for the progress bar and the error table, the
+/// command (or why it cannot run), and how its numbers come back.
+pub struct Task {
+    /// Its name in the progress bar, the logs and the failures.
+    pub key: String,
+    /// What runs, or why it cannot.
+    pub cmd: Result<Command, String>,
+    /// Where its numbers come from.
+    pub output: Output,
+}
+
+/// Where a task's numbers come from.
+pub enum Output {
+    /// A build: nothing to read.
+    Build,
+    /// Criterion writes into the criterion folder, read at the end.
+    Criterion,
+    /// JSON lines with `median_ms` (and `id`, else this default id).
+    JsonLines(Option<String>),
+}
+
+fn task(key: impl Into<String>, cmd: Result<Command, String>, output: Output) -> Task {
+    Task {
+        key: key.into(),
+        cmd,
+        output,
+    }
+}
+
+/// The root package's criterion benches.
+const FERROGRAD_BENCHES: [&str; 5] = [
+    "scalar",
+    "scalar_tanh",
+    "scalar_tape",
+    "tensor_step",
+    "tensor_sweep",
+];
+
+/// Whether a task needs the given build.
+pub fn depends_on(task: &str, build: &str) -> bool {
+    if build == "build libtorch bench" {
+        task == "libtorch"
+    } else {
+        task != "libtorch"
+    }
+}
+
+/// The tasks in order: builds first so each bench's time is its own.
+pub fn plan(
+    quick: bool,
+    grid: &Grid,
+    crit: &Path,
+    lt: &Result<Libtorch, String>,
+    py: &PythonEnv,
+) -> Vec<Task> {
+    let benches = Benches::new(quick, grid, crit);
+    let mut tasks = ferrograd(&benches, grid);
+    tasks.extend(libtorch(&benches, lt));
+    tasks.extend(python(quick, grid, py));
+    tasks
+}
+
+/// How every criterion bench of a run is started: the same criterion
+/// options, output folder and sweep grid.
+struct Benches {
+    criterion_args: Vec<&'static str>,
+    crit: PathBuf,
+    sweep_env: Vec<(&'static str, String)>,
+}
+
+impl Benches {
+    fn new(quick: bool, grid: &Grid, crit: &Path) -> Self {
+        let join = |v: &[usize]| v.iter().map(usize::to_string).collect::<Vec<_>>().join(",");
+        Self {
+            criterion_args: if quick {
+                vec![
+                    "--noplot",
+                    "--warm-up-time",
+                    "0.3",
+                    "--measurement-time",
+                    "1",
+                ]
+            } else {
+                vec!["--noplot", "--warm-up-time", "1", "--measurement-time", "3"]
+            },
+            crit: crit.to_path_buf(),
+            sweep_env: vec![
+                ("FERROGRAD_SWEEP_WIDTHS", join(&grid.widths)),
+                ("FERROGRAD_SWEEP_BATCHES", join(&grid.batches)),
+                ("FERROGRAD_SWEEP_DTYPES", grid.dtypes.join(",")),
+                ("FERROGRAD_TORCH_THREADS", join(&grid.threads)),
+            ],
+        }
+    }
+
+    /// `cargo bench -p <package> --bench <name>`.
+    fn command(&self, package: &str, name: &str) -> Command {
+        let mut c = cargo();
+        c.args(["bench", "-p", package, "--bench", name, "--"])
+            .args(&self.criterion_args)
+            .env("CRITERION_HOME", &self.crit);
+        for (k, v) in &self.sweep_env {
+            c.env(k, v);
+        }
+        c
+    }
+}
+
+/// The root package's benches: one build, then each bench (the batched
+/// ones at each thread count).
+fn ferrograd(benches: &Benches, grid: &Grid) -> Vec<Task> {
+    let mut build = cargo();
+    build.args(["bench", "-p", "ferrograd", "--no-run"]);
+    for b in FERROGRAD_BENCHES {
+        build.args(["--bench", b]);
+    }
+    let mut tasks = vec![task("build ferrograd benches", Ok(build), Output::Build)];
+    for name in ["scalar", "scalar_tanh", "scalar_tape"] {
+        let cmd = benches.command("ferrograd", name);
+        tasks.push(task(name, Ok(cmd), Output::Criterion));
+    }
+    for name in ["tensor_step", "tensor_sweep"] {
+        for &t in &grid.threads {
+            let mut c = benches.command("ferrograd", name);
+            c.env("MATMUL_NUM_THREADS", t.to_string());
+            tasks.push(task(
+                format!("{name}/threads={t}"),
+                Ok(c),
+                Output::Criterion,
+            ));
+        }
+    }
+    tasks
+}
+
+/// The libtorch bench: its build, then the bench.
+fn libtorch(benches: &Benches, lt: &Result<Libtorch, String>) -> Vec<Task> {
+    // As `cargo xtask parity` does: the libtorch crate builds in the cache's
+    // target folder (unless CARGO_TARGET_DIR is set), so torch-sys's minutes
+    // of compiling are shared with parity and spent once per machine.
+    let torch_target = shared_target::oracle_build_dir().ok();
+    let with_libtorch = |mut c: Command| match lt {
+        Ok(lt) => {
+            lt.apply(&mut c);
+            if let Some(dir) = &torch_target {
+                c.env("CARGO_TARGET_DIR", dir);
+            }
+            Ok(c)
+        }
+        Err(e) => Err(e.clone()),
+    };
+    let mut build = cargo();
+    build.args([
+        "bench",
+        "-p",
+        "ferrograd-torch",
+        "--bench",
+        "libtorch_step",
+        "--no-run",
+    ]);
+    let bench = benches.command("ferrograd-torch", "libtorch_step");
+    vec![
+        task("build libtorch bench", with_libtorch(build), Output::Build),
+        task("libtorch", with_libtorch(bench), Output::Criterion),
+    ]
+}
+
+/// The Python peers' scripts in `benches/python/`.
+fn python(quick: bool, grid: &Grid, py: &PythonEnv) -> Vec<Task> {
+    let steps = |quick_steps: usize, full_steps: usize| {
+        vec![if quick { quick_steps } else { full_steps }.to_string()]
+    };
+    let json = |id: &str| Output::JsonLines(Some(id.into()));
+    let mut tasks = vec![task(
+        "python/moons_torch",
+        script(py, "torch", "moons_torch.py", &steps(100, 300)),
+        json("python/moons_torch"),
+    )];
+    for &t in &grid.threads {
+        let mut a = vec!["--threads".to_string(), t.to_string()];
+        if quick {
+            a.push("--quick".into());
+        }
+        tasks.push(task(
+            format!("python/batched/threads={t}"),
+            script(py, "torch", "batched_torch.py", &a),
+            Output::JsonLines(None),
+        ));
+    }
+    tasks.push(task(
+        "python/micrograd_rust",
+        script(
+            py,
+            "micrograd-rust",
+            "tanh_micrograd_rust.py",
+            &steps(10, 30),
+        ),
+        json("python/micrograd_rust"),
+    ));
+    tasks.push(task(
+        "python/micrograd",
+        script(py, "micrograd", "moons_micrograd.py", &steps(3, 7)),
+        json("python/micrograd"),
+    ));
+    tasks
+}
+
+/// `python benches/python/<file> <args>`, when `package` imports.
+fn script(py: &PythonEnv, package: &str, file: &str, args: &[String]) -> Result<Command, String> {
+    py.check(package)?;
+    let python = py.python.clone().ok_or("no Python")?;
+    let mut c = Command::new(python);
+    c.current_dir(workspace::root())
+        .arg(format!("benches/python/{file}"))
+        .args(args)
+        .env("PYTHONUNBUFFERED", "1");
+    Ok(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_build_blocks_only_its_own_benches() {
+        assert!(depends_on("libtorch", "build libtorch bench"));
+        assert!(!depends_on("scalar", "build libtorch bench"));
+        assert!(depends_on(
+            "tensor_step/threads=1",
+            "build ferrograd benches"
+        ));
+        assert!(!depends_on("libtorch", "build ferrograd benches"));
+    }
+
+    #[test]
+    fn builds_come_first_and_a_missing_peer_keeps_its_task_with_the_reason() {
+        let grid = Grid::tiny(&[1, 2]);
+        let py = PythonEnv {
+            error: Some("no Python with torch".into()),
+            ..PythonEnv::default()
+        };
+        let lt = Err("no libtorch: offline".to_string());
+        let tasks = plan(true, &grid, Path::new("/tmp/crit"), &lt, &py);
+        let keys: Vec<&str> = tasks.iter().map(|t| t.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "build ferrograd benches",
+                "scalar",
+                "scalar_tanh",
+                "scalar_tape",
+                "tensor_step/threads=1",
+                "tensor_step/threads=2",
+                "tensor_sweep/threads=1",
+                "tensor_sweep/threads=2",
+                "build libtorch bench",
+                "libtorch",
+                "python/moons_torch",
+                "python/batched/threads=1",
+                "python/batched/threads=2",
+                "python/micrograd_rust",
+                "python/micrograd",
+            ]
+        );
+        assert_eq!(tasks[9].cmd.as_ref().err().unwrap(), "no libtorch: offline");
+        assert_eq!(
+            tasks[14].cmd.as_ref().err().unwrap(),
+            "no Python with torch"
+        );
+        let scalar = tasks[1].cmd.as_ref().unwrap();
+        let args: Vec<_> = scalar.get_args().map(|a| a.to_string_lossy()).collect();
+        assert_eq!(
+            args.join(" "),
+            "bench -p ferrograd --bench scalar -- --noplot --warm-up-time 0.3 --measurement-time 1"
+        );
+    }
+}

@@ -1,0 +1,284 @@
+//! `report.md`: the targets first, then versions, each workload's table with
+//! its chart, the width sweep, the failures and how to regenerate it.
+
+use std::fmt::Write as _;
+
+use super::format::{cell, human_ratio, human_time, short_error};
+use super::{Report, TargetCheck, BATCHED_MODELS, FERRO_BATCHED, LIBTORCH, TORCH_EAGER};
+
+impl Report {
+    /// The Markdown report; `charts` are `(chart key, file name)` pairs of
+    /// the charts drawn beside it.
+    pub fn markdown(&self, charts: &[(String, String)]) -> String {
+        let mut s = String::new();
+        self.write_intro(&mut s);
+        self.write_targets(&mut s);
+        self.write_versions(&mut s);
+        self.write_scalar(&mut s, charts);
+        self.write_batched(&mut s, charts);
+        self.write_sweep(&mut s, charts);
+        self.write_failures(&mut s);
+        let _ = writeln!(
+            s,
+            "## Regenerating\n\n`cargo xtask bench --quick` (a few minutes) or `cargo xtask bench` \
+             (full criterion runs and the whole sweep). Each task's output is in `target/bench/logs/`, \
+             criterion's data in `target/bench/criterion/`."
+        );
+        s
+    }
+
+    /// Title, where and when, and how to read the numbers.
+    fn write_intro(&self, s: &mut String) {
+        let m = &self.machine;
+        let _ = writeln!(s, "# ferrograd benchmarks\n");
+        let cores = m
+            .physical_cores
+            .map(|c| format!(", {c} physical core(s)"))
+            .unwrap_or_default();
+        let load = match (m.load_at_start, m.load_at_end) {
+            (Some(a), Some(b)) => format!(
+                "; load average {a:.2} at the start, {b:.2} at the end (other work on the machine makes the numbers noisier, two-thread ones most)"
+            ),
+            (Some(a), None) => format!("; load average {a:.2} at the start"),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            s,
+            "Measured {} with `{}` ({} mode, {:.0} s) on {}: {} logical CPU(s){cores}, Linux {}{load}.\n",
+            self.date, self.command, self.mode, self.duration_s, m.cpu, m.logical_cpus, m.kernel
+        );
+        let _ = writeln!(
+            s,
+            "Every number is the median time of one training step (forward, backward, update). \
+             **× ferrograd** is a system's time divided by ferrograd's on the same workload: \
+             above 1, ferrograd is faster. Threads: the scalar engine, micrograd and micrograd-rust \
+             use one; PyTorch runs with `torch.set_num_threads(n)`, libtorch with \
+             `tch::set_num_threads(n)`, the batched engine with `MATMUL_NUM_THREADS=n`.\n"
+        );
+    }
+
+    /// The claims' table, then why each one not met was missed.
+    fn write_targets(&self, s: &mut String) {
+        let _ = writeln!(s, "## Targets\n");
+        let _ = writeln!(
+            s,
+            "| claim | ferrograd | peer | × ferrograd | needed | met |"
+        );
+        let _ = writeln!(s, "|---|---:|---:|---:|---:|---|");
+        for t in &self.targets {
+            let f = |v: Option<f64>| v.map_or("—".into(), human_time);
+            let met = match t.met {
+                Some(true) => "yes",
+                Some(false) => "**no**",
+                None => "not measured",
+            };
+            table_row(
+                s,
+                &[
+                    t.claim.clone(),
+                    f(t.ours_ns),
+                    f(t.theirs_ns),
+                    t.ratio.map_or("—".into(), human_ratio),
+                    human_ratio(t.needed),
+                    met.into(),
+                ],
+            );
+        }
+        let missed: Vec<&TargetCheck> = self
+            .targets
+            .iter()
+            .filter(|t| t.met != Some(true))
+            .collect();
+        if missed.is_empty() {
+            let _ = writeln!(s, "\nEvery target was met in this run.\n");
+            return;
+        }
+        let _ = writeln!(s, "\nMissed or not measured in this run:\n");
+        for t in missed {
+            let _ = writeln!(s, "- {}: {}.", t.claim, why_missed(t));
+        }
+        let _ = writeln!(s);
+    }
+
+    /// The components' versions and the peers' state.
+    fn write_versions(&self, s: &mut String) {
+        let _ = writeln!(s, "## Versions\n");
+        let _ = writeln!(s, "| component | version |");
+        let _ = writeln!(s, "|---|---|");
+        for (k, v) in &self.versions {
+            table_row(s, &[k, v]);
+        }
+        let _ = writeln!(s, "\n| peer | version | state |");
+        let _ = writeln!(s, "|---|---|---|");
+        for p in &self.peers {
+            let state = p.error.as_deref().map_or("ok".into(), short_error);
+            table_row(s, &[&p.system, p.version.as_deref().unwrap_or("—"), &state]);
+        }
+        let _ = writeln!(s);
+    }
+
+    /// One table per scalar workload, the node throughputs under the moons one.
+    fn write_scalar(&self, s: &mut String, charts: &[(String, String)]) {
+        for w in self
+            .workloads
+            .iter()
+            .filter(|w| w.key.starts_with("scalar/"))
+        {
+            let _ = writeln!(s, "## {}\n", w.title);
+            let _ = writeln!(s, "| system | threads | median per step | × ferrograd |");
+            let _ = writeln!(s, "|---|---:|---:|---:|");
+            for r in &w.rows {
+                let ratio = r.ratio.map_or("—".into(), human_ratio);
+                table_row(
+                    s,
+                    &[&r.system, &r.threads.to_string(), &cell(r, false), &ratio],
+                );
+            }
+            if w.key == "scalar/moons" {
+                self.write_throughput(s);
+            }
+            chart_link(s, charts, &w.key);
+        }
+    }
+
+    /// The scalar engine's raw node throughputs, where measured.
+    fn write_throughput(&self, s: &mut String) {
+        if let Some(n) = self.scalar_nodes_per_s {
+            let _ = writeln!(
+                s,
+                "\nRaw node throughput (build, backward and drop a 100,000-node chain): {:.1} million nodes/s.",
+                n / 1e6
+            );
+        }
+        if let Some(n) = self.scalar_mixed_nodes_per_s {
+            let _ = writeln!(
+                s,
+                "\nMixed-graph throughput (100,000 nodes of add, mul, tanh, relu and powi with fan-in and fan-out: build, backward, reclaim): {:.1} million nodes/s.",
+                n / 1e6
+            );
+        }
+    }
+
+    /// One table per batched model: a line per precision and thread count.
+    fn write_batched(&self, s: &mut String, charts: &[(String, String)]) {
+        for (model, title) in BATCHED_MODELS {
+            let _ = writeln!(s, "## Batched engine: {title}\n");
+            let _ = writeln!(
+                s,
+                "| precision | threads | {FERRO_BATCHED} | {LIBTORCH} | {TORCH_EAGER} |"
+            );
+            let _ = writeln!(s, "|---|---:|---:|---:|---:|");
+            for w in self
+                .workloads
+                .iter()
+                .filter(|w| w.key.starts_with(&format!("batched/{model}/")))
+            {
+                let parts: Vec<&str> = w.key.split('/').collect();
+                let threads = parts
+                    .get(3)
+                    .and_then(|t| t.strip_prefix("threads="))
+                    .unwrap_or("?");
+                let mut cells = vec![parts.get(2).unwrap_or(&"?").to_string(), threads.into()];
+                cells.extend(w.rows.iter().map(|r| cell(r, true)));
+                table_row(s, &cells);
+            }
+            chart_link(s, charts, &format!("batched/{model}"));
+        }
+    }
+
+    /// The width sweep: one table per precision and batch size.
+    fn write_sweep(&self, s: &mut String, charts: &[(String, String)]) {
+        if self.sweep.is_empty() {
+            return;
+        }
+        let _ = writeln!(
+            s,
+            "## Width sweep: w-w-w-10 ReLU MLP, cross-entropy, SGD\n\n\
+             Inputs and both hidden layers have width w. Cells: time per step (libtorch's as × ferrograd).\n"
+        );
+        for (dtype, batch) in self.sweep_groups() {
+            let lines: Vec<_> = self.sweep_lines(&dtype, batch).collect();
+            let _ = writeln!(s, "### {dtype}, batch {batch}\n");
+            let mut header = String::from("| width |");
+            let mut rule = String::from("|---:|");
+            for l in &lines {
+                let _ = write!(header, " {}, {} thread(s) |", l.system, l.threads);
+                rule.push_str("---:|");
+            }
+            let _ = writeln!(s, "{header}\n{rule}");
+            let widths: Vec<usize> = lines
+                .first()
+                .map(|l| l.points.iter().map(|p| p.0).collect())
+                .unwrap_or_default();
+            for (i, w) in widths.iter().enumerate() {
+                let mut line = format!("| {w} |");
+                for (j, l) in lines.iter().enumerate() {
+                    let ns = l.points.get(i).and_then(|p| p.1);
+                    // Lines come in (ferrograd, libtorch) pairs per thread count.
+                    let base = if j % 2 == 1 {
+                        lines[j - 1].points.get(i).and_then(|p| p.1)
+                    } else {
+                        None
+                    };
+                    let text = match (ns, base) {
+                        (Some(t), Some(b)) => format!("{} ({})", human_time(t), human_ratio(t / b)),
+                        (Some(t), None) => human_time(t),
+                        (None, _) => "—".into(),
+                    };
+                    let _ = write!(line, " {text} |");
+                }
+                let _ = writeln!(s, "{line}");
+            }
+            chart_link(s, charts, &format!("sweep/{dtype}/batch={batch}"));
+        }
+    }
+
+    /// Every failed task with its error.
+    fn write_failures(&self, s: &mut String) {
+        if self.failures.is_empty() {
+            return;
+        }
+        let _ = writeln!(s, "## Failures\n");
+        for (task, e) in &self.failures {
+            let _ = writeln!(
+                s,
+                "- `{task}`:\n\n  ```text\n  {}\n  ```",
+                e.replace('\n', "\n  ")
+            );
+        }
+        let _ = writeln!(s);
+    }
+}
+
+/// Why a claim was not met, in words.
+fn why_missed(t: &TargetCheck) -> String {
+    match t.ratio {
+        Some(r) if r < 1.0 => format!(
+            "**missed**: the peer's time is {} ferrograd's where at least {} is needed, \
+             so ferrograd's step takes {} as long as the peer's",
+            human_ratio(r),
+            human_ratio(t.needed),
+            human_ratio(1.0 / r)
+        ),
+        Some(r) => format!(
+            "**missed**: ferrograd is {} faster where {} is needed",
+            human_ratio(r),
+            human_ratio(t.needed)
+        ),
+        None => "**not measured**: a number is missing (see Failures)".into(),
+    }
+}
+
+/// `| a | b | c |`: one line of a Markdown table.
+fn table_row<S: AsRef<str>>(s: &mut String, cells: &[S]) {
+    let cells: Vec<&str> = cells.iter().map(AsRef::as_ref).collect();
+    let _ = writeln!(s, "| {} |", cells.join(" | "));
+}
+
+/// The chart of `key`, when one was drawn, then a blank line.
+fn chart_link(s: &mut String, charts: &[(String, String)], key: &str) {
+    if let Some((_, file)) = charts.iter().find(|(k, _)| k == key) {
+        let _ = writeln!(s, "\n![{key}]({file})");
+    }
+    let _ = writeln!(s);
+}

@@ -1,0 +1,262 @@
+//! Which measurements form which workload: the scalar engine's against
+//! micrograd and PyTorch, the batched engine's against libtorch and
+//! PyTorch at each precision and thread count, and the width sweep's lines.
+
+use super::{Grid, Results, Row, SweepLine, Workload, FERRO_BATCHED, LIBTORCH, TORCH_EAGER};
+
+/// Batched model keys and their descriptions.
+pub const BATCHED_MODELS: [(&str, &str); 2] = [
+    (
+        "moons",
+        "micrograd's moons model, batched: 100 x 2-16-16-1 ReLU, max-margin loss + 1e-4 L2, SGD",
+    ),
+    (
+        "mlp784",
+        "784-256-256-10 ReLU at batch 256, softmax cross-entropy, SGD",
+    ),
+];
+
+/// Groups the measurements into workloads.
+pub fn workloads(results: &Results, grid: &Grid) -> Vec<Workload> {
+    let mut out = scalar(results);
+    out.extend(batched(results, grid));
+    out
+}
+
+/// The scalar engine's workloads, each with its peers.
+fn scalar(results: &Results) -> Vec<Workload> {
+    let mut moons = both_ways(results, "scalar_moons_step_f64", "scalar");
+    moons.extend([
+        row(
+            results,
+            "PyTorch eager, batched (Python)",
+            1,
+            "python/moons_torch",
+            "python/moons_torch",
+        ),
+        row(
+            results,
+            "micrograd (Python)",
+            1,
+            "python/micrograd",
+            "python/micrograd",
+        ),
+        row(
+            results,
+            "ferrograd scalar, written by hand (s = s + w * x chains, set_data)",
+            1,
+            "scalar_moons_step_f64/user_written",
+            "scalar_tape",
+        ),
+        row(
+            results,
+            "ferrograd scalar, written by hand, keeping one value per step",
+            1,
+            "scalar_moons_step_f64/user_written_keeping",
+            "scalar_tape",
+        ),
+    ]);
+    let mut tanh = both_ways(results, "scalar_tanh_sse_f64", "scalar_tanh");
+    tanh.push(row(
+        results,
+        "micrograd-rust (Python API, Rust engine)",
+        1,
+        "python/micrograd_rust",
+        "python/micrograd_rust",
+    ));
+    vec![
+        workload(
+            "scalar/moons",
+            "Scalar engine: micrograd's moons demo step (100 points, 2-16-16-1 ReLU, max-margin loss + 1e-4 L2, SGD, f64)",
+            moons,
+        ),
+        workload(
+            "scalar/tanh_sse",
+            "Scalar engine: micrograd-rust's workload (100 points, 2-16-16-1 tanh, squared error, SGD, f64)",
+            tanh,
+        ),
+    ]
+}
+
+/// The scalar engine's two rows of one benchmark group (measured by `task`):
+/// the graph rebuilt each step, and a recorded graph replayed.
+fn both_ways(results: &Results, group: &str, task: &str) -> Vec<Row> {
+    [
+        ("ferrograd scalar (graph rebuilt each step)", "rebuild"),
+        ("ferrograd scalar (recorded graph replayed)", "replay"),
+    ]
+    .into_iter()
+    .map(|(system, how)| row(results, system, 1, &format!("{group}/{how}"), task))
+    .collect()
+}
+
+/// The batched engine's workloads: one per model, precision and thread count.
+fn batched(results: &Results, grid: &Grid) -> Vec<Workload> {
+    let mut out = Vec::new();
+    for (model, title) in BATCHED_MODELS {
+        for dtype in ["f32", "f64"] {
+            for &t in &grid.threads {
+                let suffix = format!("{model}/{dtype}/threads={t}");
+                let ours = format!("tensor_step/threads={t}");
+                let eager = format!("python/batched/threads={t}");
+                out.push(workload(
+                    &format!("batched/{suffix}"),
+                    &format!("Batched engine: {title}; {dtype}, {t} thread(s)"),
+                    vec![
+                        row(results, FERRO_BATCHED, t, &suffix, &ours),
+                        row(
+                            results,
+                            LIBTORCH,
+                            t,
+                            &format!("libtorch/{suffix}"),
+                            "libtorch",
+                        ),
+                        row(
+                            results,
+                            TORCH_EAGER,
+                            t,
+                            &format!("pytorch/{suffix}"),
+                            &eager,
+                        ),
+                    ],
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// The width sweep's lines.
+pub fn sweep(results: &Results, grid: &Grid) -> Vec<SweepLine> {
+    let mut out = Vec::new();
+    for dtype in &grid.dtypes {
+        for &batch in &grid.batches {
+            for &t in &grid.threads {
+                for (system, prefix, task) in [
+                    (
+                        FERRO_BATCHED,
+                        "tensor_sweep",
+                        format!("tensor_sweep/threads={t}"),
+                    ),
+                    (LIBTORCH, "libtorch_sweep", "libtorch".to_string()),
+                ] {
+                    let points = grid
+                        .widths
+                        .iter()
+                        .map(|&w| {
+                            let id = format!("{prefix}/{dtype}/threads={t}/batch={batch}/{w}");
+                            (w, results.outcome(&id, &task).ok())
+                        })
+                        .collect();
+                    out.push(SweepLine {
+                        system: system.to_string(),
+                        dtype: dtype.clone(),
+                        batch,
+                        threads: t,
+                        points,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `system`'s row for benchmark `id`, measured by `task`.
+fn row(results: &Results, system: &str, threads: usize, id: &str, task: &str) -> Row {
+    let outcome = results.outcome(id, task);
+    Row {
+        system: system.to_string(),
+        threads,
+        id: id.to_string(),
+        median_ns: outcome.as_ref().ok().copied(),
+        ratio: None,
+        error: outcome.err(),
+    }
+}
+
+/// A workload whose ratios are against its first row.
+fn workload(key: &str, title: &str, mut rows: Vec<Row>) -> Workload {
+    let reference = rows.first().and_then(|r| r.median_ns);
+    for r in &mut rows {
+        r.ratio = match (r.median_ns, reference) {
+            (Some(t), Some(base)) if base > 0.0 => Some(t / base),
+            _ => None,
+        };
+    }
+    Workload {
+        key: key.to_string(),
+        title: title.to_string(),
+        rows,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::targets;
+    use super::*;
+
+    #[test]
+    fn a_failed_task_fills_its_rows_with_its_error_and_the_rest_still_compute() {
+        let mut r = Results::default();
+        r.medians
+            .insert("scalar_moons_step_f64/rebuild".into(), 1e6);
+        r.medians.insert("scalar_moons_step_f64/replay".into(), 5e5);
+        r.medians.insert("python/micrograd".into(), 2e9);
+        r.failures.insert(
+            "python/moons_torch".into(),
+            "No module named 'torch'".into(),
+        );
+        let grid = Grid::tiny(&[1]);
+        let w = workloads(&r, &grid);
+        let moons = &w[0];
+        assert_eq!(moons.rows[1].ratio, Some(0.5));
+        assert_eq!(
+            moons.rows[2].error.as_deref(),
+            Some("No module named 'torch'")
+        );
+        assert_eq!(moons.rows[3].ratio, Some(2000.0));
+        let t = targets(&w);
+        assert_eq!(t[0].met, None, "no PyTorch number");
+        assert_eq!(t[2].met, Some(true), "2000x >= 1000x");
+        let batched = w
+            .iter()
+            .find(|w| w.key == "batched/moons/f32/threads=1")
+            .unwrap();
+        assert!(batched.rows[0]
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("reported nothing"));
+    }
+
+    #[test]
+    fn every_workload_keeps_its_rows_ids_and_tasks() {
+        let grid = Grid::tiny(&[1, 2]);
+        let w = workloads(&Results::default(), &grid);
+        let ids = |key: &str| -> Vec<(String, String)> {
+            let w = w.iter().find(|w| w.key == key).unwrap();
+            w.rows
+                .iter()
+                .map(|r| (r.system.clone(), r.id.clone()))
+                .collect()
+        };
+        let tanh = ids("scalar/tanh_sse");
+        assert_eq!(tanh.len(), 3);
+        assert_eq!(tanh[0].1, "scalar_tanh_sse_f64/rebuild");
+        assert_eq!(tanh[1].0, "ferrograd scalar (recorded graph replayed)");
+        assert_eq!(ids("scalar/moons").len(), 6);
+        let mlp = ids("batched/mlp784/f64/threads=2");
+        assert_eq!(
+            mlp[1],
+            (LIBTORCH.into(), "libtorch/mlp784/f64/threads=2".into())
+        );
+        assert_eq!(w.len(), 2 + 2 * 2 * 2);
+        let err = |key: &str, row: usize| {
+            let w = w.iter().find(|w| w.key == key).unwrap();
+            w.rows[row].error.clone().unwrap()
+        };
+        assert!(err("batched/moons/f32/threads=2", 2).contains("`python/batched/threads=2`"));
+        assert!(err("scalar/moons", 5).contains("`scalar_tape`"));
+    }
+}
