@@ -9,9 +9,9 @@
 use std::time::Instant;
 
 use ferrograd::tensor::ndarray::{s, Array2};
+use ferrograd::data::make_blobs;
 use ferrograd::tensor::{
-    gather_rows, make_blobs, metrics, Activation, Adam, Init, Loss, Mlp, Optimizer, Shuffler,
-    Target,
+    gather_rows, metrics, Activation, Adam, Init, Loss, Mlp, Optimizer, Shuffler, Target,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::SeedableRng;
@@ -19,11 +19,12 @@ use rand_chacha::ChaCha8Rng;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (n_train, n_test, epochs, batch) = (6_000, 2_000, 3, 128);
-    let data = make_blobs::<f32>(n_train + n_test, 784, 10, 4.0, 7)?;
-    let (x_train, x_test) = (
-        data.x.slice(s![..n_train, ..]),
-        data.x.slice(s![n_train.., ..]),
-    );
+    let data = make_blobs(n_train + n_test, 784, 10, 4.0, 7)?;
+    let x = Array2::from_shape_vec(
+        (data.len(), data.features),
+        data.x.iter().map(|&v| v as f32).collect(),
+    )?;
+    let (x_train, x_test) = (x.slice(s![..n_train, ..]), x.slice(s![n_train.., ..]));
     let (c_train, c_test) = data.class.split_at(n_train);
 
     let mut rng = ChaCha8Rng::seed_from_u64(0);

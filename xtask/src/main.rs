@@ -1,6 +1,8 @@
 //! `cargo xtask <command>`: ferrograd's tasks. This file only dispatches; each
 //! command lives in its own module.
 
+#![forbid(unsafe_code)]
+
 mod bench;
 mod ci;
 mod jupyter;
