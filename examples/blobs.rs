@@ -6,14 +6,17 @@
 //!
 //! `cargo run --release --example blobs`
 
+mod common;
+
 use std::time::Instant;
 
-use ferrograd::tensor::ndarray::{s, Array2};
+use common::{require_accuracy, StepBar};
+
 use ferrograd::data::make_blobs;
+use ferrograd::tensor::ndarray::{s, Array2};
 use ferrograd::tensor::{
     gather_rows, metrics, Activation, Adam, Init, Loss, Mlp, Optimizer, Shuffler, Target,
 };
-use indicatif::{ProgressBar, ProgressStyle};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
@@ -44,8 +47,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "{} parameters, {n_train} training points, {n_test} held out",
         model.parameter_count()
     );
-    let bar = ProgressBar::new((epochs * shuffler.batches_per_epoch()) as u64);
-    bar.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")?);
+    let bar = StepBar::new((epochs * shuffler.batches_per_epoch()) as u64)?;
     let start = Instant::now();
     let mut loss = f32::NAN;
     for epoch in 0..epochs {
@@ -62,8 +64,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     &mut adam,
                 )?
                 .loss;
-            bar.set_message(format!("epoch {} loss {loss:.4}", epoch + 1));
-            bar.inc(1);
+            bar.step(format!("epoch {} loss {loss:.4}", epoch + 1));
         }
     }
     bar.finish();
@@ -76,8 +77,5 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         train_acc * 100.0,
         test_acc * 100.0
     );
-    if test_acc < 0.9 {
-        return Err(format!("held-out accuracy {:.1}% < 90%", test_acc * 100.0).into());
-    }
-    Ok(())
+    require_accuracy("held-out accuracy", test_acc, 0.9)
 }

@@ -73,7 +73,8 @@ impl<T: Float> ClassifierStep<T> {
     /// The model and its batch.
     pub fn new(nin: usize, sizes: &[usize], act: Activation, batch: usize) -> Self {
         let mut rng = ChaCha8Rng::seed_from_u64(0);
-        let x = Array2::from_shape_simple_fn((batch, nin), || T::from_f64(rng.random_range(0.0..1.0)));
+        let x =
+            Array2::from_shape_simple_fn((batch, nin), || T::from_f64(rng.random_range(0.0..1.0)));
         let n_classes = *sizes.last().expect("at least one layer");
         let classes = (0..batch).map(|_| rng.random_range(0..n_classes)).collect();
         let model = Mlp::<T>::with_init(nin, sizes, act, Init::KaimingUniform, &mut rng)

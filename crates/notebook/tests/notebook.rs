@@ -12,9 +12,7 @@ fn notebook() -> Notebook {
 }
 
 fn outputs(nb: &Notebook) -> Vec<(&str, &Output)> {
-    nb.sections
-        .iter()
-        .flat_map(|s| &s.blocks)
+    nb.blocks()
         .filter_map(|b| match b {
             Block::Cell { code, output, .. } => Some((code.as_str(), output)),
             _ => None,
@@ -79,7 +77,13 @@ fn the_cells_show_the_seed_numbers() {
         .map(|x| x.parse().unwrap())
         .collect();
     let want = seed::NEURON_OUT;
-    let expected = [want.o, want.grad.x2, want.grad.w2, want.grad.x1, want.grad.w1];
+    let expected = [
+        want.o,
+        want.grad.x2,
+        want.grad.w2,
+        want.grad.x1,
+        want.grad.w1,
+    ];
     for (got, want) in numbers.iter().zip(expected) {
         assert!((got - want).abs() < 1e-12, "{numbers:?}");
     }
@@ -271,14 +275,11 @@ fn the_pytorch_cell_shows_the_oracle_results() {
     let path = dir.join(seed::ORACLE_FILE);
     let foreign = |path: &Path| -> String {
         let nb = sections::build(path).unwrap();
-        nb.sections
-            .iter()
-            .flat_map(|s| &s.blocks)
-            .find_map(|b| match b {
-                Block::Foreign { output, .. } => Some(output.clone()),
-                _ => None,
-            })
-            .expect("the PyTorch cell")
+        let shown = nb.blocks().find_map(|b| match b {
+            Block::Foreign { output, .. } => Some(output.clone()),
+            _ => None,
+        });
+        shown.expect("the PyTorch cell")
     };
     let run = seed::OracleNeuron {
         device: "cpu".into(),
@@ -291,6 +292,9 @@ fn the_pytorch_cell_shows_the_oracle_results() {
     );
     std::fs::write(&path, r#"{"o": 0.7}"#).unwrap();
     let shown = foreign(&path);
-    assert!(shown.starts_with("skipped") && shown.contains("not the oracle's"), "{shown}");
+    assert!(
+        shown.starts_with("skipped") && shown.contains("not the oracle's"),
+        "{shown}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }

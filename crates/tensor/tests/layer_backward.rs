@@ -14,6 +14,13 @@ fn probe(y: ArrayView2<'_, f64>, r: &Array2<f64>) -> f64 {
     (&y * r).sum()
 }
 
+/// A copy of `a` with `delta` added at `at`.
+fn nudged<I, A: Clone + std::ops::IndexMut<I, Output = f64>>(a: &A, at: I, delta: f64) -> A {
+    let mut a = a.clone();
+    a[at] += delta;
+    a
+}
+
 /// The central difference `(f(h) - f(-h)) / 2h` of `f` at 0.
 fn slope(mut f: impl FnMut(f64) -> f64) -> f64 {
     let h = 1e-6;
@@ -44,27 +51,15 @@ fn linear_backward_matches_finite_differences() {
         probe(layer.forward(x.view()).unwrap().view(), &r)
     };
     for idx in ndarray::indices(w0.dim()) {
-        let numeric = slope(|delta| {
-            let mut w = w0.clone();
-            w[idx] += delta;
-            probe_with(&w, &b0, &x)
-        });
+        let numeric = slope(|d| probe_with(&nudged(&w0, idx, d), &b0, &x));
         assert_close(&format!("dW{idx:?}"), gw[idx], numeric);
     }
     for j in 0..b0.len() {
-        let numeric = slope(|delta| {
-            let mut b = b0.clone();
-            b[j] += delta;
-            probe_with(&w0, &b, &x)
-        });
+        let numeric = slope(|d| probe_with(&w0, &nudged(&b0, j, d), &x));
         assert_close(&format!("db[{j}]"), gb[j], numeric);
     }
     for idx in ndarray::indices(x.dim()) {
-        let numeric = slope(|delta| {
-            let mut xp = x.clone();
-            xp[idx] += delta;
-            probe_with(&w0, &b0, &xp)
-        });
+        let numeric = slope(|d| probe_with(&w0, &b0, &nudged(&x, idx, d)));
         assert_close(&format!("dx{idx:?}"), gx[idx], numeric);
     }
 }
@@ -89,10 +84,8 @@ fn mlp_backward_matches_finite_differences_for_every_activation() {
         let grads = mlp.gradients();
         let p0 = mlp.parameters();
         for (i, &g) in grads.iter().enumerate() {
-            let numeric = slope(|delta| {
-                let mut p = p0.clone();
-                p[i] += delta;
-                mlp.set_parameters(&p).unwrap();
+            let numeric = slope(|d| {
+                mlp.set_parameters(&nudged(&p0, i, d)).unwrap();
                 probe(mlp.forward(x.view()).unwrap(), &r)
             });
             assert_close(&format!("{act:?} parameter {i}"), g, numeric);

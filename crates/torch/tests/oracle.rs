@@ -34,21 +34,27 @@ fn micrograd_more_ops_on_libtorch() {
     assert!((out.grads[1] - 645.577_259_475_218_6).abs() < 1e-10);
 }
 
-#[test]
-fn one_linear_neuron_by_hand() {
-    // y = 2 x0 - x1 + 0.5; sse against 1 at x = (1, 2): y = 0.5, loss 0.25,
-    // dL/dy = -1, so grads (w0, w1, b) = (-1, -2, -1).
+/// One neuron `y = act(2 x0 - x1 + 0.5)`, and one example `x` with target 1.
+fn one_neuron(activation: Activation, x: &[f64]) -> (Weights, Batch) {
     let w = Weights {
         layers: vec![LayerWeights {
             weight: vec![vec![2.0, -1.0]],
             bias: vec![0.5],
-            activation: Activation::Linear,
+            activation,
         }],
     };
     let batch = Batch {
-        x: vec![vec![1.0, 2.0]],
+        x: vec![x.to_vec()],
         y: vec![vec![1.0]],
     };
+    (w, batch)
+}
+
+#[test]
+fn one_linear_neuron_by_hand() {
+    // y = 2 x0 - x1 + 0.5; sse against 1 at x = (1, 2): y = 0.5, loss 0.25,
+    // dL/dy = -1, so grads (w0, w1, b) = (-1, -2, -1).
+    let (w, batch) = one_neuron(Activation::Linear, &[1.0, 2.0]);
     let want = [-1.0, -2.0, -1.0];
     for out in [
         scalar_mlp::<f64>(&w, &batch, LossKind::SumSquaredError, 0.0).unwrap(),
@@ -70,17 +76,7 @@ fn one_linear_neuron_by_hand() {
 
 #[test]
 fn a_batch_that_does_not_fit_is_an_error() {
-    let w = Weights {
-        layers: vec![LayerWeights {
-            weight: vec![vec![2.0, -1.0]],
-            bias: vec![0.5],
-            activation: Activation::Tanh,
-        }],
-    };
-    let batch = Batch {
-        x: vec![vec![1.0, 2.0, 3.0]],
-        y: vec![vec![1.0]],
-    };
+    let (w, batch) = one_neuron(Activation::Tanh, &[1.0, 2.0, 3.0]);
     let e = torch_mlp(&w, &batch, LossKind::Mse, 0.0, Target::cpu(Precision::F32)).unwrap_err();
     assert!(e.to_string().contains("2-input"), "{e}");
 }
