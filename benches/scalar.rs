@@ -3,48 +3,23 @@
 //!
 //! `cargo bench --bench scalar`
 
+mod common;
+
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use ferrograd::data::make_moons;
 use ferrograd::nn::{svm_loss, Activation, Mlp, Sgd};
 use ferrograd::Value;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-fn moons_setup() -> (Mlp<f64>, Vec<[f64; 2]>, Vec<f64>) {
-    let moons = make_moons(100, 0.1, 1).expect("valid arguments");
-    let labels = moons.labels_pm1();
+fn moons_step(c: &mut Criterion) {
+    let mut group = c.benchmark_group("scalar_moons_step_f64");
+    let (x, y) = common::moons();
     let mut rng = ChaCha8Rng::seed_from_u64(1337);
     let model =
         Mlp::with_activation(2, &[16, 16, 1], Activation::Relu, &mut rng).expect("valid sizes");
-    (model, moons.x, labels)
-}
-
-fn moons_step(c: &mut Criterion) {
-    let mut group = c.benchmark_group("scalar_moons_step_f64");
-    let (model, x, y) = moons_setup();
-    let params = model.parameters();
     let mut sgd = Sgd::new(0.01).expect("valid lr");
-    group.bench_function("rebuild", |b| {
-        b.iter(|| {
-            let (loss, _) = svm_loss(&model, &x, &y, 1e-4).expect("shapes fit");
-            sgd.zero_grad(&params);
-            loss.backward();
-            sgd.step(&params).expect("same parameters");
-            loss.data()
-        })
-    });
-    // micrograd PR #55's idea: record the graph once, then each step only
-    // recomputes it from the updated weights.
-    let (loss, _) = svm_loss(&model, &x, &y, 1e-4).expect("shapes fit");
-    let plan = loss.replay();
-    group.bench_function("replay", |b| {
-        b.iter(|| {
-            plan.recompute();
-            sgd.zero_grad(&params);
-            plan.backward();
-            sgd.step(&params).expect("same parameters");
-            loss.data()
-        })
+    common::rebuild_and_replay(&mut group, &model.parameters(), &mut sgd, || {
+        svm_loss(&model, &x, &y, 1e-4).expect("shapes fit").0
     });
     group.finish();
 }
@@ -71,9 +46,5 @@ fn node_throughput(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group! {
-    name = benches;
-    config = Criterion::default().sample_size(30);
-    targets = moons_step, node_throughput
-}
+criterion_group! { name = benches; config = common::criterion(); targets = moons_step, node_throughput }
 criterion_main!(benches);

@@ -7,57 +7,30 @@
 //!
 //! Benchmark ids: `scalar_tanh_sse_f64/{rebuild,replay}`.
 
+mod common;
+
 use criterion::{criterion_group, criterion_main, Criterion};
-use ferrograd::data::make_moons;
 use ferrograd::nn::{sum_squared_error, Mlp, Sgd};
 use ferrograd::Value;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 fn tanh_sse_step(c: &mut Criterion) {
-    let moons = make_moons(100, 0.1, 1).expect("valid arguments");
-    let y = moons.labels_pm1();
-    let x = moons.x;
+    let (x, y) = common::moons();
     let mut rng = ChaCha8Rng::seed_from_u64(1337);
     let model = Mlp::<f64>::new(2, &[16, 16, 1], &mut rng).expect("valid sizes");
-    let params = model.parameters();
     // A small rate: the step is timed, not trained, but it must stay finite.
     let mut sgd = Sgd::new(1e-3).expect("valid lr");
-    let loss_of = |model: &Mlp<f64>| -> Value<f64> {
+    let mut group = c.benchmark_group("scalar_tanh_sse_f64");
+    common::rebuild_and_replay(&mut group, &model.parameters(), &mut sgd, || {
         let pred: Vec<Value<f64>> = x
             .iter()
             .map(|row| model.forward(row).expect("two inputs").swap_remove(0))
             .collect();
         sum_squared_error(&pred, &y).expect("one target per point")
-    };
-
-    let mut group = c.benchmark_group("scalar_tanh_sse_f64");
-    group.bench_function("rebuild", |b| {
-        b.iter(|| {
-            let loss = loss_of(&model);
-            sgd.zero_grad(&params);
-            loss.backward();
-            sgd.step(&params).expect("same parameters");
-            loss.data()
-        })
-    });
-    let loss = loss_of(&model);
-    let plan = loss.replay();
-    group.bench_function("replay", |b| {
-        b.iter(|| {
-            plan.recompute();
-            sgd.zero_grad(&params);
-            plan.backward();
-            sgd.step(&params).expect("same parameters");
-            loss.data()
-        })
     });
     group.finish();
 }
 
-criterion_group! {
-    name = benches;
-    config = Criterion::default().sample_size(30);
-    targets = tanh_sse_step
-}
+criterion_group! { name = benches; config = common::criterion(); targets = tanh_sse_step }
 criterion_main!(benches);

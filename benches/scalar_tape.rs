@@ -4,8 +4,9 @@
 //!
 //! `cargo bench --bench scalar_tape`
 
+mod common;
+
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use ferrograd::data::make_moons;
 use ferrograd::Value;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -99,14 +100,8 @@ fn user_step(net: &Net, params: &[Value<f64>], x: &[[f64; 2]], y: &[f64]) -> f64
     loss.data()
 }
 
-fn moons() -> (Vec<[f64; 2]>, Vec<f64>) {
-    let m = make_moons(100, 0.1, 1).expect("valid arguments");
-    let y = m.labels_pm1();
-    (m.x, y)
-}
-
 fn user_written(c: &mut Criterion) {
-    let (x, y) = moons();
+    let (x, y) = common::moons();
     let net = Net::new(&mut ChaCha8Rng::seed_from_u64(1337));
     let params = net.params();
     let mut group = c.benchmark_group("scalar_moons_step_f64");
@@ -164,9 +159,5 @@ fn mixed_graph(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group! {
-    name = benches;
-    config = Criterion::default().sample_size(30);
-    targets = user_written, mixed_graph
-}
+criterion_group! { name = benches; config = common::criterion(); targets = user_written, mixed_graph }
 criterion_main!(benches);

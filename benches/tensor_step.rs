@@ -19,15 +19,15 @@
 //!
 //! The thread count is part of each benchmark's name (`moons/f64/threads=1`).
 
+mod common;
+
+use common::env::matmul_threads as threads;
+use common::ClassifierStep;
 use criterion::{criterion_group, criterion_main, Criterion};
 use ferrograd::tensor::ndarray::Array2;
-use ferrograd::tensor::{Activation, Float, Init, Loss, Mlp, Sgd, Target};
-use rand::{Rng, SeedableRng};
+use ferrograd::tensor::{Activation, Float, Loss, Mlp, Sgd, Target};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-
-fn threads() -> String {
-    std::env::var("MATMUL_NUM_THREADS").unwrap_or_else(|_| "default".into())
-}
 
 /// `name` for ReLU, `name-tanh` for tanh.
 fn model_name(name: &str, act: Activation) -> String {
@@ -39,13 +39,10 @@ fn model_name(name: &str, act: Activation) -> String {
 
 fn moons<T: Float>(c: &mut Criterion, act: Activation) {
     let mut rng = ChaCha8Rng::seed_from_u64(0);
-    let data = ferrograd::data::make_moons(100, 0.1, 1).expect("valid moons parameters");
-    let x = Array2::from_shape_fn((100, 2), |(i, j)| T::from_f64(data.x[i][j]));
-    let y = Array2::from_shape_vec(
-        (100, 1),
-        data.labels_pm1().into_iter().map(T::from_f64).collect(),
-    )
-    .expect("100 labels");
+    let (points, labels) = common::moons();
+    let x = Array2::from_shape_fn((100, 2), |(i, j)| T::from_f64(points[i][j]));
+    let y = Array2::from_shape_vec((100, 1), labels.into_iter().map(T::from_f64).collect())
+        .expect("100 labels");
     let mut model = Mlp::<T>::with_activation(2, &[16, 16, 1], act, &mut rng).expect("valid sizes");
     let mut sgd = Sgd::new(0.1).expect("valid lr");
     let alpha = T::from_f64(1e-4);
@@ -66,26 +63,10 @@ fn moons<T: Float>(c: &mut Criterion, act: Activation) {
 }
 
 fn mlp784<T: Float>(c: &mut Criterion, act: Activation) {
-    let mut rng = ChaCha8Rng::seed_from_u64(0);
-    let batch = 256;
-    let x = Array2::from_shape_simple_fn((batch, 784), || T::from_f64(rng.random_range(0.0..1.0)));
-    let classes: Vec<usize> = (0..batch).map(|_| rng.random_range(0..10)).collect();
-    let mut model = Mlp::<T>::with_init(784, &[256, 256, 10], act, Init::KaimingUniform, &mut rng)
-        .expect("valid sizes");
-    let mut sgd = Sgd::new(0.01).expect("valid lr");
+    let mut step = ClassifierStep::<T>::new(784, &[256, 256, 10], act, 256);
     let name = model_name("mlp784", act);
     c.bench_function(&format!("{name}/{}/threads={}", T::NAME, threads()), |b| {
-        b.iter(|| {
-            model
-                .train_step(
-                    x.view(),
-                    Target::Classes(&classes),
-                    Loss::SoftmaxCrossEntropy,
-                    T::zero(),
-                    &mut sgd,
-                )
-                .expect("finite loss")
-        })
+        b.iter(|| step.step())
     });
 }
 

@@ -6,24 +6,28 @@
 //!
 //! `cargo run --release --example blobs`
 
+mod common;
+
 use std::time::Instant;
 
+use common::{require_accuracy, StepBar};
+
+use ferrograd::data::make_blobs;
 use ferrograd::tensor::ndarray::{s, Array2};
 use ferrograd::tensor::{
-    gather_rows, make_blobs, metrics, Activation, Adam, Init, Loss, Mlp, Optimizer, Shuffler,
-    Target,
+    gather_rows, metrics, Activation, Adam, Init, Loss, Mlp, Optimizer, Shuffler, Target,
 };
-use indicatif::{ProgressBar, ProgressStyle};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (n_train, n_test, epochs, batch) = (6_000, 2_000, 3, 128);
-    let data = make_blobs::<f32>(n_train + n_test, 784, 10, 4.0, 7)?;
-    let (x_train, x_test) = (
-        data.x.slice(s![..n_train, ..]),
-        data.x.slice(s![n_train.., ..]),
-    );
+    let data = make_blobs(n_train + n_test, 784, 10, 4.0, 7)?;
+    let x = Array2::from_shape_vec(
+        (data.len(), data.features),
+        data.x.iter().map(|&v| v as f32).collect(),
+    )?;
+    let (x_train, x_test) = (x.slice(s![..n_train, ..]), x.slice(s![n_train.., ..]));
     let (c_train, c_test) = data.class.split_at(n_train);
 
     let mut rng = ChaCha8Rng::seed_from_u64(0);
@@ -43,8 +47,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "{} parameters, {n_train} training points, {n_test} held out",
         model.parameter_count()
     );
-    let bar = ProgressBar::new((epochs * shuffler.batches_per_epoch()) as u64);
-    bar.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")?);
+    let bar = StepBar::new((epochs * shuffler.batches_per_epoch()) as u64)?;
     let start = Instant::now();
     let mut loss = f32::NAN;
     for epoch in 0..epochs {
@@ -61,8 +64,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     &mut adam,
                 )?
                 .loss;
-            bar.set_message(format!("epoch {} loss {loss:.4}", epoch + 1));
-            bar.inc(1);
+            bar.step(format!("epoch {} loss {loss:.4}", epoch + 1));
         }
     }
     bar.finish();
@@ -75,8 +77,5 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         train_acc * 100.0,
         test_acc * 100.0
     );
-    if test_acc < 0.9 {
-        return Err(format!("held-out accuracy {:.1}% < 90%", test_acc * 100.0).into());
-    }
-    Ok(())
+    require_accuracy("held-out accuracy", test_acc, 0.9)
 }

@@ -3,12 +3,13 @@
 //!
 //! `cargo run --release --example moons`
 
-use std::sync::{Arc, Mutex};
+mod common;
+
 use std::time::Instant;
 
+use common::{require_accuracy, StepBar};
 use ferrograd::data::make_moons;
 use ferrograd::nn::{svm_loss, Activation, LrSchedule, Mlp, Sgd};
-use indicatif::{ProgressBar, ProgressState, ProgressStyle};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
@@ -28,21 +29,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         drop: 0.9,
         steps: steps as usize,
     };
-    // The bar draws only when the step advances, reading that step's numbers
-    // from `shown`: setting a message would draw a frame of its own, with
-    // the new loss beside the old step number.
-    let shown = Arc::new(Mutex::new((f64::NAN, 0.0)));
-    let bar = ProgressBar::new(steps);
-    let numbers = Arc::clone(&shown);
-    bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} {numbers}")?.with_key(
-            "numbers",
-            move |_: &ProgressState, w: &mut dyn std::fmt::Write| {
-                let (loss, acc) = *numbers.lock().unwrap_or_else(|e| e.into_inner());
-                let _ = write!(w, "loss {loss:.4} accuracy {:.0}%", acc * 100.0);
-            },
-        ),
-    );
+    let bar = StepBar::new(steps)?;
     let start = Instant::now();
     let (mut loss, mut acc) = (f64::NAN, 0.0);
     for k in 0..steps {
@@ -55,21 +42,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         sgd.set_lr(schedule.lr(k as usize))?;
         sgd.step(&params)?;
 
-        *shown.lock().unwrap_or_else(|e| e.into_inner()) = (loss, acc);
-        bar.inc(1);
+        bar.step(format!("loss {loss:.4} accuracy {:.0}%", acc * 100.0));
     }
     bar.finish();
-    if !bar.is_hidden() {
-        // The bar leaves the cursor on its own line; the summary goes below it.
-        eprintln!();
-    }
     let per_step = start.elapsed() / steps as u32;
     println!(
         "moons: {steps} steps, final loss {loss:.6}, accuracy {:.0}%, {per_step:.2?} per step",
         acc * 100.0
     );
-    if acc < 1.0 {
-        return Err(format!("training accuracy {:.0}% < 100%", acc * 100.0).into());
-    }
-    Ok(())
+    require_accuracy("training accuracy", acc, 1.0)
 }

@@ -5,12 +5,14 @@
 //!
 //! `cargo run --release --example moons_batched`
 
+mod common;
+
 use std::time::Instant;
 
+use common::{require_accuracy, StepBar};
 use ferrograd::data::make_moons;
 use ferrograd::tensor::ndarray::Array2;
 use ferrograd::tensor::{metrics, Activation, Loss, LrSchedule, Mlp, Sgd, Target};
-use indicatif::{ProgressBar, ProgressStyle};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
@@ -29,8 +31,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         drop: 0.9,
         steps,
     })?;
-    let bar = ProgressBar::new(steps as u64);
-    bar.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")?);
+    let bar = StepBar::new(steps as u64)?;
     let start = Instant::now();
     let mut loss = f64::NAN;
     for _ in 0..steps {
@@ -44,8 +45,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         loss = stats.loss;
         // The accuracy of the scores this step was computed from (before its update), as micrograd prints it.
         let acc = metrics::sign_accuracy(model.output(), y.view());
-        bar.set_message(format!("loss {loss:.4} accuracy {:.0}%", acc * 100.0));
-        bar.inc(1);
+        bar.step(format!("loss {loss:.4} accuracy {:.0}%", acc * 100.0));
     }
     bar.finish();
     let per_step = start.elapsed() / steps as u32;
@@ -54,8 +54,5 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "moons_batched: {steps} steps, final loss {loss:.6}, training accuracy {:.0}%, {per_step:.2?} per step",
         acc * 100.0
     );
-    if acc < 1.0 {
-        return Err(format!("training accuracy {:.0}% < 100%", acc * 100.0).into());
-    }
-    Ok(())
+    require_accuracy("training accuracy", acc, 1.0)
 }

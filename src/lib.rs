@@ -19,6 +19,8 @@
 //! # Ok::<(), ferrograd::Error>(())
 //! ```
 
+#![forbid(unsafe_code)]
+
 pub use ferrograd_data as data;
 pub use ferrograd_scalar::{
     nn, no_grad, numeric, program, Error, NoGradGuard, NodeId, Replay, Scalar, TapeStats, Unary,

@@ -41,44 +41,62 @@ fn a_million_node_chain_backpropagates_and_drops() {
     drop(x);
 }
 
-/// One step of micrograd's demo; returns the loss.
-fn step(
-    model: &Mlp<f64>,
-    params: &[Value<f64>],
-    sgd: &mut Sgd<f64>,
-    x: &[[f64; 2]],
-    y: &[f64],
-) -> f64 {
-    let (loss, _) = svm_loss(model, x, y, 1e-4).unwrap();
-    sgd.zero_grad(params);
-    loss.backward();
-    sgd.step(params).unwrap();
-    loss.data()
+/// micrograd's demo: its model, data and optimiser.
+struct Demo {
+    model: Mlp<f64>,
+    params: Vec<Value<f64>>,
+    sgd: Sgd<f64>,
+    x: Vec<[f64; 2]>,
+    y: Vec<f64>,
+}
+
+impl Demo {
+    fn new() -> Self {
+        let moons = make_moons(100, 0.1, 1).unwrap();
+        let y = moons.labels_pm1();
+        let model = Mlp::with_activation(
+            2,
+            &[16, 16, 1],
+            Activation::Relu,
+            &mut ChaCha8Rng::seed_from_u64(1337),
+        )
+        .unwrap();
+        Demo {
+            params: model.parameters(),
+            model,
+            sgd: Sgd::new(0.05).unwrap(),
+            x: moons.x,
+            y,
+        }
+    }
+
+    /// One training step; returns the loss.
+    fn step(&mut self) -> f64 {
+        let (loss, _) = svm_loss(&self.model, &self.x, &self.y, 1e-4).unwrap();
+        self.sgd.zero_grad(&self.params);
+        loss.backward();
+        self.sgd.step(&self.params).unwrap();
+        loss.data()
+    }
+}
+
+/// The full 10,000 steps in release builds (CI), a tenth in debug, to stay quick.
+fn steps() -> usize {
+    if cfg!(debug_assertions) {
+        1_000
+    } else {
+        10_000
+    }
 }
 
 #[test]
 fn ten_thousand_training_steps_run_in_flat_memory() {
-    // Release builds (CI) run the full 10,000; debug builds a tenth, to stay quick.
-    let steps = if cfg!(debug_assertions) {
-        1_000
-    } else {
-        10_000
-    };
-    let moons = make_moons(100, 0.1, 1).unwrap();
-    let y = moons.labels_pm1();
-    let model = Mlp::with_activation(
-        2,
-        &[16, 16, 1],
-        Activation::Relu,
-        &mut ChaCha8Rng::seed_from_u64(1337),
-    )
-    .unwrap();
-    let params = model.parameters();
-    let mut sgd = Sgd::new(0.05).unwrap();
+    let steps = steps();
+    let mut demo = Demo::new();
     let mut first = None;
     let mut loss = f64::NAN;
     for k in 0..steps {
-        loss = step(&model, &params, &mut sgd, &moons.x, &y);
+        loss = demo.step();
         let stats = Value::<f64>::tape_stats();
         match first {
             None if k == 10 => first = Some(stats),
@@ -118,28 +136,13 @@ fn a_graph_kept_across_steps_is_freed_when_replaced() {
 
 #[test]
 fn a_rebuild_loop_that_keeps_one_value_per_step_grows_by_that_value_only() {
-    // The full 10,000 steps in release builds (CI), a tenth in debug.
-    let steps = if cfg!(debug_assertions) {
-        1_000
-    } else {
-        10_000
-    };
+    let steps = steps();
     let warm_up = steps / 10;
-    let moons = make_moons(100, 0.1, 1).unwrap();
-    let y = moons.labels_pm1();
-    let model = Mlp::with_activation(
-        2,
-        &[16, 16, 1],
-        Activation::Relu,
-        &mut ChaCha8Rng::seed_from_u64(1337),
-    )
-    .unwrap();
-    let params = model.parameters();
-    let mut sgd = Sgd::new(0.05).unwrap();
+    let mut demo = Demo::new();
     let mut history: Vec<Value<f64>> = Vec::new();
     let mut warm = None;
     for k in 0..steps {
-        let loss = step(&model, &params, &mut sgd, &moons.x, &y);
+        let loss = demo.step();
         history.push(Value::new(loss));
         if k + 1 == warm_up {
             warm = Some(Value::<f64>::tape_stats());

@@ -8,6 +8,8 @@
 //! (the oracle's build folder every checkout shares), [`cache`] (where it and
 //! the installs live), [`python`] (which Python runs), [`lock`] (Cargo.lock).
 
+#![forbid(unsafe_code)]
+
 mod bench;
 mod cache;
 mod ci;

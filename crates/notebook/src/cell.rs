@@ -167,11 +167,14 @@ impl Notebook {
         });
     }
 
+    /// Every block of every section, in order.
+    pub fn blocks(&self) -> impl Iterator<Item = &Block> {
+        self.sections.iter().flat_map(|s| &s.blocks)
+    }
+
     /// Every cell's code, in order: the program the page shows.
     pub fn code(&self) -> Vec<&str> {
-        self.sections
-            .iter()
-            .flat_map(|s| &s.blocks)
+        self.blocks()
             .filter_map(|b| match b {
                 Block::Cell { code, .. } => Some(code.as_str()),
                 _ => None,

@@ -8,6 +8,8 @@
 //! page or in Jupyter is therefore code that compiled and ran, with the
 //! output it produced.
 
+#![forbid(unsafe_code)]
+
 pub mod cell;
 pub mod ipynb;
 pub mod page;

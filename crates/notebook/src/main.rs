@@ -13,6 +13,8 @@
 //! Chromium and fails unless every section is there, every picture is drawn
 //! with a non-zero size and no script failed.
 
+#![forbid(unsafe_code)]
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 

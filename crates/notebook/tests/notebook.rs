@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use ferrograd::data::notebook as seed;
 use ferrograd_notebook::{ipynb, page, sections, Block, Notebook, Output};
 
 fn notebook() -> Notebook {
@@ -11,9 +12,7 @@ fn notebook() -> Notebook {
 }
 
 fn outputs(nb: &Notebook) -> Vec<(&str, &Output)> {
-    nb.sections
-        .iter()
-        .flat_map(|s| &s.blocks)
+    nb.blocks()
         .filter_map(|b| match b {
             Block::Cell { code, output, .. } => Some((code.as_str(), output)),
             _ => None,
@@ -77,7 +76,14 @@ fn the_cells_show_the_seed_numbers() {
         .split(", ")
         .map(|x| x.parse().unwrap())
         .collect();
-    let expected = [std::f64::consts::FRAC_1_SQRT_2, 0.5, 0.0, -1.5, 1.0];
+    let want = seed::NEURON_OUT;
+    let expected = [
+        want.o,
+        want.grad.x2,
+        want.grad.w2,
+        want.grad.x1,
+        want.grad.w1,
+    ];
     for (got, want) in numbers.iter().zip(expected) {
         assert!((got - want).abs() < 1e-12, "{numbers:?}");
     }
@@ -88,7 +94,7 @@ fn the_cells_show_the_seed_numbers() {
         .split(", ")
         .map(|x| x.parse().unwrap())
         .collect();
-    assert_eq!(losses.len(), 20);
+    assert_eq!(losses.len(), seed::STEPS);
     assert!(losses[19] < losses[0] / 4.0, "{losses:?}");
 }
 
@@ -99,22 +105,7 @@ fn the_checked_in_jupyter_notebook_holds_the_cells_that_ran() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../notebooks/micrograd.ipynb");
     let text = std::fs::read_to_string(&path).unwrap();
     let stored: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let code = |j: &serde_json::Value| -> Vec<String> {
-        j["cells"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|c| c["cell_type"] == "code")
-            .map(|c| {
-                c["source"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|l| l.as_str().unwrap())
-                    .collect()
-            })
-            .collect()
-    };
+    let code = code_cells;
     assert_eq!(
         code(&stored),
         code(&fresh),
@@ -153,6 +144,24 @@ fn the_checked_in_jupyter_notebook_holds_the_cells_that_ran() {
         "{} Jupyter cells",
         cells.len()
     );
+}
+
+/// The text of every code cell of a Jupyter notebook.
+fn code_cells(notebook: &serde_json::Value) -> Vec<String> {
+    notebook["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["cell_type"] == "code")
+        .map(|c| {
+            c["source"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| l.as_str().unwrap())
+                .collect()
+        })
+        .collect()
 }
 
 /// The pictures a Jupyter cell's outputs show: image outputs, and the `<svg>`
@@ -216,18 +225,7 @@ fn the_jupyter_notebook_shows_every_picture_of_the_page_in_order() {
     }
     // Every picture of a cell that draws several goes into its collector,
     // which displays them once, at the end of the cell.
-    let code: Vec<String> = cells
-        .iter()
-        .filter(|c| c["cell_type"] == "code")
-        .map(|c| {
-            c["source"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .filter_map(|s| s.as_str())
-                .collect()
-        })
-        .collect();
+    let code = code_cells(&fresh);
     let collected: usize = code
         .iter()
         .map(|c| c.matches("pictures.push(").count())
@@ -266,4 +264,37 @@ fn the_checked_in_jupyter_notebook_shows_the_page_pictures() {
         .map(pictures_in)
         .sum();
     assert_eq!(shown, page::to_page(&nb).figure_count());
+}
+
+/// The PyTorch cell shows the oracle's results file, read with the type its
+/// writer uses, and says so when the file is in another format.
+#[test]
+fn the_pytorch_cell_shows_the_oracle_results() {
+    let dir = std::env::temp_dir().join(format!("ferrograd-notebook-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(seed::ORACLE_FILE);
+    let foreign = |path: &Path| -> String {
+        let nb = sections::build(path).unwrap();
+        let shown = nb.blocks().find_map(|b| match b {
+            Block::Foreign { output, .. } => Some(output.clone()),
+            _ => None,
+        });
+        shown.expect("the PyTorch cell")
+    };
+    let run = seed::OracleNeuron {
+        device: "cpu".into(),
+        out: seed::NEURON_OUT,
+    };
+    std::fs::write(&path, run.to_json()).unwrap();
+    assert_eq!(
+        foreign(&path),
+        "0.7071067811865476\n----\nx2 0.5\nw2 0.0\nx1 -1.5\nw1 1.0\n(libtorch, cpu)"
+    );
+    std::fs::write(&path, r#"{"o": 0.7}"#).unwrap();
+    let shown = foreign(&path);
+    assert!(
+        shown.starts_with("skipped") && shown.contains("not the oracle's"),
+        "{shown}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -8,6 +8,8 @@
 
 use std::marker::PhantomData;
 
+use crate::scalar::sealed::Sealed;
+use crate::tape::Release;
 use crate::{Scalar, Value};
 
 /// While alive, operations on this thread are not recorded (see the module
@@ -55,8 +57,8 @@ impl Drop for NoGradGuard {
     fn drop(&mut self) {
         // Skipped only once a tape is destroyed (thread exit), when nothing
         // records any more.
-        f32::try_with_tape(|t| t.no_grad = t.no_grad.saturating_sub(1));
-        f64::try_with_tape(|t| t.no_grad = t.no_grad.saturating_sub(1));
+        f32::release(Release::NoGradScope);
+        f64::release(Release::NoGradScope);
     }
 }
 

@@ -21,6 +21,8 @@
 //! assert!((x.grad() - expected).abs() < 1e-12);
 //! ```
 
+#![forbid(unsafe_code)]
+
 mod arith;
 mod display;
 mod error;
@@ -68,7 +70,7 @@ pub use op::binary::Binary;
 pub use op::unary::Unary;
 pub use replay::Replay;
 pub use scalar::Scalar;
-pub use tape::{Tape, TapeStats};
+pub use tape::TapeStats;
 pub use value::{NodeId, Value};
 
 /// The README shown on crates.io, compiled and run as a doctest.

@@ -157,9 +157,19 @@ pub struct TapeStats {
     pub node_bytes: usize,
 }
 
+/// Something a handle gives back when it ends: applied at once, or at the
+/// next borrow when the tape is borrowed at that moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Release {
+    /// A dropped [`crate::Value`]'s handle on its node.
+    Handle(Id),
+    /// A dropped [`crate::NoGradGuard`]'s scope.
+    NoGradScope,
+}
+
 /// All nodes of one float type on one thread.
 #[derive(Debug)]
-pub struct Tape<T> {
+pub(crate) struct Tape<T> {
     /// Every chunk's nodes, chunk `s` at `s * CHUNK_LEN ..`: a node id is its index.
     nodes: Vec<Node<T>>,
     chunks: Vec<Chunk>,
@@ -522,6 +532,21 @@ impl<T: Scalar> Tape<T> {
     pub(crate) fn release(&mut self, id: Id) {
         self.nodes[id as usize].refs -= 1;
         self.chunks[chunk_of(id) as usize].handles -= 1;
+    }
+
+    #[inline(always)]
+    pub(crate) fn apply(&mut self, release: Release) {
+        match release {
+            Release::Handle(id) => self.release(id),
+            // Saturating: a scope opened on one tape ends on both.
+            Release::NoGradScope => self.no_grad = self.no_grad.saturating_sub(1),
+        }
+    }
+
+    /// Handles counted on a node.
+    #[cfg(test)]
+    pub(crate) fn refs(&self, id: Id) -> u32 {
+        self.nodes[id as usize].refs
     }
 
     /// Frees every chunk holding no node reachable from a held node.

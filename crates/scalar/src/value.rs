@@ -5,7 +5,7 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use crate::op::{Id, Kind};
-use crate::tape::TapeStats;
+use crate::tape::{Release, TapeStats};
 use crate::Scalar;
 
 /// `record!(T, Variant, operands...)`: records `Op::Variant(operands...)`.
@@ -17,7 +17,7 @@ use crate::Scalar;
 macro_rules! record {
     ($t:ty, $variant:ident, $($arg:expr),+) => {{
         let args = ($($arg,)+);
-        $crate::value::Value::<$t>::from_id(<$t as $crate::Scalar>::with_tape(move |t| {
+        $crate::value::Value::<$t>::from_id(<$t as $crate::scalar::sealed::Sealed>::with_tape(move |t| {
             t.safe_point();
             let op = record!(@build $variant, args, $($arg),+);
             t.push(op)
@@ -70,9 +70,20 @@ pub struct Value<T: Scalar> {
 }
 
 /// Identity of a node: equal for two handles to the same node, never for two
-/// nodes with equal contents. Valid while some handle keeps the node alive.
+/// nodes with equal contents. Valid while some handle keeps the node alive:
+/// the tape reuses a freed node's slot, so its index is not part of the API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct NodeId(pub u32);
+pub struct NodeId(u32);
+
+impl NodeId {
+    /// The node's slot on its thread's tape: slots are dense, so a table
+    /// indexed by them is cheaper than a map (as in `ferrograd-viz`'s graph
+    /// summary). A freed node's slot goes to a later node, so an index means
+    /// this node only while a handle keeps it alive.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
 
 impl<T: Scalar> Value<T> {
     /// Wraps an id whose handle reference the caller already counted.
@@ -328,7 +339,7 @@ impl<T: Scalar> Clone for Value<T> {
 impl<T: Scalar> Drop for Value<T> {
     #[inline(always)]
     fn drop(&mut self) {
-        T::try_with_tape(|t| t.release(self.id));
+        T::release(Release::Handle(self.id));
     }
 }
 

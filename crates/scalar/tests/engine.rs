@@ -25,22 +25,19 @@ macro_rules! suite {
 
             /// The seed notebook's tanh neuron; PyTorch prints these numbers.
             #[test]
-            #[allow(clippy::approx_constant)] // 0.7071... is what PyTorch prints, not 1/sqrt(2) by intent
             fn neuron() {
-                let x1 = Value::new(t(2.0)).with_label("x1");
-                let x2 = Value::new(t(0.0)).with_label("x2");
-                let w1 = Value::new(t(-3.0)).with_label("w1");
-                let w2 = Value::new(t(1.0)).with_label("w2");
-                let b = Value::new(t(6.881_373_587_019_543)).with_label("b");
-                let n = &x1 * &w1 + &x2 * &w2 + &b;
+                use ferrograd_data::notebook::{Neuron, NEURON, NEURON_OUT};
+                let leaves = NEURON.map(|label, x| Value::new(t(x)).with_label(label));
+                let Neuron { x1, x2, w1, w2, b } = &leaves;
+                let n = x1 * w1 + x2 * w2 + b;
                 let o = n.tanh();
                 o.backward();
-                close(o.data(), 0.707_106_781_186_547_6, RTOL);
-                close(x1.grad(), -1.5, RTOL);
-                close(w1.grad(), 1.0, RTOL);
-                close(x2.grad(), 0.5, RTOL);
-                close(w2.grad(), 0.0, RTOL);
-                close(n.grad(), 0.5, RTOL);
+                close(o.data(), NEURON_OUT.o, RTOL);
+                close(n.grad(), NEURON_OUT.grad.b, RTOL);
+                let want = NEURON_OUT.grad.to_array();
+                for (leaf, want) in leaves.clone().to_array().iter().zip(want) {
+                    close(leaf.grad(), want, RTOL);
+                }
                 assert_eq!(o.op(), "tanh");
                 assert_eq!(x1.label(), "x1");
             }

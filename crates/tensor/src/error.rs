@@ -177,16 +177,6 @@ pub enum TensorError {
         #[source]
         source: std::io::Error,
     },
-    /// A dataset generator was asked for something it cannot make.
-    #[error("bad dataset parameter {name} = {value}: {why}")]
-    BadDataset {
-        /// The parameter's name.
-        name: &'static str,
-        /// Its value.
-        value: f64,
-        /// What it must satisfy.
-        why: &'static str,
-    },
 }
 
 /// Our error for a broken rule shared with the scalar engine (sizes,

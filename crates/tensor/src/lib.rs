@@ -3,7 +3,7 @@
 //!
 //! Numerically it is the scalar engine with matrices: same weights give the
 //! same outputs and gradients (checked to 1e-12 in f64). Instead of a
-//! per-scalar graph, each [`Linear`] layer keeps its input and its
+//! per-scalar graph, the [`Mlp`] keeps each layer's input and its
 //! [`Activation`]'s output (and, for tanh and sigmoid, whose exact slopes are
 //! the scalar engine's rules, its pre-activation) and backpropagates with two
 //! matrix products.
@@ -16,8 +16,8 @@
 //!   non-finite loss;
 //! - [`Mlp::from_scalar`], [`Mlp::to_scalar`]: weights to and from the scalar engine;
 //! - [`weights`]: safetensors files with PyTorch `nn.Sequential` names;
-//! - [`Shuffler`], [`gather_rows`]: seeded mini-batches; [`make_blobs`]: a
-//!   synthetic data set; [`metrics`]: accuracies.
+//! - [`Shuffler`], [`gather_rows`]: seeded mini-batches; [`metrics`]:
+//!   accuracies (the data sets are in `ferrograd-data`).
 //!
 //! Matrix products use `ndarray`'s `matrixmultiply`; with the default
 //! `threading` feature, `MATMUL_NUM_THREADS=1` (or 2, ...) sets its thread count.
@@ -39,9 +39,10 @@
 //! assert_eq!(ferrograd_tensor::metrics::sign_accuracy(scores.view(), y.view()), 1.0);
 //! ```
 
+#![forbid(unsafe_code)]
+
 mod activation;
 mod batches;
-mod blobs;
 mod buffer;
 mod error;
 mod exchange;
@@ -57,7 +58,6 @@ pub mod weights;
 
 pub use activation::Activation;
 pub use batches::{gather_rows, Shuffler};
-pub use blobs::{make_blobs, Blobs};
 pub use error::TensorError;
 pub use float::Float;
 pub use init::Init;

@@ -4,7 +4,6 @@ use ndarray::linalg::general_mat_mul;
 use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, Zip};
 use rand::Rng;
 
-use crate::buffer::{ensure_rows, rows, rows_mut};
 use ferrograd_scalar::nn::check_layer;
 
 use crate::error::{rule, shape_err, shape_str};
@@ -14,20 +13,22 @@ use crate::{Float, Init, TensorError};
 /// A fully connected layer holding `weight` `(out, in)` and `bias` `(out)`,
 /// PyTorch's `nn.Linear` layout.
 ///
-/// [`Linear::forward`] keeps a copy of its input; [`Linear::backward`] then
-/// fills [`Linear::grad_weight`] and [`Linear::grad_bias`] with two matrix
-/// products and returns the input gradient. Gradients are overwritten by each
-/// backward (not accumulated). Buffers grow to the largest batch seen and are
-/// reused, so a steady training loop does not allocate.
+/// A layer holds its parameters and their gradients only: the [`Mlp`](crate::Mlp)
+/// keeps every layer's input and output in buffers it reuses, so a training
+/// loop does not allocate. On its own, [`Linear::forward`] returns a new
+/// output, and [`Linear::backward`] takes the input of that forward, fills
+/// [`Linear::grad_weight`] and [`Linear::grad_bias`] with two matrix products
+/// (overwritten by each backward, not accumulated) and returns the input
+/// gradient.
 ///
 /// ```
 /// use ferrograd_tensor::Linear;
 /// use ndarray::array;
 ///
 /// let mut layer = Linear::from_parts(array![[1.0, 2.0], [0.0, -1.0]], array![0.5, 0.0]).unwrap();
-/// let y = layer.forward(array![[1.0, 1.0]].view()).unwrap().to_owned();
-/// assert_eq!(y, array![[3.5, -1.0]]);
-/// let gx = layer.backward(array![[1.0, 0.0]].view()).unwrap().to_owned();
+/// let x = array![[1.0, 1.0]];
+/// assert_eq!(layer.forward(x.view()).unwrap(), array![[3.5, -1.0]]);
+/// let gx = layer.backward(x.view(), array![[1.0, 0.0]].view()).unwrap();
 /// assert_eq!(gx, array![[1.0, 2.0]]); // first row of W
 /// assert_eq!(layer.grad_weight(), &array![[1.0, 1.0], [0.0, 0.0]]);
 /// ```
@@ -37,10 +38,6 @@ pub struct Linear<T: Float> {
     bias: Array1<T>,
     grad_weight: Array2<T>,
     grad_bias: Array1<T>,
-    input: Array2<T>,
-    output: Array2<T>,
-    grad_input: Array2<T>,
-    batch: usize,
 }
 
 impl<T: Float> Linear<T> {
@@ -77,10 +74,6 @@ impl<T: Float> Linear<T> {
             grad_bias: Array1::zeros(nout),
             weight,
             bias,
-            input: Array2::zeros((0, nin)),
-            output: Array2::zeros((0, nout)),
-            grad_input: Array2::zeros((0, nin)),
-            batch: 0,
         })
     }
 
@@ -145,36 +138,24 @@ impl<T: Float> Linear<T> {
         self.grad_bias.fill(T::zero());
     }
 
-    /// `x W^T + b` for a batch `x` of shape `(batch, in)`; keeps `x` for backward.
-    pub fn forward(&mut self, x: ArrayView2<'_, T>) -> Result<ArrayView2<'_, T>, TensorError> {
+    /// `x W^T + b` for a batch `x` of shape `(batch, in)`.
+    pub fn forward(&self, x: ArrayView2<'_, T>) -> Result<Array2<T>, TensorError> {
         self.check_input("Linear::forward input", x)?;
-        let b = x.nrows();
-        let (nin, nout) = (self.nin(), self.nout());
-        ensure_rows(&mut self.input, b, nin);
-        ensure_rows(&mut self.output, b, nout);
-        rows_mut(&mut self.input, b).assign(&x);
-        self.batch = b;
-        affine_into(
-            &self.weight,
-            &self.bias,
-            rows(&self.input, b),
-            rows_mut(&mut self.output, b),
-        );
-        Ok(rows(&self.output, b))
+        let mut out = Array2::zeros((x.nrows(), self.nout()));
+        affine_into(&self.weight, &self.bias, x, out.view_mut());
+        Ok(out)
     }
 
-    /// Given dL/dy `(batch, out)` for the last [`Linear::forward`], fills the
-    /// parameter gradients and returns dL/dx `(batch, in)`.
+    /// Given the input `x` of a [`Linear::forward`] and dL/dy `(batch, out)`
+    /// for its output, fills the parameter gradients and returns dL/dx
+    /// `(batch, in)`.
     pub fn backward(
         &mut self,
+        x: ArrayView2<'_, T>,
         grad_output: ArrayView2<'_, T>,
-    ) -> Result<ArrayView2<'_, T>, TensorError> {
-        let b = self.batch;
-        if b == 0 {
-            return Err(TensorError::EmptyBatch {
-                what: "Linear::backward (call forward first)".into(),
-            });
-        }
+    ) -> Result<Array2<T>, TensorError> {
+        self.check_input("Linear::backward input", x)?;
+        let b = x.nrows();
         if grad_output.dim() != (b, self.nout()) {
             return Err(shape_err(
                 "Linear::backward grad_output",
@@ -182,17 +163,10 @@ impl<T: Float> Linear<T> {
                 grad_output.shape(),
             ));
         }
-        let input = rows(&self.input, b);
-        param_grads(
-            &mut self.grad_weight,
-            &mut self.grad_bias,
-            input,
-            grad_output,
-        );
-        let nin = self.nin();
-        ensure_rows(&mut self.grad_input, b, nin);
-        input_grad(&self.weight, grad_output, rows_mut(&mut self.grad_input, b));
-        Ok(rows(&self.grad_input, b))
+        param_grads(&mut self.grad_weight, &mut self.grad_bias, x, grad_output);
+        let mut grad_input = Array2::zeros((b, self.nin()));
+        input_grad(&self.weight, grad_output, grad_input.view_mut());
+        Ok(grad_input)
     }
 
     pub(crate) fn check_input(&self, what: &str, x: ArrayView2<'_, T>) -> Result<(), TensorError> {

@@ -425,8 +425,12 @@ mod tests {
         let mut m = Mlp::<f64>::new(2, &[3, 1], &mut rng).unwrap();
         let x = Array2::from_shape_fn((5, 2), |(i, j)| (i + j) as f64 * 0.1);
         let full = m.forward(x.view()).unwrap().to_owned();
-        let part = m.forward(x.slice(ndarray::s![..2, ..])).unwrap().to_owned();
-        assert_eq!(part, full.slice(ndarray::s![..2, ..]));
+        let first_two = ndarray::Slice::from(..2);
+        let part = m
+            .forward(x.slice_axis(ndarray::Axis(0), first_two))
+            .unwrap()
+            .to_owned();
+        assert_eq!(part, full.slice_axis(ndarray::Axis(0), first_two));
         assert_eq!(m.predict(x.view()).unwrap(), full);
     }
 }

@@ -14,6 +14,19 @@ fn probe(y: ArrayView2<'_, f64>, r: &Array2<f64>) -> f64 {
     (&y * r).sum()
 }
 
+/// A copy of `a` with `delta` added at `at`.
+fn nudged<I, A: Clone + std::ops::IndexMut<I, Output = f64>>(a: &A, at: I, delta: f64) -> A {
+    let mut a = a.clone();
+    a[at] += delta;
+    a
+}
+
+/// The central difference `(f(h) - f(-h)) / 2h` of `f` at 0.
+fn slope(mut f: impl FnMut(f64) -> f64) -> f64 {
+    let h = 1e-6;
+    (f(h) - f(-h)) / (2.0 * h)
+}
+
 fn assert_close(what: &str, analytic: f64, numeric: f64) {
     let tol = 1e-7 * (1.0 + numeric.abs());
     assert!(
@@ -28,42 +41,25 @@ fn linear_backward_matches_finite_differences() {
     let mut layer = Linear::<f64>::new(5, 3, Init::Uniform, &mut rng).unwrap();
     let x = random(&mut rng, (4, 5));
     let r = random(&mut rng, (4, 3));
-    layer.forward(x.view()).unwrap();
-    let gx = layer.backward(r.view()).unwrap().to_owned();
+    let gx = layer.backward(x.view(), r.view()).unwrap();
     let gw = layer.grad_weight().clone();
     let gb = layer.grad_bias().clone();
-    let h = 1e-6;
-
     let w0 = layer.weight().clone();
     let b0 = layer.bias().to_vec();
+    let mut probe_with = |w: &Array2<f64>, b: &[f64], x: &Array2<f64>| {
+        layer.set_parameters(w.view(), b).unwrap();
+        probe(layer.forward(x.view()).unwrap().view(), &r)
+    };
     for idx in ndarray::indices(w0.dim()) {
-        let mut eval = |delta: f64| {
-            let mut w = w0.clone();
-            w[idx] += delta;
-            layer.set_parameters(w.view(), &b0).unwrap();
-            probe(layer.forward(x.view()).unwrap(), &r)
-        };
-        let numeric = (eval(h) - eval(-h)) / (2.0 * h);
+        let numeric = slope(|d| probe_with(&nudged(&w0, idx, d), &b0, &x));
         assert_close(&format!("dW{idx:?}"), gw[idx], numeric);
     }
     for j in 0..b0.len() {
-        let mut eval = |delta: f64| {
-            let mut b = b0.clone();
-            b[j] += delta;
-            layer.set_parameters(w0.view(), &b).unwrap();
-            probe(layer.forward(x.view()).unwrap(), &r)
-        };
-        let numeric = (eval(h) - eval(-h)) / (2.0 * h);
+        let numeric = slope(|d| probe_with(&w0, &nudged(&b0, j, d), &x));
         assert_close(&format!("db[{j}]"), gb[j], numeric);
     }
-    layer.set_parameters(w0.view(), &b0).unwrap();
     for idx in ndarray::indices(x.dim()) {
-        let mut eval = |delta: f64| {
-            let mut xp = x.clone();
-            xp[idx] += delta;
-            probe(layer.forward(xp.view()).unwrap(), &r)
-        };
-        let numeric = (eval(h) - eval(-h)) / (2.0 * h);
+        let numeric = slope(|d| probe_with(&w0, &b0, &nudged(&x, idx, d)));
         assert_close(&format!("dx{idx:?}"), gx[idx], numeric);
     }
 }
@@ -87,15 +83,11 @@ fn mlp_backward_matches_finite_differences_for_every_activation() {
         mlp.backward(r.view()).unwrap();
         let grads = mlp.gradients();
         let p0 = mlp.parameters();
-        let h = 1e-6;
         for (i, &g) in grads.iter().enumerate() {
-            let mut eval = |delta: f64| {
-                let mut p = p0.clone();
-                p[i] += delta;
-                mlp.set_parameters(&p).unwrap();
+            let numeric = slope(|d| {
+                mlp.set_parameters(&nudged(&p0, i, d)).unwrap();
                 probe(mlp.forward(x.view()).unwrap(), &r)
-            };
-            let numeric = (eval(h) - eval(-h)) / (2.0 * h);
+            });
             assert_close(&format!("{act:?} parameter {i}"), g, numeric);
         }
     }

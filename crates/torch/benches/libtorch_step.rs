@@ -22,39 +22,20 @@
 //! Benchmark ids: `libtorch/<model>/<dtype>/threads=<n>` and
 //! `libtorch_sweep/<dtype>/threads=<n>/batch=<b>/<w>`.
 
+#[path = "../../../benches/common/env.rs"]
+mod env;
+
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode};
 use tch::nn::{self, Module, OptimizerConfig};
 use tch::{Device, Kind, Tensor};
 
-/// A comma-separated list from the environment, or the default.
-fn list(var: &str, default: &str) -> Vec<String> {
-    std::env::var(var)
-        .ok()
-        .filter(|v| !v.trim().is_empty())
-        .unwrap_or_else(|| default.to_string())
-        .split(',')
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .collect()
-}
-
-fn numbers(var: &str, default: &str) -> Vec<usize> {
-    list(var, default)
-        .iter()
-        .map(|s| {
-            s.parse()
-                .unwrap_or_else(|_| panic!("{var} must list whole numbers, got {s:?}"))
-        })
-        .collect()
-}
-
+/// The sweep's float types as libtorch kinds.
 fn kinds() -> Vec<(Kind, &'static str)> {
-    list("FERROGRAD_SWEEP_DTYPES", "f32,f64")
+    env::sweep_dtypes()
         .iter()
         .map(|d| match d.as_str() {
             "f32" => (Kind::Float, "f32"),
-            "f64" => (Kind::Double, "f64"),
-            other => panic!("FERROGRAD_SWEEP_DTYPES lists f32 and f64, not {other:?}"),
+            _ => (Kind::Double, "f64"),
         })
         .collect()
 }
@@ -141,8 +122,7 @@ fn models(c: &mut Criterion, threads: usize) {
 }
 
 fn sweep(c: &mut Criterion, threads: usize) {
-    let widths = numbers("FERROGRAD_SWEEP_WIDTHS", "16,32,64,128,256,512,1024");
-    let batches = numbers("FERROGRAD_SWEEP_BATCHES", "64,256,1024");
+    let (widths, batches) = (env::sweep_widths(), env::sweep_batches());
     for (kind, name) in kinds() {
         let mut group = c.benchmark_group(format!("libtorch_sweep/{name}/threads={threads}"));
         group.sampling_mode(SamplingMode::Flat).sample_size(10);
@@ -159,7 +139,7 @@ fn sweep(c: &mut Criterion, threads: usize) {
 }
 
 fn all(c: &mut Criterion) {
-    for threads in numbers("FERROGRAD_TORCH_THREADS", "1,2") {
+    for threads in env::sizes("FERROGRAD_TORCH_THREADS", "1,2") {
         tch::set_num_threads(threads as i32);
         models(c, threads);
         sweep(c, threads);

@@ -15,6 +15,8 @@
 //! This crate is not a default workspace member: building it needs libtorch
 //! (`cargo xtask libtorch` fetches it; `cargo xtask parity` does everything).
 
+#![forbid(unsafe_code)]
+
 pub mod compare;
 mod error;
 pub mod exact;

@@ -11,6 +11,7 @@
 //! A program scenario that disagrees is shrunk to the shortest prefix that
 //! still disagrees, whose last instruction names the op at fault.
 
+use ferrograd_data::notebook as seed;
 use ferrograd_scalar::nn::{self, Activation};
 use ferrograd_scalar::program::{examples, run_scalar, Outcome, Program, Shape};
 use indicatif::ProgressBar;
@@ -463,14 +464,9 @@ pub struct MlpCase {
 /// The seed notebook's network and data: `MLP(3, [4, 4, 1])` on its four
 /// examples with the sum of squared errors.
 pub fn notebook_mlp_case() -> Result<MlpCase, TorchError> {
-    let mlp = nn::Mlp::<f64>::new(3, &[4, 4, 1], &mut ChaCha8Rng::seed_from_u64(0))?;
-    let x = vec![
-        vec![2.0, 3.0, -1.0],
-        vec![3.0, -1.0, 0.5],
-        vec![0.5, 1.0, 1.0],
-        vec![1.0, 1.0, -1.0],
-    ];
-    let y = vec![vec![1.0], vec![-1.0], vec![-1.0], vec![1.0]];
+    let mlp = nn::Mlp::<f64>::new(3, &seed::MLP_SIZES, &mut ChaCha8Rng::seed_from_u64(0))?;
+    let x = seed::XS.iter().map(|x| x.to_vec()).collect();
+    let y = seed::YS.iter().map(|&y| vec![y]).collect();
     Ok(MlpCase {
         name: "notebook MLP(3,[4,4,1]) sse".into(),
         weights: Weights::from_scalar(&mlp),

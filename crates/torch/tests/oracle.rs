@@ -1,6 +1,7 @@
 //! The oracle itself: the notebook's PyTorch section gives the notebook's
 //! numbers, and the MLP backends agree on a hand-checked case.
 
+use ferrograd_data::notebook::{Neuron, NEURON_OUT};
 use ferrograd_scalar::nn::Activation;
 use ferrograd_scalar::program::examples;
 use ferrograd_torch::mlp::{
@@ -13,13 +14,12 @@ use ferrograd_torch::{Precision, Target};
 fn the_notebook_pytorch_section() {
     let nb = examples::notebook_neuron();
     let out = run_program(&nb.program, Target::cpu(Precision::F64)).unwrap();
-    // print(o.data.item()) and the four grads the notebook prints
-    assert!((out.value - std::f64::consts::FRAC_1_SQRT_2).abs() < 1e-12);
-    let [x1, x2, w1, w2, _b] = out.grads[..] else {
-        panic!("five inputs")
-    };
-    assert!((x1 + 1.5).abs() < 1e-12 && (w1 - 1.0).abs() < 1e-12);
-    assert!((x2 - 0.5).abs() < 1e-12 && w2.abs() < 1e-12);
+    // print(o.data.item()) and the grads the notebook prints
+    assert!((out.value - NEURON_OUT.o).abs() < 1e-12);
+    assert_eq!(nb.input_names, Neuron::<f64>::LABELS);
+    for (got, want) in out.grads.iter().zip(NEURON_OUT.grad.to_array()) {
+        assert!((got - want).abs() < 1e-12, "{:?}", out.grads);
+    }
 }
 
 #[test]
@@ -34,21 +34,27 @@ fn micrograd_more_ops_on_libtorch() {
     assert!((out.grads[1] - 645.577_259_475_218_6).abs() < 1e-10);
 }
 
-#[test]
-fn one_linear_neuron_by_hand() {
-    // y = 2 x0 - x1 + 0.5; sse against 1 at x = (1, 2): y = 0.5, loss 0.25,
-    // dL/dy = -1, so grads (w0, w1, b) = (-1, -2, -1).
+/// One neuron `y = act(2 x0 - x1 + 0.5)`, and one example `x` with target 1.
+fn one_neuron(activation: Activation, x: &[f64]) -> (Weights, Batch) {
     let w = Weights {
         layers: vec![LayerWeights {
             weight: vec![vec![2.0, -1.0]],
             bias: vec![0.5],
-            activation: Activation::Linear,
+            activation,
         }],
     };
     let batch = Batch {
-        x: vec![vec![1.0, 2.0]],
+        x: vec![x.to_vec()],
         y: vec![vec![1.0]],
     };
+    (w, batch)
+}
+
+#[test]
+fn one_linear_neuron_by_hand() {
+    // y = 2 x0 - x1 + 0.5; sse against 1 at x = (1, 2): y = 0.5, loss 0.25,
+    // dL/dy = -1, so grads (w0, w1, b) = (-1, -2, -1).
+    let (w, batch) = one_neuron(Activation::Linear, &[1.0, 2.0]);
     let want = [-1.0, -2.0, -1.0];
     for out in [
         scalar_mlp::<f64>(&w, &batch, LossKind::SumSquaredError, 0.0).unwrap(),
@@ -70,17 +76,7 @@ fn one_linear_neuron_by_hand() {
 
 #[test]
 fn a_batch_that_does_not_fit_is_an_error() {
-    let w = Weights {
-        layers: vec![LayerWeights {
-            weight: vec![vec![2.0, -1.0]],
-            bias: vec![0.5],
-            activation: Activation::Tanh,
-        }],
-    };
-    let batch = Batch {
-        x: vec![vec![1.0, 2.0, 3.0]],
-        y: vec![vec![1.0]],
-    };
+    let (w, batch) = one_neuron(Activation::Tanh, &[1.0, 2.0, 3.0]);
     let e = torch_mlp(&w, &batch, LossKind::Mse, 0.0, Target::cpu(Precision::F32)).unwrap_err();
     assert!(e.to_string().contains("2-input"), "{e}");
 }

@@ -4,19 +4,11 @@
 //! `cargo run -p ferrograd-viz --example neuron_graph -- docs/graph.svg`
 //! made the picture in the README.
 
-use ferrograd_scalar::Value;
+#[path = "../tests/common/mod.rs"]
+mod common;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let x1 = Value::new(2.0f64).with_label("x1");
-    let x2 = Value::new(0.0f64).with_label("x2");
-    let w1 = Value::new(-3.0f64).with_label("w1");
-    let w2 = Value::new(1.0f64).with_label("w2");
-    let b = Value::new(6.881_373_587_019_543_f64).with_label("b");
-    let x1w1 = (&x1 * &w1).with_label("x1*w1");
-    let x2w2 = (&x2 * &w2).with_label("x2*w2");
-    let sum = (&x1w1 + &x2w2).with_label("x1*w1 + x2*w2");
-    let n = (&sum + &b).with_label("n");
-    let o = n.tanh().with_label("o");
+    let o = common::neuron();
     o.backward();
 
     let paths: Vec<String> = std::env::args().skip(1).collect();

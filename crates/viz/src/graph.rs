@@ -204,10 +204,10 @@ fn summarize_with_cap<T: Scalar>(root: &Value<T>, cap: usize) -> GraphSummary {
     let topo = root.topo();
     // Node ids are dense slots of the tape, so a flat table beats hashing a
     // million ids; fall back to a map if they are ever spread out.
-    let (lo, hi) = topo.iter().fold((u32::MAX, 0u32), |(lo, hi), v| {
-        (lo.min(v.id().0), hi.max(v.id().0))
+    let (lo, hi) = topo.iter().fold((usize::MAX, 0), |(lo, hi), v| {
+        (lo.min(v.id().index()), hi.max(v.id().index()))
     });
-    let span = (hi as usize).saturating_sub(lo as usize) + 1;
+    let span = hi.saturating_sub(lo) + 1;
     let mut depth = DepthTable::new(lo, span, topo.len());
     let mut ops: HashMap<std::borrow::Cow<'static, str>, usize> = HashMap::new();
     let mut by_depth: Vec<usize> = Vec::new();
@@ -246,12 +246,12 @@ fn summarize_with_cap<T: Scalar>(root: &Value<T>, cap: usize) -> GraphSummary {
 
 /// Longest distance from the root per node id.
 enum DepthTable {
-    Flat { lo: u32, depth: Vec<usize> },
+    Flat { lo: usize, depth: Vec<usize> },
     Map(HashMap<NodeId, usize>),
 }
 
 impl DepthTable {
-    fn new(lo: u32, span: usize, count: usize) -> Self {
+    fn new(lo: usize, span: usize, count: usize) -> Self {
         if span <= count.saturating_mul(4).max(1024) {
             DepthTable::Flat {
                 lo,
@@ -264,14 +264,14 @@ impl DepthTable {
 
     fn get(&self, id: NodeId) -> usize {
         match self {
-            DepthTable::Flat { lo, depth } => depth[(id.0 - lo) as usize],
+            DepthTable::Flat { lo, depth } => depth[id.index() - lo],
             DepthTable::Map(m) => m.get(&id).copied().unwrap_or(0),
         }
     }
 
     fn set(&mut self, id: NodeId, d: usize) {
         match self {
-            DepthTable::Flat { lo, depth } => depth[(id.0 - *lo) as usize] = d,
+            DepthTable::Flat { lo, depth } => depth[id.index() - *lo] = d,
             DepthTable::Map(m) => {
                 m.insert(id, d);
             }

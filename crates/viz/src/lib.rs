@@ -31,6 +31,7 @@
 //! assert!(svg.contains("grad 6.0000"));
 //! ```
 
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod browser;

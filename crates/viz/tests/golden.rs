@@ -33,48 +33,59 @@ fn check_parses(dot: &str) {
     assert!(svg.contains("<svg"));
 }
 
-#[test]
-fn expression_before_backward() {
-    let l = expression();
-    let dot = to_dot(&l);
-    check_golden("expression.dot", &dot);
+/// `to_dot(v)`, checked against the golden file `name` and by layout-rs.
+fn golden(name: &str, v: &Value<f64>) -> String {
+    let dot = to_dot(v);
+    check_golden(name, &dot);
     check_parses(&dot);
+    dot
 }
 
-#[test]
-fn expression_after_backward() {
-    let l = expression();
-    l.backward();
-    let dot = to_dot(&l);
-    assert!(dot.contains("{ a | data 2.0000 | grad 6.0000 }"));
-    assert!(dot.contains("{ b | data -3.0000 | grad -4.0000 }"));
-    assert!(dot.contains("{ L | data -8.0000 | grad 1.0000 }"));
-    check_golden("expression_backward.dot", &dot);
-    check_parses(&dot);
-}
+/// A graph, its golden files before and after backward, and records its
+/// DOT shows after.
+type Case = (
+    Value<f64>,
+    Option<&'static str>,
+    &'static str,
+    &'static [&'static str],
+);
 
 #[test]
-fn neuron_before_and_after_backward() {
-    let o = neuron();
-    let before = to_dot(&o);
-    check_golden("neuron.dot", &before);
-    o.backward();
-    let after = to_dot(&o);
-    assert!(after.contains("{ x1 | data 2.0000 | grad -1.5000 }"));
-    assert!(after.contains("{ w2 | data 1.0000 | grad 0.0000 }"));
-    assert!(after.contains("{ o | data 0.7071 | grad 1.0000 }"));
-    check_golden("neuron_backward.dot", &after);
-    check_parses(&before);
-    check_parses(&after);
-}
-
-#[test]
-fn shared_operands_after_backward() {
-    let f = shared_operands();
-    f.backward();
-    let dot = to_dot(&f);
-    check_golden("shared_operands_backward.dot", &dot);
-    check_parses(&dot);
+fn the_notebook_graphs_before_and_after_backward() {
+    // (graph, golden file before backward, after, records shown after)
+    let cases: [Case; 3] = [
+        (
+            expression(),
+            Some("expression.dot"),
+            "expression_backward.dot",
+            &[
+                "{ a | data 2.0000 | grad 6.0000 }",
+                "{ b | data -3.0000 | grad -4.0000 }",
+                "{ L | data -8.0000 | grad 1.0000 }",
+            ],
+        ),
+        (
+            neuron(),
+            Some("neuron.dot"),
+            "neuron_backward.dot",
+            &[
+                "{ x1 | data 2.0000 | grad -1.5000 }",
+                "{ w2 | data 1.0000 | grad 0.0000 }",
+                "{ o | data 0.7071 | grad 1.0000 }",
+            ],
+        ),
+        (shared_operands(), None, "shared_operands_backward.dot", &[]),
+    ];
+    for (root, before, after, records) in cases {
+        if let Some(before) = before {
+            golden(before, &root);
+        }
+        root.backward();
+        let dot = golden(after, &root);
+        for r in records {
+            assert!(dot.contains(r), "{after} lacks {r}");
+        }
+    }
 }
 
 #[test]

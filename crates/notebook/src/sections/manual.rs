@@ -2,6 +2,7 @@
 //! first backpropagation by hand, tanh.
 #![allow(unused_imports)] // the imports cell repeats this file's imports, as a notebook shows them
 
+use ferrograd::data::notebook as seed;
 use ferrograd::viz::{draw_dot, Plot};
 use ferrograd::Value;
 
@@ -13,6 +14,7 @@ pub(super) fn run(nb: &mut Notebook) -> Res<()> {
     nb.section("Imports")
         .text("Python imports numpy, math and matplotlib; here everything comes from one crate.");
     cell!(nb, {
+        use ferrograd::data::notebook as seed; // the notebook's numbers
         use ferrograd::nn::{Layer, Mlp, Neuron};
         use ferrograd::viz::{draw_dot, Plot};
         use ferrograd::{no_grad, Value};
@@ -40,17 +42,13 @@ pub(super) fn run(nb: &mut Notebook) -> Res<()> {
     nb.section("Forward Pass Manually");
     cell!(nb, {
         // lets get more complex
-        let a = 2.0;
-        let b = -3.0;
-        let c = 10.0;
+        let seed::Expression { a, b, c, .. } = seed::EXPRESSION;
         let d = a * b + c;
     } => d);
     nb.text("Nudge a by h: the slope of d with respect to a is b = -3.");
     cell!(nb, {
         let h = 0.0000001;
-        let mut a = 2.0;
-        let b = -3.0;
-        let c = 10.0;
+        let seed::Expression { mut a, b, c, .. } = seed::EXPRESSION;
         let d1 = a * b + c;
         a += h;
         let d2 = a * b + c;
@@ -58,9 +56,7 @@ pub(super) fn run(nb: &mut Notebook) -> Res<()> {
     nb.text("Nudge b by h: the slope of d with respect to b is a = 2.");
     cell!(nb, {
         let h = 0.0000001;
-        let a = 2.0;
-        let mut b = -3.0;
-        let c = 10.0;
+        let seed::Expression { a, mut b, c, .. } = seed::EXPRESSION;
         let d1 = a * b + c;
         b += h;
         let d2 = a * b + c;
@@ -68,14 +64,12 @@ pub(super) fn run(nb: &mut Notebook) -> Res<()> {
     cell!(nb, {} => a + b);
     nb.text("Initial values: the same expression as values that remember how they were made.");
     cell!(nb, {
-        let a = Value::new(2.0).with_label("a");
-        let b = Value::new(-3.0).with_label("b");
-        let c = Value::new(10.0).with_label("c");
+        let seed::Expression { a, b, c, f } =
+            seed::EXPRESSION.map(|label, x| Value::new(x).with_label(label));
         let e = &a * &b;
         e.set_label("e");
         let d = &e + &c;
         d.set_label("d");
-        let f = Value::new(-2.0).with_label("f");
         let l = &d * &f;
         l.set_label("L");
     });
@@ -119,15 +113,13 @@ pub(super) fn run(nb: &mut Notebook) -> Res<()> {
         fn lol() -> f64 {
             let h = 0.001;
 
-            let a = Value::new(2.0).with_label("a");
-            let b = Value::new(-3.0).with_label("b");
-            let c = Value::new(10.0).with_label("c");
+            let seed::Expression { a, b, c, f } =
+                seed::EXPRESSION.map(|label, x| Value::new(x).with_label(label));
             let e = &a * &b;
             let d = &e + &c;
-            let f = Value::new(-2.0).with_label("f");
             let l1 = (&d * &f).data();
 
-            let c = Value::new(10.0 + h).with_label("c");
+            let c = Value::new(seed::EXPRESSION.c + h).with_label("c");
             let e = &a * &b;
             let d = &e + &c;
             let l2 = (&d * &f).data();

@@ -9,8 +9,6 @@ use std::path::Path;
 
 use crate::{Notebook, Res};
 
-pub use torch::{parse_torch, TorchCell};
-
 /// What Jupyter runs before the first cell: evcxr loads ferrograd from the
 /// checkout (the notebook lives in `notebooks/`).
 pub const SETUP: &str = ":dep ferrograd = { path = \"..\" }";

@@ -1,6 +1,7 @@
 //! Sections 6 to 10: the neuron `o = tanh(x1*w1 + x2*w2 + b)`, backpropagated
 //! by hand, one node at a time, then automatically.
 
+use ferrograd::data::notebook as seed;
 use ferrograd::viz::draw_dot;
 use ferrograd::Value;
 
@@ -13,16 +14,9 @@ pub(super) fn run(nb: &mut Notebook) -> Res<()> {
         .text("Initialize values of the network: inputs x1, x2, weights w1, w2, bias b.");
     nb.caption("draw_dot(o)");
     cell!(nb, {
-        // inputs x1, x2 (f64: the other numbers follow from this one)
-        let x1 = Value::new(2.0_f64).with_label("x1");
-        let x2 = Value::new(0.0).with_label("x2");
-
-        // weights w1, w2
-        let w1 = Value::new(-3.0).with_label("w1");
-        let w2 = Value::new(1.0).with_label("w2");
-
-        // bias b
-        let b = Value::new(6.881_373_587_019_543).with_label("b");
+        // inputs x1, x2; weights w1, w2; bias b
+        let seed::Neuron { x1, x2, w1, w2, b } =
+            seed::NEURON.map(|label, x| Value::new(x).with_label(label));
 
         // x1w1 + x2w2 + b
         let x1w1 = &x1 * &w1;
@@ -72,21 +66,13 @@ pub(super) fn run(nb: &mut Notebook) -> Res<()> {
     } => draw_dot(&o)?);
 
     nb.section("Semiautomation of the backpropagation").text(
-        "Reset values of the network, then apply each node's own chain rule (micrograd's \
-         _backward, here backward_step) in turn.",
+        "Reset the gradients of the network (zero_grad, where the notebook builds it again), \
+         then apply each node's own chain rule (micrograd's _backward, here backward_step) in \
+         turn.",
     );
     nb.caption("draw_dot(o)");
     cell!(nb, {
-        let x1 = Value::new(2.0).with_label("x1");
-        let x2 = Value::new(0.0).with_label("x2");
-        let w1 = Value::new(-3.0).with_label("w1");
-        let w2 = Value::new(1.0).with_label("w2");
-        let b = Value::new(6.881_373_587_019_543).with_label("b");
-        let x1w1 = (&x1 * &w1).with_label("x1*w1");
-        let x2w2 = (&x2 * &w2).with_label("x2*w2");
-        let x1w1x2w2 = (&x1w1 + &x2w2).with_label("x1*w1 + x2*w2");
-        let n = (&x1w1x2w2 + &b).with_label("n");
-        let o = n.tanh().with_label("o");
+        o.zero_grad();
     } => draw_dot(&o)?);
     nb.caption("after o's step");
     cell!(nb, {
@@ -115,19 +101,10 @@ pub(super) fn run(nb: &mut Notebook) -> Res<()> {
     cell!(nb, {} => o.topo());
 
     nb.section("Automation of the backpropagation")
-        .text("Reseting gradients: a fresh neuron, then one call fills every gradient.");
+        .text("Reseting gradients, then one call fills every gradient.");
     nb.caption("draw_dot(o)");
     cell!(nb, {
-        let x1 = Value::new(2.0).with_label("x1");
-        let x2 = Value::new(0.0).with_label("x2");
-        let w1 = Value::new(-3.0).with_label("w1");
-        let w2 = Value::new(1.0).with_label("w2");
-        let b = Value::new(6.881_373_587_019_543).with_label("b");
-        let x1w1 = (&x1 * &w1).with_label("x1*w1");
-        let x2w2 = (&x2 * &w2).with_label("x2*w2");
-        let x1w1x2w2 = (&x1w1 + &x2w2).with_label("x1*w1 + x2*w2");
-        let n = (&x1w1x2w2 + &b).with_label("n");
-        let o = n.tanh().with_label("o");
+        o.zero_grad();
     } => draw_dot(&o)?);
     nb.caption("after o.backward()");
     cell!(nb, {
@@ -144,8 +121,8 @@ pub(super) fn run(nb: &mut Notebook) -> Res<()> {
     } => draw_dot(&b)?);
     nb.caption("f = (a*b) * (a+b) after f.backward()");
     cell!(nb, {
-        let a = Value::new(-2.0).with_label("a");
-        let b = Value::new(3.0).with_label("b");
+        let [a, b] = seed::SHARED_OPERANDS; // -2, 3
+        let (a, b) = (Value::new(a).with_label("a"), Value::new(b).with_label("b"));
         let d = (&a * &b).with_label("d");
         let e = (&a + &b).with_label("e");
         let f = (&d * &e).with_label("f");

@@ -2,12 +2,15 @@
 //! prints the table, writes `<target>/parity/report.{md,json}` and
 //! `<target>/notebook/torch.json` (`--target-dir`), and exits non-zero on any mismatch.
 
+#![forbid(unsafe_code)]
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
 use clap::Parser;
+use ferrograd_data::notebook::{Neuron, NeuronOut, OracleNeuron, ORACLE_FILE};
 use ferrograd_scalar::program::examples;
 use ferrograd_torch::exact;
 use ferrograd_torch::program::run_program;
@@ -93,22 +96,29 @@ fn target_dir(arg: Option<PathBuf>) -> Result<PathBuf> {
 fn write_notebook_json(dir: &Path) -> Result<()> {
     let nb = examples::notebook_neuron();
     let out = run_program(&nb.program, Target::cpu(Precision::F64))?;
-    let g = |name: &str| {
+    let grad = |name: &str| {
         nb.input_names
             .iter()
             .position(|n| *n == name)
             .map(|i| out.grads[i])
+            .with_context(|| format!("the notebook's neuron has no input {name}"))
     };
-    let json = serde_json::json!({
-        "o": out.value,
-        "x1_grad": g("x1"),
-        "w1_grad": g("w1"),
-        "x2_grad": g("x2"),
-        "w2_grad": g("w2"),
-        "device": "cpu",
-    });
+    let [x1, x2, w1, w2, b] = Neuron::<f64>::LABELS;
+    let run = OracleNeuron {
+        device: "cpu".into(),
+        out: NeuronOut {
+            o: out.value,
+            grad: Neuron {
+                x1: grad(x1)?,
+                x2: grad(x2)?,
+                w1: grad(w1)?,
+                w2: grad(w2)?,
+                b: grad(b)?,
+            },
+        },
+    };
     std::fs::create_dir_all(dir)?;
-    std::fs::write(dir.join("torch.json"), serde_json::to_string_pretty(&json)?)?;
+    std::fs::write(dir.join(ORACLE_FILE), run.to_json())?;
     Ok(())
 }
 
@@ -216,7 +226,7 @@ fn main() -> Result<ExitCode> {
     pb.finish_and_clear();
     let notebook = target.join("notebook");
     write_notebook_json(&notebook)
-        .with_context(|| format!("writing {}", notebook.join("torch.json").display()))?;
+        .with_context(|| format!("writing {}", notebook.join(ORACLE_FILE).display()))?;
 
     let report =
         Report::new("2.13.0".into(), rows, start.elapsed().as_secs_f64()).with_exact(sections);

@@ -1,7 +1,9 @@
-//! Graphs of the seed notebook, shared by the tests.
+//! Graphs of the seed notebook, shared by the tests, the benches and the
+//! example (which include this file by path).
 
 #![allow(dead_code)]
 
+use ferrograd_data::notebook::{self as seed, Expression, Neuron};
 use ferrograd_scalar::nn::{Layer, Mlp};
 use ferrograd_scalar::Value;
 use rand::SeedableRng;
@@ -9,22 +11,15 @@ use rand_chacha::ChaCha8Rng;
 
 /// Section 3's `L = (a*b + c) * f`, labelled as the notebook labels it.
 pub fn expression() -> Value<f64> {
-    let a = Value::new(2.0).with_label("a");
-    let b = Value::new(-3.0).with_label("b");
-    let c = Value::new(10.0).with_label("c");
+    let Expression { a, b, c, f } = seed::EXPRESSION.map(leaf);
     let e = (&a * &b).with_label("e");
     let d = (&e + &c).with_label("d");
-    let f = Value::new(-2.0).with_label("f");
     (&d * &f).with_label("L")
 }
 
 /// Sections 6 to 10: `o = tanh(x1*w1 + x2*w2 + b)`.
 pub fn neuron() -> Value<f64> {
-    let x1 = Value::new(2.0).with_label("x1");
-    let x2 = Value::new(0.0).with_label("x2");
-    let w1 = Value::new(-3.0).with_label("w1");
-    let w2 = Value::new(1.0).with_label("w2");
-    let b = Value::new(6.881_373_587_019_543).with_label("b");
+    let Neuron { x1, x2, w1, w2, b } = seed::NEURON.map(leaf);
     let x1w1 = (&x1 * &w1).with_label("x1*w1");
     let x2w2 = (&x2 * &w2).with_label("x2*w2");
     let sum = (&x1w1 + &x2w2).with_label("x1*w1 + x2*w2");
@@ -34,11 +29,16 @@ pub fn neuron() -> Value<f64> {
 
 /// Section 10: `f = (a*b) * (a+b)`, where `a` and `b` are each used twice.
 pub fn shared_operands() -> Value<f64> {
-    let a = Value::new(-2.0).with_label("a");
-    let b = Value::new(3.0).with_label("b");
+    let [a, b] = seed::SHARED_OPERANDS;
+    let (a, b) = (leaf("a", a), leaf("b", b));
     let d = (&a * &b).with_label("d");
     let e = (&a + &b).with_label("e");
     (&d * &e).with_label("f")
+}
+
+/// A labelled leaf, as the notebook makes them.
+fn leaf(label: &'static str, x: f64) -> Value<f64> {
+    Value::new(x).with_label(label)
 }
 
 /// A chain of `n` unary operations on one leaf (`n + 1` nodes), alternating
@@ -89,14 +89,14 @@ pub fn dot_product(pairs: usize) -> Value<f64> {
     leaves.chunks(2).map(|p| &p[0] * &p[1]).sum()
 }
 
-/// The notebook's MLP 3-4-4-1 on `[2, 3, -1]`: the same generator, seeded
-/// 1337, first draws a neuron and a layer, as the notebook page does.
+/// The notebook's MLP 3-4-4-1 on its `x`: the same seeded generator first
+/// draws a neuron and a layer, as the notebook page does.
 pub fn notebook_mlp() -> (Mlp<f64>, Value<f64>) {
-    let mut rng = ChaCha8Rng::seed_from_u64(1337);
-    let x = [2.0, 3.0, -1.0];
+    let mut rng = ChaCha8Rng::seed_from_u64(seed::SEED);
+    let x = seed::X;
     let _neuron = Layer::<f64>::new(x.len(), 1, &mut rng).unwrap();
     let _layer = Layer::<f64>::new(x.len(), 3, &mut rng).unwrap();
-    let mlp = Mlp::<f64>::new(x.len(), &[4, 4, 1], &mut rng).unwrap();
+    let mlp = Mlp::<f64>::new(x.len(), &seed::MLP_SIZES, &mut rng).unwrap();
     let out = mlp.forward(&x).unwrap().remove(0);
     (mlp, out)
 }
@@ -105,16 +105,9 @@ pub fn notebook_mlp() -> (Mlp<f64>, Value<f64>) {
 /// summed, after `backward`.
 pub fn notebook_loss() -> Value<f64> {
     let (mlp, _) = notebook_mlp();
-    let xs = [
-        [2.0, 3.0, -1.0],
-        [3.0, -1.0, 0.5],
-        [0.5, 1.0, 1.0],
-        [1.0, 1.0, -1.0],
-    ];
-    let ys = [1.0, -1.0, -1.0, 1.0];
-    let loss: Value<f64> = xs
+    let loss: Value<f64> = seed::XS
         .iter()
-        .zip(ys)
+        .zip(seed::YS)
         .map(|(x, y)| (&mlp.forward(x).unwrap()[0] - y).powi(2))
         .sum();
     loss.backward();

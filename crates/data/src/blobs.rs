@@ -1,20 +1,38 @@
 //! Gaussian blobs: a seeded synthetic classification set of any width.
 
-use ndarray::Array2;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
 
-use crate::{Float, TensorError};
+use crate::DataError;
 
 /// Points around `classes` centres with their class indices.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Blobs<T> {
-    /// `(n, features)` points.
-    pub x: Array2<T>,
-    /// The class of each row, in `0..classes`.
+pub struct Blobs {
+    /// The points, row after row: `n * features` numbers.
+    pub x: Vec<f64>,
+    /// Numbers per point.
+    pub features: usize,
+    /// The class of each point, in `0..classes`.
     pub class: Vec<usize>,
+}
+
+impl Blobs {
+    /// Number of points.
+    pub fn len(&self) -> usize {
+        self.class.len()
+    }
+
+    /// True when there are no points (never, for `Blobs` built by [`make_blobs`]).
+    pub fn is_empty(&self) -> bool {
+        self.class.is_empty()
+    }
+
+    /// The points one slice each.
+    pub fn rows(&self) -> impl Iterator<Item = &[f64]> {
+        self.x.chunks_exact(self.features)
+    }
 }
 
 /// scikit-learn's `make_blobs` in spirit: `classes` centres drawn uniformly
@@ -26,18 +44,19 @@ pub struct Blobs<T> {
 /// difficulty: near 4 a linear model gets most points right, near 10 it does not.
 ///
 /// ```
-/// let b = ferrograd_tensor::make_blobs::<f32>(100, 784, 10, 4.0, 0).unwrap();
-/// assert_eq!(b.x.dim(), (100, 784));
+/// let b = ferrograd_data::make_blobs(100, 784, 10, 4.0, 0).unwrap();
+/// assert_eq!((b.len(), b.x.len()), (100, 100 * 784));
 /// assert_eq!(b.class.iter().filter(|&&c| c == 3).count(), 10);
+/// assert!(ferrograd_data::make_blobs(100, 784, 1, 4.0, 0).is_err());
 /// ```
-pub fn make_blobs<T: Float>(
+pub fn make_blobs(
     n: usize,
     features: usize,
     classes: usize,
     spread: f64,
     seed: u64,
-) -> Result<Blobs<T>, TensorError> {
-    let bad = |name, value: usize, why| TensorError::BadDataset {
+) -> Result<Blobs, DataError> {
+    let bad = |name, value: usize, why| DataError::BadArgument {
         name,
         value: value as f64,
         why,
@@ -51,29 +70,26 @@ pub fn make_blobs<T: Float>(
     if features == 0 {
         return Err(bad("features", features, "must be at least 1"));
     }
-    let noise = Normal::new(0.0, spread).map_err(|_| TensorError::BadDataset {
+    let bad_spread = DataError::BadArgument {
         name: "spread",
         value: spread,
         why: "must be finite and >= 0",
-    })?;
+    };
     if !spread.is_finite() {
-        return Err(TensorError::BadDataset {
-            name: "spread",
-            value: spread,
-            why: "must be finite and >= 0",
-        });
+        return Err(bad_spread);
     }
+    let noise = Normal::new(0.0, spread).map_err(|_| bad_spread)?;
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let centres =
-        Array2::from_shape_simple_fn((classes, features), || rng.random_range(-1.0..=1.0));
+    let centres: Vec<f64> = (0..classes * features)
+        .map(|_| rng.random_range(-1.0..=1.0))
+        .collect();
     let mut class: Vec<usize> = (0..n).map(|i| i % classes).collect();
     class.shuffle(&mut rng);
-    let mut x = Array2::zeros((n, features));
-    for (mut row, &c) in x.rows_mut().into_iter().zip(&class) {
-        for (v, &centre) in row.iter_mut().zip(centres.row(c)) {
-            let value: f64 = centre + noise.sample(&mut rng);
-            *v = T::from_f64(value);
+    let mut x = Vec::with_capacity(n * features);
+    for &c in &class {
+        for &centre in &centres[c * features..(c + 1) * features] {
+            x.push(centre + noise.sample(&mut rng));
         }
     }
-    Ok(Blobs { x, class })
+    Ok(Blobs { x, features, class })
 }

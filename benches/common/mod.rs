@@ -1,0 +1,104 @@
+//! What the facade's benches share: the moons data, the scalar engine's
+//! rebuild-or-replay step, the batched engine's classifier step, and the
+//! settings read from the environment.
+
+#![allow(dead_code)] // each bench uses part of it
+
+pub mod env;
+
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Criterion};
+use ferrograd::nn::Sgd;
+use ferrograd::tensor::ndarray::Array2;
+use ferrograd::tensor::{Activation, Float, Init, Loss, Mlp, Target};
+use ferrograd::Value;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// Criterion as the scalar benches run it.
+pub fn criterion() -> Criterion {
+    Criterion::default().sample_size(30)
+}
+
+/// micrograd's demo data: 100 moons points (noise 0.1, seed 1) and their
+/// labels as -1 / +1.
+pub fn moons() -> (Vec<[f64; 2]>, Vec<f64>) {
+    let moons = ferrograd::data::make_moons(100, 0.1, 1).expect("valid moons parameters");
+    let labels = moons.labels_pm1();
+    (moons.x, labels)
+}
+
+/// One SGD step of the scalar engine timed two ways: `rebuild` records the
+/// graph of `loss_of()` every step; `replay` records it once and each step
+/// only recomputes it from the updated weights (micrograd PR #55's idea).
+pub fn rebuild_and_replay(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    params: &[Value<f64>],
+    sgd: &mut Sgd<f64>,
+    loss_of: impl Fn() -> Value<f64>,
+) {
+    group.bench_function("rebuild", |b| {
+        b.iter(|| {
+            let loss = loss_of();
+            sgd.zero_grad(params);
+            loss.backward();
+            sgd.step(params).expect("same parameters");
+            loss.data()
+        })
+    });
+    let loss = loss_of();
+    let plan = loss.replay();
+    group.bench_function("replay", |b| {
+        b.iter(|| {
+            plan.recompute();
+            sgd.zero_grad(params);
+            plan.backward();
+            sgd.step(params).expect("same parameters");
+            loss.data()
+        })
+    });
+}
+
+/// A batched classifier's training step: `nin` inputs, layers `sizes` (the
+/// last is the class count), PyTorch's default initialisation, softmax
+/// cross-entropy and SGD (lr 0.01) on `batch` random rows, all from seed 0.
+pub struct ClassifierStep<T: Float> {
+    model: Mlp<T>,
+    x: Array2<T>,
+    classes: Vec<usize>,
+    sgd: ferrograd::tensor::Sgd<T>,
+}
+
+impl<T: Float> ClassifierStep<T> {
+    /// The model and its batch.
+    pub fn new(nin: usize, sizes: &[usize], act: Activation, batch: usize) -> Self {
+        let mut rng = ChaCha8Rng::seed_from_u64(0);
+        let x =
+            Array2::from_shape_simple_fn((batch, nin), || T::from_f64(rng.random_range(0.0..1.0)));
+        let n_classes = *sizes.last().expect("at least one layer");
+        let classes = (0..batch).map(|_| rng.random_range(0..n_classes)).collect();
+        let model = Mlp::<T>::with_init(nin, sizes, act, Init::KaimingUniform, &mut rng)
+            .expect("valid sizes");
+        let sgd = ferrograd::tensor::Sgd::new(0.01).expect("valid lr");
+        ClassifierStep {
+            model,
+            x,
+            classes,
+            sgd,
+        }
+    }
+
+    /// Forward, backward and update; the loss.
+    pub fn step(&mut self) -> T {
+        self.model
+            .train_step(
+                self.x.view(),
+                Target::Classes(&self.classes),
+                Loss::SoftmaxCrossEntropy,
+                T::zero(),
+                &mut self.sgd,
+            )
+            .expect("finite loss")
+            .loss
+    }
+}
