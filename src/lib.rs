@@ -21,8 +21,8 @@
 
 pub use ferrograd_data as data;
 pub use ferrograd_scalar::{
-    nn, no_grad, numeric, program, Error, NoGradGuard, NodeId, Replay, Scalar, TapeStats, Unary,
-    Value,
+    nn, no_grad, numeric, program, Binary, Edge, Error, NoGradGuard, NodeId, Replay, Scalar,
+    TapeStats, Unary, Value,
 };
 pub use rand;
 pub use rand_chacha;
