@@ -28,7 +28,6 @@ mod grad_mode;
 pub mod nn;
 pub mod numeric;
 mod op;
-pub mod program;
 mod ref_ops;
 mod replay;
 

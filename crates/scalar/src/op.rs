@@ -163,7 +163,8 @@ mod tests {
     /// label are [`Unary`]'s.
     #[test]
     fn the_new_methods_are_their_unary_functions() {
-        let methods: [(Unary, fn(&Value<f64>) -> Value<f64>); 5] = [
+        type Method = fn(&Value<f64>) -> Value<f64>;
+        let methods: [(Unary, Method); 5] = [
             (Unary::Abs, Value::abs),
             (Unary::Sin, Value::sin),
             (Unary::Cos, Value::cos),

@@ -1,8 +1,8 @@
 //! The oracle itself: the notebook's PyTorch section gives the notebook's
 //! numbers, and the MLP backends agree on a hand-checked case.
 
+use ferrograd_program::examples;
 use ferrograd_scalar::nn::Activation;
-use ferrograd_scalar::program::examples;
 use ferrograd_torch::mlp::{
     scalar_mlp, tensor_mlp, torch_mlp, Batch, LayerWeights, LossKind, Weights,
 };

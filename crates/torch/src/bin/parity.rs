@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use ferrograd_scalar::program::examples;
+use ferrograd_program::examples;
 use ferrograd_torch::exact;
 use ferrograd_torch::program::run_program;
 use ferrograd_torch::report::Report;
