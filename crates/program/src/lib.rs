@@ -311,6 +311,30 @@ impl Program {
     }
 }
 
+/// How many instructions of each operation `programs` hold together, by
+/// name in the order of [`Instr::names`]: the parity report prints it, so a
+/// function the generators never reach shows as 0.
+///
+/// ```
+/// use ferrograd_program::{coverage, Program, Shape};
+/// use rand::SeedableRng;
+///
+/// let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+/// let programs: Vec<Program> = (0..200).map(|_| Program::random(&mut rng, &Shape::default())).collect();
+/// let counts = coverage(&programs);
+/// assert!(counts.iter().all(|&(_, n)| n > 0), "{counts:?}");
+/// ```
+pub fn coverage<'a>(programs: impl IntoIterator<Item = &'a Program>) -> Vec<(&'static str, usize)> {
+    let names = Instr::names();
+    let mut total = vec![0; names.len()];
+    for p in programs {
+        for (t, n) in total.iter_mut().zip(p.op_counts()) {
+            *t += n;
+        }
+    }
+    names.into_iter().zip(total).collect()
+}
+
 /// The size of a random program.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Shape {
