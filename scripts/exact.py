@@ -6,7 +6,7 @@ crates/torch/src/exact.rs) and writes one result per line on stdout:
 
     in:  {"id": 7, "inputs": ["0.5", ...], "instrs": [["input", 0], ["tanh", 0], ...]}
     out: {"id": 7, "ok": true, "value": N, "grads": [N, ...]}
-         {"id": 7, "ok": false, "why": "ln of -0.25 at r3"}
+         {"id": 7, "ok": false, "why": "log of -0.25 at r3"}
 
 where every number N is `[hi, lo, spread, range]`, as strings Python's
 `repr` writes: `hi` is the exact result rounded to f64, `lo` the f64 nearest
@@ -39,9 +39,10 @@ perturbed: they are exact in the float type already.
 A gradient that is not real while the value is (d(a ** b)/db for a negative
 base under an integer exponent) is written as NaN, as IEEE and PyTorch give it.
 
-Conventions at kinks are PyTorch's: relu'(0) = 0, d(a ** b)/da = 0 when
+Op names are PyTorch's (`log`, `log1p`, ...), as ferrograd's `Unary::name`
+gives them. Conventions at kinks are PyTorch's: relu'(0) = abs'(0) = 0, d(a ** b)/da = 0 when
 b = 0, d(a ** b)/db = 0 when a = 0 and b >= 0. A program whose exact result is
-not a real number (ln or sqrt of a negative number, a division by exactly 0,
+not a real number (log or sqrt of a negative number, log1p at or below -1, a division by exactly 0,
 a negative base under a non-integer exponent, an infinite slope) is answered
 with `ok: false` and the reason, never an exception.
 """
@@ -63,6 +64,9 @@ except ImportError:  # pragma: no cover - reported to the runner
     sys.exit(3)
 
 PREC_BITS = 200
+
+# Operations whose result a float type holds exactly (no rounding to model).
+EXACT_OPS = ("neg", "relu", "abs")
 
 
 class NotReal(Exception):
@@ -106,9 +110,9 @@ def forward(op, a, b, arg, where):
         return mpmath.tanh(a)
     if op == "exp":
         return mpmath.exp(a)
-    if op == "ln":
+    if op == "log":
         if a <= 0:
-            raise NotReal(f"ln of {mpmath.nstr(a, 6)} at {where}")
+            raise NotReal(f"log of {mpmath.nstr(a, 6)} at {where}")
         return mpmath.log(a)
     if op == "sigmoid":
         return 1 / (1 + mpmath.exp(-a))
@@ -118,6 +122,18 @@ def forward(op, a, b, arg, where):
         if a < 0:
             raise NotReal(f"sqrt of {mpmath.nstr(a, 6)} at {where}")
         return mpmath.sqrt(a)
+    if op == "abs":
+        return abs(a)
+    if op == "sin":
+        return mpmath.sin(a)
+    if op == "cos":
+        return mpmath.cos(a)
+    if op == "log1p":
+        if a <= -1:
+            raise NotReal(f"log1p of {mpmath.nstr(a, 6)} at {where}")
+        return mpmath.log1p(a)
+    if op == "expm1":
+        return mpmath.expm1(a)
     if op == "powi":
         return power(a, mpf(arg), where)
     if op == "powf":
@@ -152,7 +168,7 @@ def local(op, a, b, arg, out, where):
         return 1 / mpmath.cosh(a) ** 2, 0
     if op == "exp":
         return out, 0
-    if op == "ln":
+    if op == "log":
         return 1 / a, 0
     if op == "sigmoid":
         e = mpmath.exp(-abs(a))
@@ -163,6 +179,19 @@ def local(op, a, b, arg, out, where):
         if a == 0:
             raise NotReal(f"infinite slope of sqrt at 0 at {where}")
         return 1 / (2 * out), 0
+    if op == "abs":
+        # PyTorch's sgn: 0 at 0 (a kink, like relu's).
+        return mpmath.sign(a), 0
+    if op == "sin":
+        return mpmath.cos(a), 0
+    if op == "cos":
+        return -mpmath.sin(a), 0
+    if op == "log1p":
+        return 1 / (1 + a), 0
+    if op == "expm1":
+        # exp(a), not out + 1: the same number exactly, computed without
+        # the cancellation a float `out + 1` suffers.
+        return mpmath.exp(a), 0
     if op in ("powi", "powf"):
         e = mpf(arg)
         if e == 0:
@@ -197,8 +226,8 @@ def run(prog, rng=None, unit=0.0, tiny=0.0, big=float("inf")):
             b = vals[ins[2]] if binary else mpf(0)
             arg = None if binary or len(ins) < 3 else mpf(ins[2])
             v = forward(op, a, b, arg, f"r{i} ({op})")
-            # neg and relu are exact in floating point; the others round.
-            vals.append(v if op in ("neg", "relu") else fuzz(v))
+            # neg, relu and abs are exact in floating point; the others round.
+            vals.append(v if op in EXACT_OPS else fuzz(v))
         taint.append(outside(vals[i]) or any(taint[r] for r in operands(ins)))
     n = len(instrs)
     adj = [mpf(0)] * n
@@ -240,7 +269,7 @@ def run(prog, rng=None, unit=0.0, tiny=0.0, big=float("inf")):
         arg = None if binary or len(ins) < 3 else mpf(ins[2])
         where = f"r{i} ({op})"
         da, db = local(op, a, b, arg, vals[i], where)
-        exact_mul = op in ("add", "sub", "neg", "relu")
+        exact_mul = op in ("add", "sub", "neg", "relu", "abs")
         t = adj_taint[i] or taint[i]
         give(ins[1], g * da if exact_mul else fuzz(g * da), t)
         if binary:

@@ -5,6 +5,8 @@
 //! - [`Value`], [`numeric`], [`nn`]: the scalar engine (`ferrograd-scalar`);
 //! - [`tensor`]: the batched ndarray engine (`ferrograd-tensor`);
 //! - [`viz`]: graph pictures and plots (`ferrograd-viz`);
+//! - [`program`]: one description of a computation, run by every engine
+//!   and oracle (`ferrograd-program`);
 //! - [`data`]: seeded datasets such as [`data::make_moons`] (`ferrograd-data`);
 //! - [`rand`] and [`rand_chacha`]: the versions the constructors take, and
 //!   [`rng`], a seeded generator, so that no other version gets in the way.
@@ -22,9 +24,10 @@
 #![forbid(unsafe_code)]
 
 pub use ferrograd_data as data;
+pub use ferrograd_program as program;
 pub use ferrograd_scalar::{
-    nn, no_grad, numeric, program, Error, NoGradGuard, NodeId, Replay, Scalar, TapeStats, Unary,
-    Value,
+    nn, no_grad, numeric, Binary, Edge, Error, NoGradGuard, NodeId, Replay, Scalar, TapeStats,
+    Unary, Value,
 };
 pub use rand;
 pub use rand_chacha;

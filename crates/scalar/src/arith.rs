@@ -16,7 +16,10 @@ macro_rules! binary_op {
             type Output = Value<T>;
             #[inline(always)]
             fn $method(self, rhs: &Value<T>) -> Value<T> {
-                record!(T, $variant, self.id_raw(), rhs.id_raw())
+                record!(
+                    T,
+                    $crate::op::Op::Binary($crate::Binary::$variant, self.id_raw(), rhs.id_raw())
+                )
             }
         }
         impl<T: Scalar> $trait<Value<T>> for &Value<T> {
@@ -113,7 +116,7 @@ impl<T: Scalar> Neg for &Value<T> {
     type Output = Value<T>;
     #[inline(always)]
     fn neg(self) -> Value<T> {
-        record!(T, Neg, self.id_raw())
+        record!(T, crate::op::Op::Unary(crate::Unary::Neg, self.id_raw()))
     }
 }
 

@@ -30,7 +30,6 @@ mod grad_mode;
 pub mod nn;
 pub mod numeric;
 mod op;
-pub mod program;
 mod ref_ops;
 mod replay;
 
@@ -58,7 +57,7 @@ mod replay;
 /// assert!((s - 8.533047625744065e-17).abs() <= 4.0 * f64::EPSILON * s);
 /// ```
 pub mod rules {
-    pub use crate::op::rules::{sigmoid_slope, tanh_slope};
+    pub use crate::op::rules::{powi, sigmoid_slope, tanh_slope};
 }
 mod scalar;
 mod tape;
@@ -67,7 +66,7 @@ mod value;
 pub use error::Error;
 pub use grad_mode::{no_grad, NoGradGuard};
 pub use op::binary::Binary;
-pub use op::unary::Unary;
+pub use op::unary::{Edge, Unary};
 pub use replay::Replay;
 pub use scalar::Scalar;
 pub use tape::TapeStats;

@@ -4,31 +4,26 @@ use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 
-use crate::op::{Id, Kind};
+use crate::op::{Id, Kind, Op};
 use crate::tape::{Release, TapeStats};
-use crate::Scalar;
+use crate::{Binary, Scalar, Unary};
 
-/// `record!(T, Variant, operands...)`: records `Op::Variant(operands...)`.
+/// `record!(T, op)`: records the [`Op`](crate::op::Op) `op` on `T`'s tape.
 ///
-/// The operation is built inside the closure handed to the thread-local,
-/// so each operator gets its own copy of the recording code with the
-/// operation known at compile time (its value rule inlined, no dispatch).
-/// A shared `record(op)` function would read the operation at run time.
+/// A macro, not a function, so that each operator gets its own copy of the
+/// recording code with the operation known at compile time (its value rule
+/// inlined, no dispatch); a shared `record(op)` function would read the
+/// operation at run time.
 macro_rules! record {
-    ($t:ty, $variant:ident, $($arg:expr),+) => {{
-        let args = ($($arg,)+);
-        $crate::value::Value::<$t>::from_id(<$t as $crate::scalar::sealed::Sealed>::with_tape(move |t| {
-            t.safe_point();
-            let op = record!(@build $variant, args, $($arg),+);
-            t.push(op)
-        }))
+    ($t:ty, $op:expr) => {{
+        let op: $crate::op::Op<$t> = $op;
+        $crate::value::Value::<$t>::from_id(<$t as $crate::scalar::sealed::Sealed>::with_tape(
+            move |t| {
+                t.safe_point();
+                t.push(op)
+            },
+        ))
     }};
-    (@build $variant:ident, $args:ident, $a:expr) => {
-        $crate::op::Op::$variant($args.0)
-    };
-    (@build $variant:ident, $args:ident, $a:expr, $b:expr) => {
-        $crate::op::Op::$variant($args.0, $args.1)
-    };
 }
 pub(crate) use record;
 
@@ -154,6 +149,7 @@ impl<T: Scalar> Value<T> {
 
     /// The operation that made this value: `""` for a leaf, else `+`, `-`,
     /// `*`, `/`, `**`, `neg`, `tanh`, `exp`, `ln`, `sigmoid`, `ReLU`, `sqrt`,
+    /// `abs`, `sin`, `cos`, `log1p`, `expm1` (each [`Unary::symbol`]),
     /// `**n` for a constant exponent, or `dot` for a neuron's weighted sum.
     pub fn op(&self) -> Cow<'static, str> {
         T::with_tape(|t| {
@@ -280,51 +276,117 @@ impl<T: Scalar> Value<T> {
         T::with_tape(|t| t.stats())
     }
 
-    /// `tanh(self)`; derivative `1 - tanh(x)^2`.
+    /// `tanh(self)`; derivative `1 - tanh(x)^2` (formed from `exp(-2|x|)`
+    /// where `tanh(x)` has rounded towards ±1, so it stays accurate).
     pub fn tanh(&self) -> Self {
-        record!(T, Tanh, self.id)
+        record!(T, Op::Unary(Unary::Tanh, self.id))
     }
 
     /// `e^self`; derivative `e^x`.
     pub fn exp(&self) -> Self {
-        record!(T, Exp, self.id)
+        record!(T, Op::Unary(Unary::Exp, self.id))
     }
 
     /// Natural logarithm; derivative `1 / x`.
     pub fn ln(&self) -> Self {
-        record!(T, Ln, self.id)
+        record!(T, Op::Unary(Unary::Ln, self.id))
     }
 
     /// `1 / (1 + e^-self)`; derivative `s (1 - s)`.
     pub fn sigmoid(&self) -> Self {
-        record!(T, Sigmoid, self.id)
+        record!(T, Op::Unary(Unary::Sigmoid, self.id))
     }
 
     /// `max(self, 0)` (NaN stays NaN); derivative 1 where the output is
     /// positive, else 0 (PyTorch's choice at 0).
     pub fn relu(&self) -> Self {
-        record!(T, Relu, self.id)
+        record!(T, Op::Unary(Unary::Relu, self.id))
     }
 
     /// Square root; derivative `1 / (2 sqrt x)`.
     pub fn sqrt(&self) -> Self {
-        record!(T, Sqrt, self.id)
+        record!(T, Op::Unary(Unary::Sqrt, self.id))
+    }
+
+    /// `|self|`; derivative `sgn(x)`, 0 at ±0 and at NaN (PyTorch's choice).
+    ///
+    /// ```
+    /// use ferrograd_scalar::Value;
+    /// let x = Value::new(-3.0f64);
+    /// let y = x.abs();
+    /// y.backward();
+    /// assert_eq!((y.data(), x.grad()), (3.0, -1.0));
+    /// ```
+    pub fn abs(&self) -> Self {
+        record!(T, Op::Unary(Unary::Abs, self.id))
+    }
+
+    /// `sin(self)`; derivative `cos x`.
+    pub fn sin(&self) -> Self {
+        record!(T, Op::Unary(Unary::Sin, self.id))
+    }
+
+    /// `cos(self)`; derivative `-sin x`.
+    pub fn cos(&self) -> Self {
+        record!(T, Op::Unary(Unary::Cos, self.id))
+    }
+
+    /// `ln(1 + self)`, accurate for small `x` where `(1 + x).ln()` loses
+    /// digits; derivative `1 / (1 + x)`.
+    pub fn log1p(&self) -> Self {
+        record!(T, Op::Unary(Unary::Log1p, self.id))
+    }
+
+    /// `e^self - 1`, accurate for small `x`; derivative `e^x`, computed as
+    /// such (PyTorch's `out + 1` is 0 once `out` has rounded to -1, from
+    /// x < -37 in `f64`).
+    ///
+    /// ```
+    /// use ferrograd_scalar::Value;
+    /// let x = Value::new(-40.0f64);
+    /// let y = x.expm1();
+    /// y.backward();
+    /// assert_eq!(y.data(), -1.0);
+    /// assert_eq!(x.grad(), (-40.0f64).exp());
+    /// ```
+    pub fn expm1(&self) -> Self {
+        record!(T, Op::Unary(Unary::Expm1, self.id))
+    }
+
+    /// `f(self)` for any elementwise function of one operand: the method of
+    /// that name (`x.unary(Unary::Tanh)` is `x.tanh()`), chosen at run time.
+    ///
+    /// ```
+    /// use ferrograd_scalar::{Unary, Value};
+    /// let x = Value::new(0.5f64);
+    /// for &f in Unary::ALL {
+    ///     assert_eq!(x.unary(f).data(), f.value(0.5));
+    /// }
+    /// ```
+    pub fn unary(&self, f: Unary) -> Self {
+        record!(T, Op::Unary(f, self.id))
+    }
+
+    /// `f(self, rhs)` for any elementwise function of two operands
+    /// (`x.binary(Binary::Add, &y)` is `&x + &y`), chosen at run time.
+    pub fn binary(&self, f: Binary, rhs: &Value<T>) -> Self {
+        record!(T, Op::Binary(f, self.id, rhs.id))
     }
 
     /// `self^n` for a constant integer `n`; derivative `n x^(n-1)`.
     pub fn powi(&self, n: i32) -> Self {
-        record!(T, Powi, self.id, n)
+        record!(T, Op::Powi(self.id, n))
     }
 
     /// `self^e` for a constant `e`; derivative `e x^(e-1)`.
     pub fn powf(&self, e: T) -> Self {
-        record!(T, Powf, self.id, e)
+        record!(T, Op::Powf(self.id, e))
     }
 
     /// `self^exponent` where both are values; derivatives `b a^(b-1)` and
     /// `a^b ln a`.
     pub fn pow(&self, exponent: &Value<T>) -> Self {
-        record!(T, Pow, self.id, exponent.id)
+        record!(T, Op::Binary(Binary::Pow, self.id, exponent.id))
     }
 }
 

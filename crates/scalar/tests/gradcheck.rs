@@ -2,48 +2,27 @@
 //! f32 and f64 (property tests with a fixed seed).
 
 use ferrograd_scalar::numeric::check_gradients;
-use ferrograd_scalar::Value;
+use ferrograd_scalar::{Binary, Unary, Value};
 use proptest::prelude::*;
 
 /// One op applied to the inputs, with the domain it is checked on.
 #[derive(Debug, Clone, Copy)]
 enum Case {
-    Add,
-    Sub,
-    Mul,
-    Div,
-    Pow,
-    Neg,
-    Tanh,
-    Exp,
-    Ln,
-    Sigmoid,
-    Relu,
-    Sqrt,
+    Binary(Binary),
+    Unary(Unary),
     Powi(i32),
     Powf(f64),
     /// A composite with reuse: `tanh(a * b + a) / (1 + b^2)`.
     Mixed,
 }
 
-const CASES: &[Case] = &[
-    Case::Add,
-    Case::Sub,
-    Case::Mul,
-    Case::Div,
-    Case::Pow,
-    Case::Neg,
-    Case::Tanh,
-    Case::Exp,
-    Case::Ln,
-    Case::Sigmoid,
-    Case::Relu,
-    Case::Sqrt,
-    Case::Powi(3),
-    Case::Powi(-2),
-    Case::Powf(1.5),
-    Case::Mixed,
-];
+/// Every function of [`Binary::ALL`] and [`Unary::ALL`], and the tape's own.
+fn cases() -> Vec<Case> {
+    let mut v: Vec<Case> = Binary::ALL.iter().map(|&f| Case::Binary(f)).collect();
+    v.extend(Unary::ALL.iter().map(|&f| Case::Unary(f)));
+    v.extend([Case::Powi(3), Case::Powi(-2), Case::Powf(1.5), Case::Mixed]);
+    v
+}
 
 macro_rules! gradcheck_suite {
     ($name:ident, $t:ty, $h:expr, $rtol:expr, $atol:expr) => {
@@ -54,18 +33,8 @@ macro_rules! gradcheck_suite {
             fn apply(case: Case, v: &[Value<T>]) -> Value<T> {
                 let (a, b) = (&v[0], &v[1]);
                 match case {
-                    Case::Add => a + b,
-                    Case::Sub => a - b,
-                    Case::Mul => a * b,
-                    Case::Div => a / b,
-                    Case::Pow => a.pow(b),
-                    Case::Neg => -a,
-                    Case::Tanh => a.tanh(),
-                    Case::Exp => a.exp(),
-                    Case::Ln => a.ln(),
-                    Case::Sigmoid => a.sigmoid(),
-                    Case::Relu => a.relu(),
-                    Case::Sqrt => a.sqrt(),
+                    Case::Binary(f) => a.binary(f, b),
+                    Case::Unary(f) => a.unary(f),
                     Case::Powi(n) => a.powi(n),
                     Case::Powf(e) => a.powf(e as T),
                     Case::Mixed => (a * b + a).tanh() / (b * b + 1.0),
@@ -80,14 +49,19 @@ macro_rules! gradcheck_suite {
                 })]
                 #[test]
                 fn every_op_matches_central_differences(
-                    case in proptest::sample::select(CASES),
+                    case in proptest::sample::select(cases()),
                     a in 0.2f64..3.0,
                     sign in prop::bool::ANY,
                     b in 0.5f64..2.0,
                 ) {
-                    // Positive `a` keeps ln, sqrt, pow and powf in their domain;
-                    // the sign flip covers negatives where the op allows them.
-                    let needs_positive = matches!(case, Case::Ln | Case::Sqrt | Case::Pow | Case::Powf(_));
+                    // Positive `a` keeps ln, sqrt, log1p, pow and powf in their
+                    // domain; the sign flip covers negatives where the op allows them.
+                    let needs_positive = match case {
+                        Case::Unary(f) => f.domain_above().is_some(),
+                        Case::Binary(f) => f == Binary::Pow,
+                        Case::Powf(_) => true,
+                        _ => false,
+                    };
                     let a = if sign && !needs_positive { -a } else { a };
                     let check = check_gradients(|v: &[Value<T>]| apply(case, v), &[a as T, b as T], $h);
                     prop_assert!(

@@ -8,7 +8,7 @@ pub enum TorchError {
     Tch(#[from] tch::TchError),
     /// The program is malformed.
     #[error(transparent)]
-    Program(#[from] ferrograd_scalar::program::ProgramError),
+    Program(#[from] ferrograd_program::ProgramError),
     /// The scalar engine refused its input.
     #[error("scalar engine: {0}")]
     Scalar(#[from] ferrograd_scalar::Error),

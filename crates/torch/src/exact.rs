@@ -12,7 +12,7 @@
 //! and the exact value lies inside the type's finite range. A judged number
 //! fails when its relative error (relative to `max(|exact|, smallest normal)`)
 //! exceeds the tolerance, or when it is NaN or infinite. Numbers that are not
-//! judged are counted; a program whose exact result is not real (ln of a
+//! judged are counted; a program whose exact result is not real (log of a
 //! negative number, ...) is counted and left out.
 //!
 //! Error in ulps (the type's spacing at the exact value): a judged number may
@@ -27,7 +27,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use ferrograd_scalar::program::{Instr, Outcome, Program};
+use ferrograd_program::{Instr, Outcome, Program};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
@@ -128,16 +128,13 @@ fn program_json(id: usize, p: &Program) -> serde_json::Value {
     let instrs: Vec<serde_json::Value> = p
         .instrs
         .iter()
-        .map(|i| {
-            let ops = i.operands();
-            match *i {
-                Instr::Input(k) => json!(["input", k]),
-                Instr::Const(c) => json!(["const", num(c)]),
-                Instr::Powi(a, n) => json!(["powi", a, n]),
-                Instr::Powf(a, e) => json!(["powf", a, num(e)]),
-                _ if ops.len() == 2 => json!([i.name(), ops[0], ops[1]]),
-                _ => json!([i.name(), ops[0]]),
-            }
+        .map(|i| match *i {
+            Instr::Input(k) => json!(["input", k]),
+            Instr::Const(c) => json!(["const", num(c)]),
+            Instr::Powi(a, n) => json!(["powi", a, n]),
+            Instr::Powf(a, e) => json!(["powf", a, num(e)]),
+            Instr::Binary(f, a, b) => json!([f.name(), a, b]),
+            Instr::Unary(f, a) => json!([f.name(), a]),
         })
         .collect();
     json!({
@@ -840,6 +837,7 @@ impl Started {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ferrograd_program::{Binary, Unary};
 
     #[test]
     fn ulps_are_the_spacing_of_the_type() {
@@ -903,8 +901,8 @@ mod tests {
             instrs: vec![
                 Instr::Input(0),
                 Instr::Powi(0, i32::MIN),
-                Instr::Div(0, 1),
-                Instr::Tanh(2),
+                Instr::Binary(Binary::Div, 0, 1),
+                Instr::Unary(Unary::Tanh, 2),
             ],
         };
         let j = program_json(4, &p).to_string();

@@ -3,7 +3,7 @@
 //! comparison that turns them into a parity report.
 //!
 //! - [`precision`]: f32 / f64, CPU / CUDA, and the tolerance of each;
-//! - [`program`]: a [`ferrograd_scalar::program::Program`] on libtorch;
+//! - [`program`]: a [`ferrograd_program::Program`] on libtorch;
 //! - [`mlp`]: an MLP's forward and backward with given weights, every loss, on
 //!   the scalar engine, the batched engine and libtorch;
 //! - [`train`]: training trajectories (micrograd's moons demo, SGD and Adam);

@@ -1,7 +1,7 @@
 //! A [`Program`] on libtorch: one 0-dimensional tensor per register, leaves
 //! with `requires_grad` for the inputs, `backward()` on the output.
 
-use ferrograd_scalar::program::{Instr, Outcome, Program};
+use ferrograd_program::{Binary, Instr, Outcome, Program, Unary};
 use tch::Tensor;
 
 use crate::{Target, TorchError};
@@ -28,25 +28,14 @@ pub fn run_program(program: &Program, target: Target) -> Result<Outcome, TorchEr
         .collect::<Result<Vec<Tensor>, TorchError>>()?;
     let mut regs: Vec<Tensor> = Vec::with_capacity(program.instrs.len());
     for instr in &program.instrs {
-        use Instr::*;
         let r = |i: usize| &regs[i];
         let t = match *instr {
-            Input(k) => leaves[k].shallow_clone(),
-            Const(c) => scalar(c)?,
-            Add(a, b) => r(a).f_add(r(b))?,
-            Sub(a, b) => r(a).f_sub(r(b))?,
-            Mul(a, b) => r(a).f_mul(r(b))?,
-            Div(a, b) => r(a).f_div(r(b))?,
-            Pow(a, b) => r(a).f_pow(r(b))?,
-            Neg(a) => r(a).f_neg()?,
-            Tanh(a) => r(a).f_tanh()?,
-            Exp(a) => r(a).f_exp()?,
-            Ln(a) => r(a).f_log()?,
-            Sigmoid(a) => r(a).f_sigmoid()?,
-            Relu(a) => r(a).f_relu()?,
-            Sqrt(a) => r(a).f_sqrt()?,
-            Powi(a, n) => r(a).f_pow_tensor_scalar(i64::from(n))?,
-            Powf(a, e) => r(a).f_pow_tensor_scalar(e)?,
+            Instr::Input(k) => leaves[k].shallow_clone(),
+            Instr::Const(c) => scalar(c)?,
+            Instr::Binary(f, a, b) => binary(f, r(a), r(b))?,
+            Instr::Unary(f, a) => unary(f, r(a))?,
+            Instr::Powi(a, n) => r(a).f_pow_tensor_scalar(i64::from(n))?,
+            Instr::Powf(a, e) => r(a).f_pow_tensor_scalar(e)?,
         };
         regs.push(t);
     }
@@ -70,4 +59,35 @@ pub fn run_program(program: &Program, target: Target) -> Result<Outcome, TorchEr
         value: out.f_double_value(&[])?,
         grads,
     })
+}
+
+/// libtorch's function for `f` (`torch.tanh`, `torch.log1p`, ...), with
+/// autograd's derivative.
+pub fn unary(f: Unary, x: &Tensor) -> Result<Tensor, tch::TchError> {
+    match f {
+        Unary::Neg => x.f_neg(),
+        Unary::Tanh => x.f_tanh(),
+        Unary::Exp => x.f_exp(),
+        Unary::Ln => x.f_log(),
+        Unary::Sigmoid => x.f_sigmoid(),
+        Unary::Relu => x.f_relu(),
+        Unary::Sqrt => x.f_sqrt(),
+        Unary::Abs => x.f_abs(),
+        Unary::Sin => x.f_sin(),
+        Unary::Cos => x.f_cos(),
+        Unary::Log1p => x.f_log1p(),
+        Unary::Expm1 => x.f_expm1(),
+    }
+}
+
+/// libtorch's function for `f` (`torch.add`, `torch.pow` with a tensor
+/// exponent, ...).
+pub fn binary(f: Binary, a: &Tensor, b: &Tensor) -> Result<Tensor, tch::TchError> {
+    match f {
+        Binary::Add => a.f_add(b),
+        Binary::Sub => a.f_sub(b),
+        Binary::Mul => a.f_mul(b),
+        Binary::Div => a.f_div(b),
+        Binary::Pow => a.f_pow(b),
+    }
 }

@@ -2,7 +2,7 @@
 //! libtorch that ends in one report [`Row`].
 //!
 //! - the seed notebook's `Value` computations and its PyTorch section, and
-//!   micrograd's `test_engine.py` (from [`ferrograd_scalar::program::examples`]);
+//!   micrograd's `test_engine.py` (from [`ferrograd_program::examples`]);
 //! - random programs (seeded, [`Program::random`]);
 //! - MLP forward and backward with identical weights, both activation
 //!   defaults, every loss: scalar engine and batched engine against libtorch;
@@ -12,8 +12,8 @@
 //! still disagrees, whose last instruction names the op at fault.
 
 use ferrograd_data::notebook as seed;
+use ferrograd_program::{examples, run_scalar, Outcome, Program, Shape};
 use ferrograd_scalar::nn::{self, Activation};
-use ferrograd_scalar::program::{examples, run_scalar, Outcome, Program, Shape};
 use indicatif::ProgressBar;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;

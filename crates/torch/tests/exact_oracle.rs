@@ -7,7 +7,7 @@
 
 use std::path::PathBuf;
 
-use ferrograd_scalar::program::{run_scalar, Instr, Outcome, Program};
+use ferrograd_program::{run_scalar, Binary, Instr, Outcome, Program, Unary};
 use ferrograd_torch::exact::{self, judge, Oracle, Reference, Verdict};
 use ferrograd_torch::suite::Arbitration;
 use ferrograd_torch::Precision;
@@ -38,16 +38,26 @@ fn program(inputs: Vec<f64>, instrs: Vec<Instr>) -> Program {
 fn closed_forms_come_back_exact() {
     let programs = [
         // tanh(20): value 1 - 2e^-40/(1+e^-40), slope sech(20)^2.
-        program(vec![20.0], vec![Instr::Input(0), Instr::Tanh(0)]),
+        program(
+            vec![20.0],
+            vec![Instr::Input(0), Instr::Unary(Unary::Tanh, 0)],
+        ),
         // x * x with x = 3 loaded twice: 9 and 6.
         program(
             vec![3.0],
-            vec![Instr::Input(0), Instr::Input(0), Instr::Mul(0, 1)],
+            vec![
+                Instr::Input(0),
+                Instr::Input(0),
+                Instr::Binary(Binary::Mul, 0, 1),
+            ],
         ),
         // 2 ** i32::MIN: far below f64; its slope is -0 in any float.
         program(vec![2.0], vec![Instr::Input(0), Instr::Powi(0, i32::MIN)]),
         // ln(-1) is not real.
-        program(vec![-1.0], vec![Instr::Input(0), Instr::Ln(0)]),
+        program(
+            vec![-1.0],
+            vec![Instr::Input(0), Instr::Unary(Unary::Ln, 0)],
+        ),
     ];
     let refs = references(&programs, Precision::F64);
     let Reference::Exact { value, grads } = &refs[0] else {
@@ -72,12 +82,15 @@ fn closed_forms_come_back_exact() {
     let Reference::NotReal(why) = &refs[3] else {
         panic!("ln(-1) is not real: {:?}", refs[3])
     };
-    assert!(why.contains("ln of -1"), "{why}");
+    assert!(why.contains("log of -1"), "{why}");
 }
 
 #[test]
 fn the_old_tanh_rule_is_caught_and_the_new_one_passes() {
-    let p = program(vec![20.0], vec![Instr::Input(0), Instr::Tanh(0)]);
+    let p = program(
+        vec![20.0],
+        vec![Instr::Input(0), Instr::Unary(Unary::Tanh, 0)],
+    );
     let Reference::Exact { grads, .. } = &references(std::slice::from_ref(&p), Precision::F64)[0]
     else {
         panic!("real")
@@ -102,10 +115,10 @@ fn an_ill_conditioned_number_is_not_judged() {
         vec![
             Instr::Input(0),
             Instr::Const(3.0),
-            Instr::Mul(0, 1),
-            Instr::Div(2, 0),
+            Instr::Binary(Binary::Mul, 0, 1),
+            Instr::Binary(Binary::Div, 2, 0),
             Instr::Const(3.0),
-            Instr::Sub(3, 4),
+            Instr::Binary(Binary::Sub, 3, 4),
         ],
     );
     let Reference::Exact { value, .. } = &references(&[p], Precision::F32)[0] else {
@@ -124,9 +137,9 @@ fn a_disagreement_is_settled_by_the_exact_value() {
         vec![20.0],
         vec![
             Instr::Input(0),
-            Instr::Tanh(0),
+            Instr::Unary(Unary::Tanh, 0),
             Instr::Const(1e20),
-            Instr::Mul(1, 2),
+            Instr::Binary(Binary::Mul, 1, 2),
         ],
     );
     let engine = run_scalar::<f64>(&p).unwrap();
@@ -143,5 +156,83 @@ fn a_disagreement_is_settled_by_the_exact_value() {
     assert_eq!(
         exact::engine_right(&o, &p, &wrong, &engine, Precision::F64).unwrap(),
         Arbitration::Unresolved
+    );
+}
+
+/// abs, sin, cos, log1p and expm1 at their edges: the engine's value and
+/// slope are within a few ulps of mpmath's wherever the number is judged.
+#[test]
+fn the_new_functions_are_exact_to_a_few_ulps() {
+    let points: [(Unary, f64); 13] = [
+        (Unary::Abs, -2.5),
+        (Unary::Abs, 0.0),
+        (Unary::Sin, 1e5),
+        (Unary::Sin, 0.5),
+        (Unary::Cos, 1e5),
+        (Unary::Cos, 1e-8),
+        (Unary::Log1p, 1e-20),
+        (Unary::Log1p, -0.9999999),
+        (Unary::Log1p, 3.0),
+        (Unary::Expm1, -40.0),
+        (Unary::Expm1, 1e-20),
+        (Unary::Expm1, 20.0),
+        (Unary::Expm1, -0.5),
+    ];
+    for precision in [Precision::F64, Precision::F32] {
+        let programs: Vec<Program> = points
+            .iter()
+            .map(|&(f, x)| {
+                let p = program(vec![x], vec![Instr::Input(0), Instr::Unary(f, 0)]);
+                exact::rounded(&p, precision)
+            })
+            .collect();
+        let refs = references(&programs, precision);
+        let mut judged = 0;
+        for ((p, r), (f, x)) in programs.iter().zip(&refs).zip(points) {
+            let Reference::Exact { value, grads } = r else {
+                panic!("{}({x}) is real: {r:?}", f.name())
+            };
+            let ours = match precision {
+                Precision::F64 => run_scalar::<f64>(p).unwrap(),
+                Precision::F32 => run_scalar::<f32>(p).unwrap(),
+            };
+            for (got, want) in [(ours.value, *value), (ours.grads[0], grads[0])] {
+                if let Verdict::Judged { ulps, .. } = judge(got, want, precision) {
+                    judged += 1;
+                    assert!(
+                        ulps <= 4.0,
+                        "{} {}({x}): {got:e} is {ulps} ulps off",
+                        precision.name(),
+                        f.name()
+                    );
+                }
+            }
+        }
+        assert!(judged >= 20, "{judged} numbers judged");
+    }
+}
+
+#[test]
+fn expm1_slope_where_libtorch_gives_zero_is_settled_for_the_engine() {
+    // expm1(-40) rounds to -1 in f64; ATen's slope g (out + 1) is 0, the
+    // exact one exp(-40) = 4.25e-18. Scaled by 1e20 the two are 425 and 0.
+    let p = program(
+        vec![-40.0],
+        vec![
+            Instr::Input(0),
+            Instr::Unary(Unary::Expm1, 0),
+            Instr::Const(1e20),
+            Instr::Binary(Binary::Mul, 1, 2),
+        ],
+    );
+    let engine = run_scalar::<f64>(&p).unwrap();
+    assert!((engine.grads[0] - 1e20 * (-40f64).exp()).abs() < 1e-12 * engine.grads[0]);
+    let aten = Outcome {
+        value: engine.value,
+        grads: vec![0.0],
+    };
+    assert_eq!(
+        exact::engine_right(&oracle(), &p, &engine, &aten, Precision::F64).unwrap(),
+        Arbitration::EngineRight
     );
 }

@@ -2,8 +2,8 @@
 //! numbers, and the MLP backends agree on a hand-checked case.
 
 use ferrograd_data::notebook::{Neuron, NEURON_OUT};
+use ferrograd_program::examples;
 use ferrograd_scalar::nn::Activation;
-use ferrograd_scalar::program::examples;
 use ferrograd_torch::mlp::{
     scalar_mlp, tensor_mlp, torch_mlp, Batch, LayerWeights, LossKind, Weights,
 };

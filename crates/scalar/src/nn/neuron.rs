@@ -4,7 +4,7 @@ use rand::Rng;
 
 use crate::nn::{check_layer, scalar_parameter_bytes, Activation, Input};
 use crate::op::Op;
-use crate::{Error, Scalar, Value};
+use crate::{Error, Scalar, Unary, Value};
 
 /// A neuron with `nin` weights and a bias.
 #[derive(Debug, Clone)]
@@ -117,8 +117,8 @@ impl<T: Scalar> Neuron<T> {
                 self.w.iter().zip(x).map(|(w, x)| (w.id_raw(), x.id_raw())),
             );
             let out = match self.act {
-                Activation::Tanh => t.push(Op::Tanh(sum)),
-                Activation::Relu => t.push(Op::Relu(sum)),
+                Activation::Tanh => t.push(Op::Unary(Unary::Tanh, sum)),
+                Activation::Relu => t.push(Op::Unary(Unary::Relu, sum)),
                 Activation::Linear => return sum,
             };
             t.release(sum);

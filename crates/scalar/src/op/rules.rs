@@ -30,7 +30,7 @@ fn powi_f64(a: f64, n: i64) -> f64 {
 /// evaluated in `f64` and rounded once (for `f32`, `n` is not even exact in
 /// the type: `i32::MAX as f32` is even).
 #[inline]
-pub(crate) fn powi<T: Scalar>(a: T, n: i32) -> T {
+pub fn powi<T: Scalar>(a: T, n: i32) -> T {
     if POWI_MULTIPLY.contains(&i64::from(n)) {
         a.powi(n)
     } else {

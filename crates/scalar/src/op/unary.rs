@@ -153,6 +153,138 @@ impl Unary {
     }
 }
 
+impl Unary {
+    /// The open lower end of the arguments where the function is real with
+    /// a finite slope: `Some(lo)` asks for `a > lo` (`ln` and `sqrt` at 0,
+    /// `log1p` at -1), `None` for every real `a`.
+    pub fn domain_above(self) -> Option<f64> {
+        match self {
+            Unary::Ln | Unary::Sqrt => Some(0.0),
+            Unary::Log1p => Some(-1.0),
+            _ => None,
+        }
+    }
+
+    /// Where the function's rules are hardest to get right: the random
+    /// program generators draw arguments from these regions (clipped to
+    /// [`Unary::domain_above`] by mirroring), so a new function is tested
+    /// at its edges as soon as it is declared.
+    pub fn edges(self) -> &'static [Edge] {
+        use Edge::*;
+        match self {
+            Unary::Neg => &[At(-0.0), Band { lo: 0.0, hi: 3.0 }],
+            // Saturated up to |a| = 50, and log-uniform towards 0.
+            Unary::Tanh | Unary::Sigmoid => &[
+                Band { lo: 0.0, hi: 50.0 },
+                Near {
+                    center: 0.0,
+                    lo: -3.0,
+                    hi: 1.7,
+                },
+            ],
+            Unary::Exp => &[
+                Overflow { below: 5.0 },
+                Overflow {
+                    below: f64::INFINITY,
+                },
+            ],
+            Unary::Ln => &[
+                Near {
+                    center: 1.0,
+                    lo: -16.0,
+                    hi: -1.0,
+                },
+                Near {
+                    center: 0.0,
+                    lo: -30.0,
+                    hi: -1.0,
+                },
+            ],
+            Unary::Relu => &[At(0.0), At(-0.0), Band { lo: 0.0, hi: 3.0 }],
+            Unary::Sqrt => &[Near {
+                center: 0.0,
+                lo: -30.0,
+                hi: 0.0,
+            }],
+            Unary::Abs => &[
+                At(0.0),
+                At(-0.0),
+                Near {
+                    center: 0.0,
+                    lo: -30.0,
+                    hi: 0.0,
+                },
+            ],
+            // Arguments reduced by many periods, and tiny ones.
+            Unary::Sin | Unary::Cos => &[
+                Band { lo: 1e3, hi: 1e5 },
+                Near {
+                    center: 0.0,
+                    lo: -8.0,
+                    hi: 5.0,
+                },
+            ],
+            // Next to the pole at -1 (no closer than f32 can tell from -1),
+            // and tiny arguments, where `ln(1 + a)` would lose every digit.
+            Unary::Log1p => &[
+                Near {
+                    center: -1.0,
+                    lo: -7.0,
+                    hi: -1.0,
+                },
+                Near {
+                    center: 0.0,
+                    lo: -30.0,
+                    hi: -1.0,
+                },
+            ],
+            // Tiny arguments; below -37 the output rounds to -1 in f64 (and
+            // `out + 1` is 0); large ones up to overflow.
+            Unary::Expm1 => &[
+                Near {
+                    center: 0.0,
+                    lo: -30.0,
+                    hi: -1.0,
+                },
+                Band { lo: 17.0, hi: 60.0 },
+                Overflow { below: 5.0 },
+            ],
+        }
+    }
+}
+
+/// A region of arguments, for [`Unary::edges`]. A sign is drawn for every
+/// region but [`Edge::At`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Edge {
+    /// Exactly this argument (a kink, a signed zero).
+    At(f64),
+    /// `center ± 10^u` with `u` uniform in `lo..hi`: log-uniform distances
+    /// from `center`, on either side.
+    Near {
+        /// The point approached.
+        center: f64,
+        /// The smallest distance's decimal exponent.
+        lo: f64,
+        /// The largest distance's decimal exponent.
+        hi: f64,
+    },
+    /// `±x` with `x` uniform in `lo..hi`.
+    Band {
+        /// Smallest magnitude.
+        lo: f64,
+        /// Largest magnitude.
+        hi: f64,
+    },
+    /// `±(ln(max) - u)` with `u` uniform in `0..below` (at most `ln(max)`),
+    /// where `max` is the largest magnitude a program may reach: `exp` and
+    /// `expm1` up to `below` units short of overflow.
+    Overflow {
+        /// How far below the overflow threshold the draws reach.
+        below: f64,
+    },
+}
+
 /// ATen's `sign` on floats: `(0 < a) - (a < 0)`, so 0 at ±0 and at NaN.
 #[inline(always)]
 fn sign<T: Scalar>(a: T) -> T {
@@ -204,7 +336,7 @@ mod tests {
         let out = Unary::Expm1.value(a);
         assert_eq!(out + 1.0, 0.0);
         // exp(-40) = 4.248354255291588995e-18 (mpmath, 30 digits).
-        let want = 4.248354255291588995e-18;
+        let want = 4.248354255291589e-18;
         let got = Unary::Expm1.grad(a, out, 1.0);
         assert!((got - want).abs() <= 2.0 * f64::EPSILON * want, "{got}");
     }

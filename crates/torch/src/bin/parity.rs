@@ -11,7 +11,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use clap::Parser;
 use ferrograd_data::notebook::{Neuron, NeuronOut, OracleNeuron, ORACLE_FILE};
-use ferrograd_scalar::program::examples;
+use ferrograd_program::{coverage, examples, Program};
 use ferrograd_torch::exact;
 use ferrograd_torch::program::run_program;
 use ferrograd_torch::report::Report;
@@ -152,6 +152,15 @@ fn show(seed: u64, prefix: Option<usize>, exact_oracle: Option<&exact::Oracle>) 
     Ok(())
 }
 
+/// One line: how many instructions of each operation `programs` hold.
+fn op_coverage<'a>(what: &str, programs: impl Iterator<Item = &'a Program>) -> String {
+    let counts: Vec<String> = coverage(programs)
+        .into_iter()
+        .map(|(name, n)| format!("{name} {n}"))
+        .collect();
+    format!("op coverage, {what}: {}", counts.join(", "))
+}
+
 fn main() -> Result<ExitCode> {
     let args = Args::parse();
     let start = Instant::now();
@@ -263,6 +272,16 @@ fn main() -> Result<ExitCode> {
         if let Some(p) = &r.worst_program {
             println!("{p}\n");
         }
+    }
+    let random = suite::random_programs(opts.first_seed, opts.programs);
+    println!(
+        "{}",
+        op_coverage("random programs", random.iter().map(|(_, p)| p))
+    );
+    for p in Precision::ALL {
+        let hard = exact::hard_programs(opts.first_seed, args.exact_hard, p);
+        let what = format!("hard programs {}", p.name());
+        println!("{}", op_coverage(&what, hard.iter().map(|(_, p)| p)));
     }
     let cases: usize = report.rows.iter().map(|r| r.cases).sum();
     let numbers: usize = report.rows.iter().map(|r| r.numbers).sum();

@@ -13,8 +13,18 @@
 //! of each op's domain, and `Display` prints a program as a Python script
 //! (PyTorch) that a person can paste to rerun a failing case.
 //!
+//! The functions are [`Unary`] and [`Binary`], declared once in
+//! `ferrograd-scalar`: an instruction names one of them, so its value,
+//! gradient and PyTorch name are theirs, and a function added there is
+//! drawn by the generators (at its [`Unary::edges`]) without a change here.
+//!
+//! - [`Program`], [`Instr`], [`Builder`]: the form, and writing one by hand;
+//! - [`run_scalar`]: a program on the scalar engine;
+//! - [`Program::random`], [`Program::random_hard`]: the generators;
+//! - [`examples`]: the notebook's and micrograd's computations as programs.
+//!
 //! ```
-//! use ferrograd_scalar::program::{run_scalar, Builder};
+//! use ferrograd_program::{run_scalar, Builder};
 //!
 //! // micrograd's sanity check: z = 2x + 2 + x; q = relu(z) + z x; ...
 //! let mut b = Builder::new();
@@ -38,48 +48,29 @@
 //! assert_eq!(out.grads, vec![46.0]);
 //! ```
 
+#![forbid(unsafe_code)]
+
 use std::fmt;
 
+pub use ferrograd_scalar::{Binary, Edge, Unary};
+use ferrograd_scalar::{Scalar, Value};
 use rand::Rng;
-
-use crate::{Scalar, Value};
 
 /// Index of a register: register `i` holds the result of instruction `i`.
 pub type Reg = usize;
 
 /// One instruction; operands are earlier registers.
 #[derive(Debug, Clone, Copy, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum Instr {
     /// Loads input `k` (a leaf whose gradient is reported).
     Input(usize),
     /// A constant (a leaf whose gradient is not reported).
     Const(f64),
-    /// `a + b`
-    Add(Reg, Reg),
-    /// `a - b`
-    Sub(Reg, Reg),
-    /// `a * b`
-    Mul(Reg, Reg),
-    /// `a / b`
-    Div(Reg, Reg),
-    /// `a ** b` with a tensor exponent ([`Value::pow`]).
-    Pow(Reg, Reg),
-    /// `-a`
-    Neg(Reg),
-    /// `tanh(a)`
-    Tanh(Reg),
-    /// `exp(a)`
-    Exp(Reg),
-    /// Natural logarithm.
-    Ln(Reg),
-    /// `1 / (1 + exp(-a))`
-    Sigmoid(Reg),
-    /// `max(a, 0)` (derivative 0 at 0, as in PyTorch).
-    Relu(Reg),
-    /// Square root.
-    Sqrt(Reg),
+    /// `f(a)` for a function of one operand ([`Value::unary`]).
+    Unary(Unary, Reg),
+    /// `f(a, b)` for a function of two operands; `pow` takes a tensor
+    /// exponent ([`Value::pow`]).
+    Binary(Binary, Reg, Reg),
     /// `a ** n` for an integer `n` ([`Value::powi`]).
     Powi(Reg, i32),
     /// `a ** e` for a constant float `e` ([`Value::powf`]).
@@ -87,81 +78,62 @@ pub enum Instr {
 }
 
 impl Instr {
-    /// Every operation name, in declaration order (for coverage reports).
-    pub const NAMES: [&'static str; 16] = [
-        "input", "const", "add", "sub", "mul", "div", "pow", "neg", "tanh", "exp", "ln", "sigmoid",
-        "relu", "sqrt", "powi", "powf",
-    ];
+    /// Every operation name, in the order [`Program::op_counts`] counts
+    /// them: `input`, `const`, the [`Binary`] functions, the [`Unary`] ones
+    /// (PyTorch's names), `powi`, `powf`.
+    pub fn names() -> Vec<&'static str> {
+        let mut v = vec!["input", "const"];
+        v.extend(Binary::ALL.iter().map(|f| f.name()));
+        v.extend(Unary::ALL.iter().map(|f| f.name()));
+        v.extend(["powi", "powf"]);
+        v
+    }
 
-    /// The operation's name (`"tanh"`, `"powi"`, ...), as reports print it.
+    /// The operation's name (`"tanh"`, `"log"`, `"powi"`, ...), as reports
+    /// print it: PyTorch's function name for [`Unary`] and [`Binary`].
     pub fn name(&self) -> &'static str {
-        use Instr::*;
         match self {
-            Input(_) => "input",
-            Const(_) => "const",
-            Add(..) => "add",
-            Sub(..) => "sub",
-            Mul(..) => "mul",
-            Div(..) => "div",
-            Pow(..) => "pow",
-            Neg(_) => "neg",
-            Tanh(_) => "tanh",
-            Exp(_) => "exp",
-            Ln(_) => "ln",
-            Sigmoid(_) => "sigmoid",
-            Relu(_) => "relu",
-            Sqrt(_) => "sqrt",
-            Powi(..) => "powi",
-            Powf(..) => "powf",
+            Instr::Input(_) => "input",
+            Instr::Const(_) => "const",
+            Instr::Unary(f, _) => f.name(),
+            Instr::Binary(f, ..) => f.name(),
+            Instr::Powi(..) => "powi",
+            Instr::Powf(..) => "powf",
         }
     }
 
     /// The registers this instruction reads.
     pub fn operands(&self) -> Vec<Reg> {
-        use Instr::*;
         match *self {
-            Input(_) | Const(_) => vec![],
-            Add(a, b) | Sub(a, b) | Mul(a, b) | Div(a, b) | Pow(a, b) => vec![a, b],
-            Neg(a)
-            | Tanh(a)
-            | Exp(a)
-            | Ln(a)
-            | Sigmoid(a)
-            | Relu(a)
-            | Sqrt(a)
-            | Powi(a, _)
-            | Powf(a, _) => vec![a],
+            Instr::Input(_) | Instr::Const(_) => vec![],
+            Instr::Binary(_, a, b) => vec![a, b],
+            Instr::Unary(_, a) | Instr::Powi(a, _) | Instr::Powf(a, _) => vec![a],
+        }
+    }
+
+    /// The same instruction reading `map(r)` for every operand `r` (for
+    /// rewriting a program into a longer one).
+    pub fn map_operands(&self, map: impl Fn(Reg) -> Reg) -> Instr {
+        match *self {
+            Instr::Binary(f, a, b) => Instr::Binary(f, map(a), map(b)),
+            Instr::Unary(f, a) => Instr::Unary(f, map(a)),
+            Instr::Powi(a, n) => Instr::Powi(map(a), n),
+            Instr::Powf(a, e) => Instr::Powf(map(a), e),
+            other => other,
         }
     }
 
     /// Evaluates the instruction on `f64` operand values (`b` ignored by
-    /// unary ones), with the engine's forward rules; the generator uses it to
-    /// keep every drawn program finite.
-    pub(crate) fn eval(&self, a: f64, b: f64) -> f64 {
-        use Instr::*;
+    /// those of one operand) with the engine's own forward rules
+    /// ([`Unary::value`], ...), so that the generators' values are the
+    /// engine's, NaN included.
+    pub fn eval(&self, a: f64, b: f64) -> f64 {
         match *self {
-            Input(_) | Const(_) => a,
-            Add(..) => a + b,
-            Sub(..) => a - b,
-            Mul(..) => a * b,
-            Div(..) => a / b,
-            Pow(..) => a.powf(b),
-            Neg(_) => -a,
-            Tanh(_) => a.tanh(),
-            Exp(_) => a.exp(),
-            Ln(_) => a.ln(),
-            Sigmoid(_) => 1.0 / (1.0 + (-a).exp()),
-            Relu(_) => {
-                // NaN stays NaN, as in the engine.
-                if a > 0.0 || a.is_nan() {
-                    a
-                } else {
-                    0.0
-                }
-            }
-            Sqrt(_) => a.sqrt(),
-            Powi(_, n) => crate::op::rules::powi(a, n),
-            Powf(_, e) => a.powf(e),
+            Instr::Input(_) | Instr::Const(_) => a,
+            Instr::Binary(f, ..) => f.value(a, b),
+            Instr::Unary(f, _) => f.value(a),
+            Instr::Powi(_, n) => ferrograd_scalar::rules::powi(a, n),
+            Instr::Powf(_, e) => Binary::Pow.value(a, e),
         }
     }
 }
@@ -197,7 +169,6 @@ pub enum ProgramError {
 /// A straight-line computation: inputs, then instructions; the output is the
 /// last register. See the [module documentation](self).
 #[derive(Debug, Clone, Default, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Program {
     /// Input values; [`Instr::Input`] `(k)` loads `inputs[k]`.
     pub inputs: Vec<f64>,
@@ -208,7 +179,6 @@ pub struct Program {
 /// What a backend computes for a program: the output and the gradient of the
 /// output with respect to every input (0 for an input the output ignores).
 #[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Outcome {
     /// The output's value.
     pub value: f64,
@@ -289,15 +259,14 @@ impl Program {
     }
 
     /// How many instructions of each operation the program holds, in the
-    /// order of [`Instr::NAMES`].
-    pub fn op_counts(&self) -> [usize; 16] {
-        let mut counts = [0; 16];
+    /// order of [`Instr::names`].
+    pub fn op_counts(&self) -> Vec<usize> {
+        let names = Instr::names();
+        let mut counts = vec![0; names.len()];
         for instr in &self.instrs {
-            let i = Instr::NAMES
-                .iter()
-                .position(|n| *n == instr.name())
-                .unwrap_or(0);
-            counts[i] += 1;
+            if let Some(i) = names.iter().position(|n| *n == instr.name()) {
+                counts[i] += 1;
+            }
         }
         counts
     }
@@ -311,10 +280,12 @@ impl Program {
     }
 
     /// Draws a program around one operation in the region where its rules
-    /// are hardest to get right: `tanh` and `sigmoid` saturated up to |x| =
-    /// 50, divisors from 1e-30 to 1e30, integer exponents up to ±64 and
-    /// `i32::MIN`/`i32::MAX`, `exp` close to overflow, `ln` near 1 and near
-    /// 0, `sqrt` near 0, float exponents like -1.7 on small bases; sometimes
+    /// are hardest to get right: divisors from 1e-30 to 1e30, integer
+    /// exponents up to ±64 and `i32::MIN`/`i32::MAX`, float exponents like
+    /// -1.7 on small bases, and each [`Unary`] function at one of its
+    /// [`Unary::edges`] (`tanh` and `sigmoid` saturated up to |x| = 50, `exp`
+    /// close to overflow, `ln` near 1 and near 0, `log1p` near -1, `sin` of
+    /// 1e5, `abs` at -0, ...); sometimes
     /// behind a tiny or an exactly zero upstream gradient, followed by up to
     /// `max_ops` ordinary random operations.
     ///
@@ -323,7 +294,7 @@ impl Program {
     /// `f32::MAX` for programs meant for `f32`.
     ///
     /// ```
-    /// use ferrograd_scalar::program::{run_scalar, Program};
+    /// use ferrograd_program::{run_scalar, Program};
     /// use rand::SeedableRng;
     ///
     /// let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
@@ -338,6 +309,30 @@ impl Program {
     pub fn random_hard<R: Rng + ?Sized>(rng: &mut R, max_abs: f64, max_ops: usize) -> Program {
         hard::program(rng, max_abs, max_ops)
     }
+}
+
+/// How many instructions of each operation `programs` hold together, by
+/// name in the order of [`Instr::names`]: the parity report prints it, so a
+/// function the generators never reach shows as 0.
+///
+/// ```
+/// use ferrograd_program::{coverage, Program, Shape};
+/// use rand::SeedableRng;
+///
+/// let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+/// let programs: Vec<Program> = (0..200).map(|_| Program::random(&mut rng, &Shape::default())).collect();
+/// let counts = coverage(&programs);
+/// assert!(counts.iter().all(|&(_, n)| n > 0), "{counts:?}");
+/// ```
+pub fn coverage<'a>(programs: impl IntoIterator<Item = &'a Program>) -> Vec<(&'static str, usize)> {
+    let names = Instr::names();
+    let mut total = vec![0; names.len()];
+    for p in programs {
+        for (t, n) in total.iter_mut().zip(p.op_counts()) {
+            *t += n;
+        }
+    }
+    names.into_iter().zip(total).collect()
 }
 
 /// The size of a random program.
@@ -380,25 +375,14 @@ pub fn run_scalar<T: Scalar>(program: &Program) -> Result<Outcome, ProgramError>
         .collect();
     let mut regs: Vec<Value<T>> = Vec::with_capacity(program.instrs.len());
     for instr in &program.instrs {
-        use Instr::*;
         let r = |i: Reg| &regs[i];
         let v = match *instr {
-            Input(k) => leaves[k].clone(),
-            Const(c) => Value::new(T::from_f64(c)),
-            Add(a, b) => r(a) + r(b),
-            Sub(a, b) => r(a) - r(b),
-            Mul(a, b) => r(a) * r(b),
-            Div(a, b) => r(a) / r(b),
-            Pow(a, b) => r(a).pow(r(b)),
-            Neg(a) => -r(a),
-            Tanh(a) => r(a).tanh(),
-            Exp(a) => r(a).exp(),
-            Ln(a) => r(a).ln(),
-            Sigmoid(a) => r(a).sigmoid(),
-            Relu(a) => r(a).relu(),
-            Sqrt(a) => r(a).sqrt(),
-            Powi(a, n) => r(a).powi(n),
-            Powf(a, e) => r(a).powf(T::from_f64(e)),
+            Instr::Input(k) => leaves[k].clone(),
+            Instr::Const(c) => Value::new(T::from_f64(c)),
+            Instr::Binary(f, a, b) => r(a).binary(f, r(b)),
+            Instr::Unary(f, a) => r(a).unary(f),
+            Instr::Powi(a, n) => r(a).powi(n),
+            Instr::Powf(a, e) => r(a).powf(T::from_f64(e)),
         };
         regs.push(v);
     }
@@ -417,20 +401,21 @@ pub struct Builder {
     program: Program,
 }
 
-macro_rules! binary {
+/// Named shortcuts for [`Builder::binary`] and [`Builder::unary`].
+macro_rules! binary_shortcuts {
     ($($(#[$doc:meta])* $name:ident => $variant:ident;)*) => {$(
         $(#[$doc])*
         pub fn $name(&mut self, a: Reg, b: Reg) -> Reg {
-            self.push(Instr::$variant(a, b))
+            self.binary(Binary::$variant, a, b)
         }
     )*};
 }
 
-macro_rules! unary {
+macro_rules! unary_shortcuts {
     ($($(#[$doc:meta])* $name:ident => $variant:ident;)*) => {$(
         $(#[$doc])*
         pub fn $name(&mut self, a: Reg) -> Reg {
-            self.push(Instr::$variant(a))
+            self.unary(Unary::$variant, a)
         }
     )*};
 }
@@ -471,7 +456,17 @@ impl Builder {
         self.mul(a, c)
     }
 
-    binary! {
+    /// `f(a)` for any function of one operand.
+    pub fn unary(&mut self, f: Unary, a: Reg) -> Reg {
+        self.push(Instr::Unary(f, a))
+    }
+
+    /// `f(a, b)` for any function of two operands.
+    pub fn binary(&mut self, f: Binary, a: Reg, b: Reg) -> Reg {
+        self.push(Instr::Binary(f, a, b))
+    }
+
+    binary_shortcuts! {
         /// `a + b`
         add => Add;
         /// `a - b`
@@ -484,7 +479,7 @@ impl Builder {
         pow => Pow;
     }
 
-    unary! {
+    unary_shortcuts! {
         /// `-a`
         neg => Neg;
         /// `tanh(a)`
@@ -532,25 +527,16 @@ impl fmt::Display for Program {
             )?;
         }
         for (i, instr) in self.instrs.iter().enumerate() {
-            use Instr::*;
             write!(f, "r{i} = ")?;
             match *instr {
-                Input(k) => writeln!(f, "x{k}")?,
-                Const(c) => writeln!(f, "torch.tensor({}, dtype=dt)", py(c))?,
-                Add(a, b) => writeln!(f, "r{a} + r{b}")?,
-                Sub(a, b) => writeln!(f, "r{a} - r{b}")?,
-                Mul(a, b) => writeln!(f, "r{a} * r{b}")?,
-                Div(a, b) => writeln!(f, "r{a} / r{b}")?,
-                Pow(a, b) => writeln!(f, "r{a} ** r{b}")?,
-                Neg(a) => writeln!(f, "-r{a}")?,
-                Tanh(a) => writeln!(f, "torch.tanh(r{a})")?,
-                Exp(a) => writeln!(f, "torch.exp(r{a})")?,
-                Ln(a) => writeln!(f, "torch.log(r{a})")?,
-                Sigmoid(a) => writeln!(f, "torch.sigmoid(r{a})")?,
-                Relu(a) => writeln!(f, "torch.relu(r{a})")?,
-                Sqrt(a) => writeln!(f, "torch.sqrt(r{a})")?,
-                Powi(a, n) => writeln!(f, "r{a} ** {n}")?,
-                Powf(a, e) => writeln!(f, "r{a} ** {}", py(e))?,
+                Instr::Input(k) => writeln!(f, "x{k}")?,
+                Instr::Const(c) => writeln!(f, "torch.tensor({}, dtype=dt)", py(c))?,
+                // Python's operators are micrograd's picture labels.
+                Instr::Binary(g, a, b) => writeln!(f, "r{a} {} r{b}", g.symbol())?,
+                Instr::Unary(Unary::Neg, a) => writeln!(f, "-r{a}")?,
+                Instr::Unary(g, a) => writeln!(f, "torch.{}(r{a})", g.name())?,
+                Instr::Powi(a, n) => writeln!(f, "r{a} ** {n}")?,
+                Instr::Powf(a, e) => writeln!(f, "r{a} ** {}", py(e))?,
             }
         }
         let out = self.output();
@@ -583,3 +569,8 @@ mod random;
 
 #[cfg(test)]
 mod tests;
+
+/// The README, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -2,7 +2,7 @@
 //! programs, written once here and run by every backend (and by the parity
 //! suite against PyTorch).
 
-use super::{Builder, Program};
+use super::{Builder, Program, Unary};
 
 /// A named program with the names of its inputs.
 #[derive(Debug, Clone, PartialEq)]
@@ -189,15 +189,9 @@ pub fn bad_inputs() -> Vec<Example> {
     // Every unary op of NaN, summed.
     let mut p = Builder::new();
     let x = p.input(f64::NAN);
-    let mut acc = p.tanh(x);
-    for op in [
-        Builder::exp,
-        Builder::sigmoid,
-        Builder::sqrt,
-        Builder::ln,
-        Builder::neg,
-    ] {
-        let y = op(&mut p, x);
+    let mut acc = p.unary(Unary::ALL[0], x);
+    for &f in &Unary::ALL[1..] {
+        let y = p.unary(f, x);
         acc = p.add(acc, y);
     }
     out.push(finish("bad input: every op of NaN", vec!["x"], p));
@@ -232,7 +226,7 @@ pub fn bad_inputs() -> Vec<Example> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::program::run_scalar;
+    use crate::run_scalar;
 
     #[test]
     fn the_notebook_numbers() {

@@ -9,7 +9,7 @@
 
 use rand::Rng;
 
-use super::{Instr, Program, Reg, Shape};
+use super::{Binary, Instr, Program, Reg, Shape, Unary};
 
 /// Draws of one instruction before the generator gives up on it.
 pub(super) const TRIES: usize = 32;
@@ -41,11 +41,11 @@ pub(super) fn program<R: Rng + ?Sized>(rng: &mut R, shape: &Shape) -> Program {
 pub(super) fn edge_value<R: Rng + ?Sized>(rng: &mut R) -> f64 {
     let sign = if rng.random_bool(0.5) { 1.0 } else { -1.0 };
     match rng.random_range(0..20) {
-        // relu, pow and division exactly at 0
-        0 => 0.0,
-        // ln, sqrt and powf just above 0
+        // relu, abs, pow and division exactly at 0, either zero
+        0 => sign * 0.0,
+        // ln, sqrt and powf just above 0; log1p and expm1 of tiny arguments
         1..=3 => 10f64.powf(-rng.random_range(1.0..8.0)),
-        // saturated tanh and sigmoid, large exp
+        // saturated tanh and sigmoid, large exp and expm1
         4..=6 => sign * rng.random_range(5.0..30.0),
         // integral values (negative bases of integer powers)
         7..=9 => f64::from(rng.random_range(-3..=3)),
@@ -93,7 +93,6 @@ impl Gen {
         chain: bool,
         inputs: &[f64],
     ) -> Option<(Instr, f64)> {
-        use Instr::*;
         let a = if chain {
             self.vals.len() - 1
         } else {
@@ -101,47 +100,57 @@ impl Gen {
         };
         let b = self.operand(rng, false);
         let (va, vb) = (self.vals[a], self.vals[b]);
-        let instr = match rng.random_range(0..16) {
+        // input, const, every binary and unary function, powi, powf.
+        let (nb, nu) = (Binary::ALL.len(), Unary::ALL.len());
+        let pick = rng.random_range(0..nb + nu + 4);
+        let instr = match pick {
             0 => {
                 let k = rng.random_range(0..inputs.len());
-                return Some((Input(k), inputs[k]));
+                return Some((Instr::Input(k), inputs[k]));
             }
             1 => {
                 let c = edge_value(rng);
-                return Some((Const(c), c));
+                return Some((Instr::Const(c), c));
             }
-            2 => Add(a, b),
-            3 => Sub(a, b),
-            4 => Mul(a, b),
-            5 if vb.abs() > 1e-6 => Div(a, b),
-            // A negative base only under an exponent that is an integer in
-            // every precision: a loaded input or constant, not a computed
-            // value that is integral in f64 but an ulp off in f32.
-            6 if va > 0.0 || (va != 0.0 && self.exact_integer(b)) => Pow(a, b),
-            7 => Neg(a),
-            8 => Tanh(a),
-            9 => Exp(a),
-            10 if va > 0.0 => Ln(a),
-            11 => Sigmoid(a),
-            12 => Relu(a),
-            // Not at 0: its slope there is infinite, and infinity times the
-            // rounding residue of a cancelling gradient is NaN or ±inf at random.
-            13 if va > 0.0 => Sqrt(a),
-            14 => {
+            p if p < 2 + nb => {
+                let f = Binary::ALL[p - 2];
+                let fits = match f {
+                    Binary::Div => vb.abs() > 1e-6,
+                    // A negative base only under an exponent that is an integer in
+                    // every precision: a loaded input or constant, not a computed
+                    // value that is integral in f64 but an ulp off in f32.
+                    Binary::Pow => va > 0.0 || (va != 0.0 && self.exact_integer(b)),
+                    _ => true,
+                };
+                if !fits {
+                    return None;
+                }
+                Instr::Binary(f, a, b)
+            }
+            p if p < 2 + nb + nu => {
+                let f = Unary::ALL[p - 2 - nb];
+                // Inside the domain, and not at its end: sqrt's slope at 0 is
+                // infinite, and infinity times the rounding residue of a
+                // cancelling gradient is NaN or ±inf at random.
+                if f.domain_above().is_some_and(|lo| va <= lo) {
+                    return None;
+                }
+                Instr::Unary(f, a)
+            }
+            p if p == 2 + nb + nu => {
                 let n = rng.random_range(-3..=4);
                 if va == 0.0 && n <= 0 {
                     return None;
                 }
-                Powi(a, n)
+                Instr::Powi(a, n)
             }
-            15 => {
+            _ => {
                 let e = POWF_EXPONENTS[rng.random_range(0..POWF_EXPONENTS.len())];
                 if (va < 0.0 && e.fract() != 0.0) || (va == 0.0 && e < 1.0) {
                     return None;
                 }
-                Powf(a, e)
+                Instr::Powf(a, e)
             }
-            _ => return None,
         };
         let v = instr.eval(va, vb);
         (v.is_finite() && v.abs() <= self.max_abs).then_some((instr, v))
@@ -188,7 +197,7 @@ impl Gen {
             let out = self.instrs.len() - 1;
             let v = self.vals[out] + self.vals[r];
             if v.is_finite() {
-                self.push(Instr::Add(out, r), v);
+                self.push(Instr::Binary(Binary::Add, out, r), v);
             }
         }
     }

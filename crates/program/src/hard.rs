@@ -2,9 +2,10 @@
 //! operation in the region where its rules are hardest to get right.
 //!
 //! Each program loads a few inputs, applies one *focus* operation to inputs
-//! drawn from that operation's hard region (a saturated `tanh`, a divisor of
-//! 1e-30, `i32::MIN` as an integer exponent, `exp` a few units below
-//! overflow, `ln` next to 1 or 0, `sqrt` next to 0), sometimes scales its
+//! drawn from that operation's hard region (a divisor of 1e-30, `i32::MIN`
+//! as an integer exponent, and for every [`Unary`] function one of its
+//! [`Unary::edges`]: a saturated `tanh`, `exp` a few units below overflow,
+//! `ln` next to 1 or 0, `log1p` next to -1, ...), sometimes scales its
 //! result by a tiny constant or by exactly 0 (so the rule sees a tiny or a
 //! zero upstream gradient), and then continues with a few ordinary random
 //! operations so the focus sits inside a computation, not at its end.
@@ -12,40 +13,64 @@
 use rand::Rng;
 
 use super::random::{edge_value, Gen};
-use super::{Instr, Program};
+use super::{Binary, Edge, Instr, Program, Unary};
 
 /// Draws of the focus before the generator settles for a plain `tanh`.
 const TRIES: usize = 64;
 
-/// The hard regions, one per focus.
+/// The hard regions: the tape's powers and the binary functions' own, then
+/// every unary function at one of its edges.
 #[derive(Debug, Clone, Copy)]
 enum Focus {
-    Tanh,
-    Sigmoid,
     Div,
     Powi,
     Powf,
     Pow,
-    ExpHigh,
-    Exp,
-    LnNearOne,
-    LnNearZero,
-    SqrtNearZero,
+    Unary(Unary, Edge),
 }
 
-const FOCI: [Focus; 11] = [
-    Focus::Tanh,
-    Focus::Sigmoid,
-    Focus::Div,
-    Focus::Powi,
-    Focus::Powf,
-    Focus::Pow,
-    Focus::ExpHigh,
-    Focus::Exp,
-    Focus::LnNearOne,
-    Focus::LnNearZero,
-    Focus::SqrtNearZero,
-];
+/// Foci of two operands or with an exponent; each unary function counts
+/// as one more, its edge drawn next.
+const OTHER_FOCI: [Focus; 4] = [Focus::Div, Focus::Powi, Focus::Powf, Focus::Pow];
+
+/// One focus, each operation equally likely.
+fn pick<R: Rng + ?Sized>(rng: &mut R) -> Focus {
+    let i = rng.random_range(0..OTHER_FOCI.len() + Unary::ALL.len());
+    match OTHER_FOCI.get(i) {
+        Some(&f) => f,
+        None => {
+            let u = Unary::ALL[i - OTHER_FOCI.len()];
+            let edges = u.edges();
+            Focus::Unary(u, edges[rng.random_range(0..edges.len())])
+        }
+    }
+}
+
+/// An argument from `edge`, mirrored into the function's domain (`ln`
+/// near 0 from above, `log1p` near -1 from above), given the largest
+/// magnitude a register may reach.
+fn argument<R: Rng + ?Sized>(rng: &mut R, edge: Edge, above: Option<f64>, max_abs: f64) -> f64 {
+    let x = match edge {
+        Edge::At(x) => x,
+        Edge::Near { center, lo, hi } => {
+            let d = log_uniform(rng, lo, hi);
+            center + signed(rng, d)
+        }
+        Edge::Band { lo, hi } => {
+            let x = rng.random_range(lo..hi);
+            signed(rng, x)
+        }
+        Edge::Overflow { below } => {
+            let reach = max_abs.ln();
+            let x = reach - rng.random_range(0.0..below.min(reach));
+            signed(rng, x)
+        }
+    };
+    match above {
+        Some(lo) if x <= lo => lo + (lo - x),
+        _ => x,
+    }
+}
 
 /// `10^u` for `u` uniform in `lo..hi`.
 fn log_uniform<R: Rng + ?Sized>(rng: &mut R, lo: f64, hi: f64) -> f64 {
@@ -58,17 +83,6 @@ fn signed<R: Rng + ?Sized>(rng: &mut R, x: f64) -> f64 {
     } else {
         -x
     }
-}
-
-/// A saturating argument: up to |x| = 50, half of them log-uniform so the
-/// region near 0 is seen too.
-fn saturating<R: Rng + ?Sized>(rng: &mut R) -> f64 {
-    let x = if rng.random_bool(0.5) {
-        rng.random_range(0.0..50.0)
-    } else {
-        log_uniform(rng, -3.0, 1.7)
-    };
-    signed(rng, x)
 }
 
 /// An integer exponent: anything up to ±64, or the ends of `i32`.
@@ -105,20 +119,20 @@ fn focus<R: Rng + ?Sized>(rng: &mut R, g: &mut Gen, inputs: &mut Vec<f64>, f: Fo
         g.vals.len() - 1
     };
     let (instr, a, b) = match f {
-        Focus::Tanh => {
-            let a = load(g, inputs, saturating(rng));
-            (Instr::Tanh(a), a, a)
-        }
-        Focus::Sigmoid => {
-            let a = load(g, inputs, saturating(rng));
-            (Instr::Sigmoid(a), a, a)
+        Focus::Unary(u, edge) => {
+            let x = argument(rng, edge, u.domain_above(), max_abs);
+            if u.domain_above().is_some_and(|lo| x <= lo) {
+                return false;
+            }
+            let a = load(g, inputs, x);
+            (Instr::Unary(u, a), a, a)
         }
         Focus::Div => {
             let a = load(g, inputs, edge_value(rng));
             let d = log_uniform(rng, -30.0, 30.0);
             let d = signed(rng, d);
             let b = load(g, inputs, d);
-            (Instr::Div(a, b), a, b)
+            (Instr::Binary(Binary::Div, a, b), a, b)
         }
         Focus::Powi => {
             let n = exponent(rng);
@@ -138,31 +152,7 @@ fn focus<R: Rng + ?Sized>(rng: &mut R, g: &mut Gen, inputs: &mut Vec<f64>, f: Fo
         Focus::Pow => {
             let a = load(g, inputs, log_uniform(rng, -3.0, 2.0));
             let b = load(g, inputs, rng.random_range(-4.0..4.0));
-            (Instr::Pow(a, b), a, b)
-        }
-        Focus::ExpHigh => {
-            let x = max_abs.ln() - rng.random_range(0.0..5.0);
-            let a = load(g, inputs, x);
-            (Instr::Exp(a), a, a)
-        }
-        Focus::Exp => {
-            let reach = max_abs.ln();
-            let a = load(g, inputs, rng.random_range(-reach..reach));
-            (Instr::Exp(a), a, a)
-        }
-        Focus::LnNearOne => {
-            let d = log_uniform(rng, -16.0, -1.0);
-            let x = 1.0 + signed(rng, d);
-            let a = load(g, inputs, x);
-            (Instr::Ln(a), a, a)
-        }
-        Focus::LnNearZero => {
-            let a = load(g, inputs, log_uniform(rng, -30.0, -1.0));
-            (Instr::Ln(a), a, a)
-        }
-        Focus::SqrtNearZero => {
-            let a = load(g, inputs, log_uniform(rng, -30.0, 0.0));
-            (Instr::Sqrt(a), a, a)
+            (Instr::Binary(Binary::Pow, a, b), a, b)
         }
     };
     let v = instr.eval(g.vals[a], g.vals[b]);
@@ -186,7 +176,7 @@ pub(super) fn program<R: Rng + ?Sized>(rng: &mut R, max_abs: f64, max_ops: usize
         inputs.push(x);
         g.push(Instr::Input(inputs.len() - 1), x);
     }
-    let f = FOCI[rng.random_range(0..FOCI.len())];
+    let f = pick(rng);
     let mut placed = false;
     for _ in 0..TRIES {
         let (n_instrs, n_inputs) = (g.instrs.len(), inputs.len());
@@ -199,7 +189,8 @@ pub(super) fn program<R: Rng + ?Sized>(rng: &mut R, max_abs: f64, max_ops: usize
         inputs.truncate(n_inputs);
     }
     if !placed {
-        let ok = focus(rng, &mut g, &mut inputs, Focus::Tanh);
+        let tanh = Focus::Unary(Unary::Tanh, Edge::Band { lo: 0.0, hi: 50.0 });
+        let ok = focus(rng, &mut g, &mut inputs, tanh);
         debug_assert!(ok, "tanh of a bounded input is always finite");
     }
     // A tiny or a zero upstream gradient for the focus.
@@ -207,13 +198,13 @@ pub(super) fn program<R: Rng + ?Sized>(rng: &mut R, max_abs: f64, max_ops: usize
     match rng.random_range(0..8) {
         0 => {
             g.push(Instr::Const(0.0), 0.0);
-            g.push(Instr::Mul(out, out + 1), 0.0 * g.vals[out]);
+            g.push(Instr::Binary(Binary::Mul, out, out + 1), 0.0 * g.vals[out]);
         }
         1 | 2 => {
             let c = log_uniform(rng, -30.0, 0.0);
             let v = g.vals[out] * c;
             g.push(Instr::Const(c), c);
-            g.push(Instr::Mul(out, out + 1), v);
+            g.push(Instr::Binary(Binary::Mul, out, out + 1), v);
         }
         _ => {}
     }
