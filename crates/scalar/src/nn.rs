@@ -1,7 +1,7 @@
 //! micrograd's neural-net module: [`Neuron`], [`Layer`], [`Mlp`], and
 //! optimisers ([`Sgd`], [`Adam`]) that update a parameter list as PyTorch does.
 //!
-//! It also holds the rules the batched engine (`ferrograd-tensor`) shares
+//! It also holds the rules (the optimisers' updates in [`update`],  the batched engine (`ferrograd-tensor`) shares
 //! with this one, so that each exists once: [`LrSchedule`], the
 //! hyper-parameter domains in [`hyper`], and the shape checks
 //! [`check_sizes`] and [`check_layer`] with their [`MAX_PARAMETER_BYTES`].
@@ -15,6 +15,7 @@ mod neuron;
 mod optim;
 mod schedule;
 mod sizes;
+pub mod update;
 
 pub use activation::Activation;
 pub use layer::Layer;
