@@ -82,14 +82,6 @@ pub enum TensorError {
         /// Tensors of the network passed now.
         got: String,
     },
-    /// An activation the scalar engine has no counterpart for.
-    #[error("layer {layer} uses {activation}, which the scalar engine's Mlp does not have")]
-    NoScalarActivation {
-        /// Layer index.
-        layer: usize,
-        /// The activation's name.
-        activation: &'static str,
-    },
     /// The scalar engine refused the weights.
     #[error("scalar engine: {0}")]
     Scalar(#[from] ferrograd_scalar::Error),

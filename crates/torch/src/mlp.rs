@@ -86,11 +86,7 @@ pub struct LayerWeights {
 }
 
 fn activation_name<S: serde::Serializer>(a: &Activation, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(match a {
-        Activation::Tanh => "tanh",
-        Activation::Relu => "relu",
-        Activation::Linear => "linear",
-    })
+    s.serialize_str(a.name())
 }
 
 /// A network as numbers, the same for every backend.
@@ -316,7 +312,8 @@ impl TorchNet {
             h = match act {
                 Activation::Tanh => h.f_tanh()?,
                 Activation::Relu => h.f_relu()?,
-                Activation::Linear => h,
+                Activation::Sigmoid => h.f_sigmoid()?,
+                Activation::Identity => h,
             };
         }
         Ok(h)

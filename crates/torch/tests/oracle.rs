@@ -42,7 +42,7 @@ fn one_linear_neuron_by_hand() {
         layers: vec![LayerWeights {
             weight: vec![vec![2.0, -1.0]],
             bias: vec![0.5],
-            activation: Activation::Linear,
+            activation: Activation::Identity,
         }],
     };
     let batch = Batch {
