@@ -19,7 +19,9 @@ pub mod update;
 
 pub use activation::Activation;
 pub use layer::Layer;
-pub use loss::{l2, max_margin, mse, sum_squared_error, svm_loss};
+pub use loss::{
+    bce_with_logits, cross_entropy, l2, max_margin, mse, sum_squared_error, svm_loss, Loss,
+};
 pub use mlp::{Input, Mlp};
 pub use neuron::Neuron;
 pub use optim::{Adam, Sgd};

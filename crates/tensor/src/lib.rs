@@ -62,7 +62,7 @@ pub use error::TensorError;
 pub use float::Float;
 pub use init::Init;
 pub use linear::Linear;
-pub use loss::{Loss, Target};
+pub use loss::{evaluate_loss, Loss, Target};
 pub use mlp::Mlp;
 pub use ndarray;
 pub use optim::{Adam, LrSchedule, Optimizer, Sgd};

@@ -107,7 +107,7 @@ impl<T: Float> Mlp<T> {
         activations: Vec<Activation>,
     ) -> Result<Self, TensorError> {
         if layers.is_empty() {
-            return Err(TensorError::EmptySizes);
+            return Err(rule(ferrograd_scalar::Error::EmptySizes));
         }
         if layers.len() != activations.len() {
             return Err(TensorError::ActivationCount {
@@ -298,7 +298,8 @@ impl<T: Float> Mlp<T> {
     pub fn loss_backward(&mut self, loss: Loss, target: Target<'_, T>) -> Result<T, TensorError> {
         let b = self.require_forward("Mlp::loss_backward")?;
         let last = self.layers.len() - 1;
-        let value = loss.evaluate(
+        let value = crate::loss::evaluate_loss(
+            loss,
             rows(&self.outs[last + 1], b),
             target,
             rows_mut(&mut self.grads[last], b),
