@@ -1,10 +1,18 @@
 //! micrograd's neural-net module: [`Neuron`], [`Layer`], [`Mlp`], and
 //! optimisers ([`Sgd`], [`Adam`]) that update a parameter list as PyTorch does.
 //!
-//! It also holds the rules (the optimisers' updates in [`update`],  the batched engine (`ferrograd-tensor`) shares
-//! with this one, so that each exists once: [`LrSchedule`], the
-//! hyper-parameter domains in [`hyper`], and the shape checks
-//! [`check_sizes`] and [`check_layer`] with their [`MAX_PARAMETER_BYTES`].
+//! It also holds the rules the batched engine (`ferrograd-tensor`) shares
+//! with this one, so that each exists once:
+//!
+//! | rule | where |
+//! |---|---|
+//! | activations, their values and slopes | [`Activation`] (over [`crate::Unary`]) |
+//! | the list of losses | [`Loss`] |
+//! | optimiser updates (SGD, Adam) over plain numbers | [`update`] |
+//! | learning-rate schedules | [`LrSchedule`] |
+//! | hyper-parameter domains | [`hyper`] |
+//! | network shapes | [`check_sizes`], [`check_layer`], [`MAX_PARAMETER_BYTES`] |
+//! | their errors | [`crate::Error`] (the batched engine wraps it) |
 
 mod activation;
 pub mod hyper;

@@ -3,9 +3,7 @@
 
 use ferrograd_scalar::nn::Activation;
 use ferrograd_scalar::program::examples;
-use ferrograd_torch::mlp::{
-    scalar_mlp, tensor_mlp, torch_mlp, Batch, LayerWeights, LossKind, Weights,
-};
+use ferrograd_torch::mlp::{scalar_mlp, tensor_mlp, torch_mlp, Batch, LayerWeights, Loss, Weights};
 use ferrograd_torch::program::run_program;
 use ferrograd_torch::{Precision, Target};
 
@@ -51,12 +49,12 @@ fn one_linear_neuron_by_hand() {
     };
     let want = [-1.0, -2.0, -1.0];
     for out in [
-        scalar_mlp::<f64>(&w, &batch, LossKind::SumSquaredError, 0.0).unwrap(),
-        tensor_mlp::<f64>(&w, &batch, LossKind::SumSquaredError, 0.0).unwrap(),
+        scalar_mlp::<f64>(&w, &batch, Loss::SumSquaredError, 0.0).unwrap(),
+        tensor_mlp::<f64>(&w, &batch, Loss::SumSquaredError, 0.0).unwrap(),
         torch_mlp(
             &w,
             &batch,
-            LossKind::SumSquaredError,
+            Loss::SumSquaredError,
             0.0,
             Target::cpu(Precision::F64),
         )
@@ -81,6 +79,6 @@ fn a_batch_that_does_not_fit_is_an_error() {
         x: vec![vec![1.0, 2.0, 3.0]],
         y: vec![vec![1.0]],
     };
-    let e = torch_mlp(&w, &batch, LossKind::Mse, 0.0, Target::cpu(Precision::F32)).unwrap_err();
+    let e = torch_mlp(&w, &batch, Loss::Mse, 0.0, Target::cpu(Precision::F32)).unwrap_err();
     assert!(e.to_string().contains("2-input"), "{e}");
 }

@@ -15,10 +15,10 @@ use crate::{Error, Scalar, Value};
 /// and [`cross_entropy`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Loss {
-    /// Mean squared error `mean((p - y)^2)`, PyTorch's `MSELoss`.
-    Mse,
     /// The seed notebook's `sum((p - y)^2)`.
     SumSquaredError,
+    /// Mean squared error `mean((p - y)^2)`, PyTorch's `MSELoss`.
+    Mse,
     /// micrograd's max-margin loss `mean(relu(1 - y p))` for labels in {-1, +1}.
     Hinge,
     /// `BCEWithLogitsLoss`: `mean(-(y log s(p) + (1 - y) log(1 - s(p))))`
@@ -31,8 +31,8 @@ pub enum Loss {
 impl Loss {
     /// Every loss, in declaration order.
     pub const ALL: [Loss; 5] = [
-        Loss::Mse,
         Loss::SumSquaredError,
+        Loss::Mse,
         Loss::Hinge,
         Loss::BceWithLogits,
         Loss::SoftmaxCrossEntropy,
