@@ -298,7 +298,7 @@ mod tests {
     fn cross_entropy_refuses_bad_classes() {
         let row = vec![Value::new(0.0f64); 2];
         assert_eq!(
-            cross_entropy(&[row.clone()], &[2]).unwrap_err(),
+            cross_entropy(std::slice::from_ref(&row), &[2]).unwrap_err(),
             Error::ClassOutOfRange {
                 row: 0,
                 class: 2,
