@@ -64,6 +64,16 @@ pub enum Error {
         /// Targets (labels) passed.
         targets: usize,
     },
+    /// A class index outside `0..classes` (cross-entropy targets).
+    #[error("class {class} at row {row} is out of range for {classes} classes")]
+    ClassOutOfRange {
+        /// The row of the batch.
+        row: usize,
+        /// The class found there.
+        class: usize,
+        /// The number of classes (the row's width).
+        classes: usize,
+    },
     /// A hyper-parameter outside its domain (negative learning rate, beta >= 1...).
     #[error("invalid hyper-parameter {name} = {value}: {why}")]
     BadHyperParameter {

@@ -9,7 +9,9 @@
 //!   every engine (value, gradient, name).
 //! - [`Replay`]: a recorded graph re-run on new leaf values.
 //! - [`numeric`]: finite-difference slopes and a gradient checker.
-//! - [`nn`]: [`nn::Neuron`], [`nn::Layer`], [`nn::Mlp`] and optimisers.
+//! - [`nn`]: [`nn::Neuron`], [`nn::Layer`], [`nn::Mlp`], losses and
+//!   optimisers, and the rules the batched engine shares (activations, the
+//!   loss list, optimiser updates, schedules, hyper-parameter and size checks).
 //!
 //! ```
 //! use ferrograd_scalar::Value;

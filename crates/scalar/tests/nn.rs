@@ -35,7 +35,7 @@ fn relu_networks_end_linear_and_width_one_layers_return_vecs() {
     let acts: Vec<_> = net.layers().iter().map(Layer::activation).collect();
     assert_eq!(
         acts,
-        [Activation::Relu, Activation::Relu, Activation::Linear]
+        [Activation::Relu, Activation::Relu, Activation::Identity]
     );
     let out = net.forward(&[0.5, -0.5]).unwrap();
     assert_eq!(out.len(), 1);
@@ -96,7 +96,7 @@ fn parameters_follow_micrograd_order() {
         Activation::Tanh,
     )
     .unwrap();
-    let l2 = Layer::from_weights(&[vec![7.0, 8.0]], &[9.0], Activation::Linear).unwrap();
+    let l2 = Layer::from_weights(&[vec![7.0, 8.0]], &[9.0], Activation::Identity).unwrap();
     let net = Mlp::from_layers(vec![l1, l2]).unwrap();
     let data: Vec<f64> = net.parameters().iter().map(Value::data).collect();
     assert_eq!(data, [1.0, 2.0, 5.0, 3.0, 4.0, 6.0, 7.0, 8.0, 9.0]);

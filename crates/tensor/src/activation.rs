@@ -1,156 +1,57 @@
-//! Element-wise nonlinearities and their derivatives.
+//! The activations over matrices. [`Activation`] itself, its values and
+//! its derivatives are the scalar engine's ([`ferrograd_scalar::nn::Activation`],
+//! whose rules are [`ferrograd_scalar::Unary`]'s): one formula for both
+//! engines, so a batched layer gives the scalar engine's bits.
+//!
+//! Tanh and sigmoid slopes are formed from the pre-activation `x` and the
+//! output `y`, exact to a few ulps in saturation too, where a slope formed
+//! from `y` alone is 0 once `y` rounds to ±1. A layer keeps its
+//! pre-activation only for these ([`Activation::needs_input`]); ReLU and
+//! identity layers keep only their output.
 
 use ndarray::{ArrayView2, ArrayViewMut2, Zip};
 
 use crate::Float;
-use ferrograd_scalar::rules::{sigmoid_slope, tanh_slope};
+pub use ferrograd_scalar::nn::Activation;
 
-/// What a layer applies to `x W^T + b`.
-///
-/// The derivatives of tanh and sigmoid are the scalar engine's rules
-/// (`ferrograd_scalar::rules`), evaluated from the pre-activation `x` and the
-/// output `y`: exact to a few ulps in saturation too, where a slope formed
-/// from `y` alone is 0 once `y` rounds to ±1. A layer keeps its
-/// pre-activation only for these ([`Activation::needs_input`]); ReLU and
-/// identity layers keep only their output.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Activation {
-    /// `tanh(x)`; derivative `1 - tanh(x)^2`
-    /// ([`ferrograd_scalar::rules::tanh_slope`]).
-    Tanh,
-    /// `max(0, x)`; derivative `0` where `y <= 0`, else `1`: ATen's
-    /// `threshold_backward`, so a NaN passes the gradient on (as NaN).
-    Relu,
-    /// `1 / (1 + exp(-x))`; derivative `sigmoid(x) sigmoid(-x)`
-    /// ([`ferrograd_scalar::rules::sigmoid_slope`]).
-    Sigmoid,
-    /// No nonlinearity (a linear output layer).
-    Identity,
-}
-
-impl Activation {
-    /// Lower-case name (`"tanh"`, `"relu"`, `"sigmoid"`, `"identity"`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Activation::Tanh => "tanh",
-            Activation::Relu => "relu",
-            Activation::Sigmoid => "sigmoid",
-            Activation::Identity => "identity",
-        }
-    }
-
-    /// Parses [`Activation::name`] back.
-    pub fn from_name(name: &str) -> Option<Self> {
-        Some(match name {
-            "tanh" => Activation::Tanh,
-            "relu" => Activation::Relu,
-            "sigmoid" => Activation::Sigmoid,
-            "identity" | "linear" => Activation::Identity,
-            _ => return None,
-        })
-    }
-
-    /// Whether the derivative needs the pre-activation `x` besides the output
-    /// (tanh and sigmoid); a layer keeps `x` for backward only then.
-    #[inline]
-    pub fn needs_input(self) -> bool {
-        matches!(self, Activation::Tanh | Activation::Sigmoid)
-    }
-
-    /// The activation of one number.
-    #[inline]
-    pub fn apply<T: Float>(self, x: T) -> T {
-        match self {
-            Activation::Tanh => x.tanh(),
-            Activation::Relu => {
-                // NaN stays NaN (as in the scalar engine) so a bad input is seen, not hidden.
-                if x > T::zero() || x.is_nan() {
-                    x
-                } else {
-                    T::zero()
-                }
-            }
-            // The scalar engine's sigmoid is 1 / (1 + exp(-x)); same formula, same bits.
-            Activation::Sigmoid => T::one() / (T::one() + (-x).exp()),
-            Activation::Identity => x,
-        }
-    }
-
-    /// The derivative at the pre-activation `x`, given `y = self.apply(x)`.
-    ///
-    /// ReLU and identity read only `y` (the layer does not keep their `x`).
-    #[inline]
-    pub fn derivative<T: Float>(self, x: T, y: T) -> T {
-        match self {
-            Activation::Tanh => tanh_slope(x, y),
-            Activation::Sigmoid => sigmoid_slope(x, y),
-            Activation::Relu => relu_slope(y),
-            Activation::Identity => T::one(),
-        }
-    }
-
-    /// Applies the activation to every element, in place.
-    pub fn forward_inplace<T: Float>(self, mut x: ArrayViewMut2<'_, T>) {
-        if self == Activation::Identity {
-            return;
-        }
-        x.mapv_inplace(|v| self.apply(v));
-    }
-
-    /// `y = apply(x)` element by element, keeping `x`.
-    pub(crate) fn forward_into<T: Float>(self, x: ArrayView2<'_, T>, y: ArrayViewMut2<'_, T>) {
-        Zip::from(y).and(x).for_each(|y, &x| *y = self.apply(x));
-    }
-
-    /// Turns `grad` (dL/dy) into dL/dx in place, given the output `y` and,
-    /// where [`Activation::needs_input`], the pre-activation `x`.
-    pub(crate) fn backward_inplace<T: Float>(
-        self,
-        x: Option<ArrayView2<'_, T>>,
-        y: ArrayView2<'_, T>,
-        grad: ArrayViewMut2<'_, T>,
-    ) {
-        match (self, x) {
-            (Activation::Identity, _) => {}
-            (Activation::Relu, _) => Zip::from(grad).and(y).for_each(|g, &y| {
-                if relu_slope(y) == T::zero() {
-                    *g = T::zero();
-                }
-            }),
-            (Activation::Tanh, Some(x)) => Zip::from(grad)
-                .and(x)
-                .and(y)
-                .for_each(|g, &x, &y| *g *= tanh_slope(x, y)),
-            (Activation::Sigmoid, Some(x)) => Zip::from(grad)
-                .and(x)
-                .and(y)
-                .for_each(|g, &x, &y| *g *= sigmoid_slope(x, y)),
-            (_, None) => unreachable!(
-                "a {} layer keeps its pre-activation (Mlp::forward)",
-                self.name()
-            ),
-        }
+/// Applies `act` to every element, in place.
+pub(crate) fn forward_inplace<T: Float>(act: Activation, mut x: ArrayViewMut2<'_, T>) {
+    if act != Activation::Identity {
+        x.mapv_inplace(|v| act.value(v));
     }
 }
 
-/// relu'(x) from `y = relu(x)`: `0` where `y <= 0`, else `1`. `<=`, not
-/// `>`: a NaN passes the gradient on, as ATen's `threshold_backward` does.
-#[inline]
-fn relu_slope<T: Float>(y: T) -> T {
-    if y <= T::zero() {
-        T::zero()
-    } else {
-        T::one()
-    }
+/// `y = act(x)` element by element, keeping `x`.
+pub(crate) fn forward_into<T: Float>(
+    act: Activation,
+    x: ArrayView2<'_, T>,
+    y: ArrayViewMut2<'_, T>,
+) {
+    Zip::from(y).and(x).for_each(|y, &x| *y = act.value(x));
 }
 
-impl From<ferrograd_scalar::nn::Activation> for Activation {
-    fn from(a: ferrograd_scalar::nn::Activation) -> Self {
-        match a {
-            ferrograd_scalar::nn::Activation::Tanh => Activation::Tanh,
-            ferrograd_scalar::nn::Activation::Relu => Activation::Relu,
-            ferrograd_scalar::nn::Activation::Linear => Activation::Identity,
-        }
+/// Turns `grad` (dL/dy) into dL/dx in place, given the output `y` and,
+/// where [`Activation::needs_input`], the pre-activation `x`.
+pub(crate) fn backward_inplace<T: Float>(
+    act: Activation,
+    x: Option<ArrayView2<'_, T>>,
+    y: ArrayView2<'_, T>,
+    grad: ArrayViewMut2<'_, T>,
+) {
+    match (act.needs_input(), x) {
+        _ if act == Activation::Identity => {}
+        (true, Some(x)) => Zip::from(grad)
+            .and(x)
+            .and(y)
+            .for_each(|g, &x, &y| *g = act.grad(x, y, *g)),
+        // ReLU reads only its output: `y` stands in for the `x` not kept.
+        (false, _) => Zip::from(grad)
+            .and(y)
+            .for_each(|g, &y| *g = act.grad(y, y, *g)),
+        (true, None) => unreachable!(
+            "a {} layer keeps its pre-activation (Mlp::forward)",
+            act.name()
+        ),
     }
 }
 
@@ -195,8 +96,8 @@ mod tests {
         ] {
             for &x in &[-1.3f64, -0.2, 0.4, 0.7, 2.1] {
                 let h = 1e-6;
-                let numeric = (act.apply(x + h) - act.apply(x - h)) / (2.0 * h);
-                let analytic = act.derivative(x, act.apply(x));
+                let numeric = (act.value(x + h) - act.value(x - h)) / (2.0 * h);
+                let analytic = act.grad(x, act.value(x), 1.0);
                 assert!(
                     (numeric - analytic).abs() < 1e-8,
                     "{act:?} at {x}: {numeric} vs {analytic}"
@@ -211,14 +112,14 @@ mod tests {
         // sigmoid' from x = 37 (f64) and 17 (f32).
         for (act, cases) in [(Activation::Tanh, TANH), (Activation::Sigmoid, SIGMOID)] {
             for (x, want) in cases {
-                let got = act.derivative(x, act.apply(x));
+                let got = act.grad(x, act.value(x), 1.0);
                 let e = ulps(got, want, f64::EPSILON);
                 assert!(
                     e <= 4.0,
                     "f64 {act:?}'({x}) = {got:e}, want {want:e} ({e} ulps)"
                 );
                 let x = x as f32;
-                let got = f64::from(act.derivative(x, act.apply(x)));
+                let got = f64::from(act.grad(x, act.value(x), 1.0));
                 let e = ulps(got, want, f64::from(f32::EPSILON));
                 assert!(
                     e <= 4.0,
@@ -232,9 +133,9 @@ mod tests {
     fn backward_reads_the_pre_activation() {
         for (act, cases) in [(Activation::Tanh, TANH), (Activation::Sigmoid, SIGMOID)] {
             let x = ndarray::Array2::from_shape_fn((1, 6), |(_, j)| cases[j].0);
-            let y = x.mapv(|v| act.apply(v));
+            let y = x.mapv(|v| act.value(v));
             let mut g = ndarray::Array2::from_elem((1, 6), 2.0);
-            act.backward_inplace(Some(x.view()), y.view(), g.view_mut());
+            backward_inplace(act, Some(x.view()), y.view(), g.view_mut());
             for (j, (x, want)) in cases.into_iter().enumerate() {
                 let e = ulps(g[(0, j)], 2.0 * want, f64::EPSILON);
                 assert!(
@@ -252,28 +153,43 @@ mod tests {
         // ATen: threshold_backward(g, result, 0) is 0 only where result <= 0.
         let r = Activation::Relu;
         assert!(!r.needs_input() && !Activation::Identity.needs_input());
-        assert!(r.apply(f64::NAN).is_nan());
-        assert_eq!(r.derivative(f64::NAN, f64::NAN), 1.0);
-        assert_eq!(r.derivative(-1.0, 0.0f64), 0.0);
+        assert!(r.value(f64::NAN).is_nan());
+        assert_eq!(r.grad(f64::NAN, f64::NAN, 1.0), 1.0);
+        assert_eq!(r.grad(-1.0, 0.0f64, 1.0), 0.0);
         let y = array![[f64::NAN, 0.0, 2.0]];
         let mut g = array![[3.0, 3.0, 3.0]];
-        r.backward_inplace(None, y.view(), g.view_mut());
+        backward_inplace(r, None, y.view(), g.view_mut());
         assert_eq!(g, array![[3.0, 0.0, 3.0]]);
         // The generic path (one element at a time) agrees.
-        let per_element: Vec<f64> = y.iter().map(|&v| 3.0 * r.derivative(v, v)).collect();
+        let per_element: Vec<f64> = y.iter().map(|&v| r.grad(v, v, 3.0)).collect();
         assert_eq!(per_element, vec![3.0, 0.0, 3.0]);
     }
 
     #[test]
-    fn names_round_trip() {
-        for act in [
-            Activation::Tanh,
-            Activation::Relu,
-            Activation::Sigmoid,
-            Activation::Identity,
-        ] {
-            assert_eq!(Activation::from_name(act.name()), Some(act));
+    fn matrices_and_single_numbers_agree_at_nan_and_infinities() {
+        // One rule: the matrix path gives Activation::grad's bits everywhere,
+        // NaN and the infinities included, kept x or not.
+        let x = array![[
+            f64::NAN,
+            0.0,
+            -0.0,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            -2.0,
+            3.0
+        ]];
+        for act in Activation::ALL {
+            let y = x.mapv(|v| act.value(v));
+            let mut g = ndarray::Array2::from_elem(x.dim(), 3.0);
+            let kept = act.needs_input().then(|| x.view());
+            backward_inplace(act, kept, y.view(), g.view_mut());
+            for ((&got, &x), &y) in g.iter().zip(&x).zip(&y) {
+                let want = act.grad(x, y, 3.0);
+                assert!(
+                    got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
+                    "{act:?} at {x}: matrix {got}, element {want}"
+                );
+            }
         }
-        assert_eq!(Activation::from_name("gelu"), None);
     }
 }

@@ -13,24 +13,6 @@ pub enum TensorError {
         /// The shape that was passed.
         got: String,
     },
-    /// `Mlp::new` was given no layer sizes.
-    #[error("an MLP needs at least one layer size, got an empty list")]
-    EmptySizes,
-    /// A layer (or the input) of width zero.
-    #[error("{what} has width 0; every layer and the input need at least one unit")]
-    ZeroWidth {
-        /// Which width was zero (`"the input"`, `"layer 2"`).
-        what: String,
-    },
-    /// A network or layer whose parameters would not fit (see
-    /// `ferrograd_scalar::nn::MAX_PARAMETER_BYTES`), refused before allocating.
-    #[error("{what} is too large: {why}")]
-    TooLarge {
-        /// What was being built, with its sizes.
-        what: String,
-        /// The sizes that do not fit, and the limit.
-        why: String,
-    },
     /// A batch with no rows.
     #[error("{what} got an empty batch (0 rows)")]
     EmptyBatch {
@@ -45,16 +27,6 @@ pub enum TensorError {
         /// Number of activations given.
         activations: usize,
     },
-    /// A class index outside `0..classes`.
-    #[error("class {class} at row {row} is out of range for {classes} classes")]
-    ClassOutOfRange {
-        /// The row of the batch.
-        row: usize,
-        /// The class found there.
-        class: usize,
-        /// The number of classes (the network's output width).
-        classes: usize,
-    },
     /// A loss that is NaN or infinite; training stops before the update.
     #[error("non-finite loss {loss} at step {step}; the update was not applied (lower the learning rate or check the data)")]
     NonFiniteLoss {
@@ -62,17 +34,6 @@ pub enum TensorError {
         step: usize,
         /// The loss value, widened to f64.
         loss: f64,
-    },
-    /// A hyper-parameter outside its domain (the scalar engine's
-    /// `nn::hyper` rules, with the same message).
-    #[error("invalid hyper-parameter {name} = {value}: {why}")]
-    BadHyperParameter {
-        /// The parameter's name.
-        name: &'static str,
-        /// Its value, printed.
-        value: String,
-        /// What it must satisfy.
-        why: &'static str,
     },
     /// The optimiser was used with a network of another shape than on its first step.
     #[error("optimiser state holds {expected} parameter tensors but the network has {got}; use one optimiser per network")]
@@ -82,17 +43,12 @@ pub enum TensorError {
         /// Tensors of the network passed now.
         got: String,
     },
-    /// An activation the scalar engine has no counterpart for.
-    #[error("layer {layer} uses {activation}, which the scalar engine's Mlp does not have")]
-    NoScalarActivation {
-        /// Layer index.
-        layer: usize,
-        /// The activation's name.
-        activation: &'static str,
-    },
-    /// The scalar engine refused the weights.
-    #[error("scalar engine: {0}")]
-    Scalar(#[from] ferrograd_scalar::Error),
+    /// A rule shared with the scalar engine was broken (layer sizes,
+    /// hyper-parameters, schedules, class indices), or the scalar engine
+    /// refused weights: the scalar engine's error, with its message, so both
+    /// engines refuse the same input in the same words.
+    #[error(transparent)]
+    Rule(#[from] ferrograd_scalar::Error),
     /// A weights file lacks a tensor the model needs.
     #[error("weights file has no tensor {name:?} (the model needs {expected})")]
     MissingTensor {
@@ -179,20 +135,9 @@ pub enum TensorError {
     },
 }
 
-/// Our error for a broken rule shared with the scalar engine (sizes,
-/// hyper-parameters, schedules): the same variant and message as a rule of
-/// our own, not the wrapped scalar-engine error.
+/// [`TensorError::Rule`], as a function for `map_err`.
 pub(crate) fn rule(e: ferrograd_scalar::Error) -> TensorError {
-    use ferrograd_scalar::Error as E;
-    match e {
-        E::EmptySizes => TensorError::EmptySizes,
-        E::ZeroWidth { what } => TensorError::ZeroWidth { what },
-        E::TooLarge { what, why } => TensorError::TooLarge { what, why },
-        E::BadHyperParameter { name, value, why } => {
-            TensorError::BadHyperParameter { name, value, why }
-        }
-        e => TensorError::Scalar(e),
-    }
+    TensorError::Rule(e)
 }
 
 /// Formats a shape as `(a, b)`.
@@ -227,11 +172,11 @@ pub(crate) fn check_classes(
         return Err(shape_err(what, per_row, &[classes.len()]));
     }
     match classes.iter().enumerate().find(|(_, &c)| c >= k) {
-        Some((row, &class)) => Err(TensorError::ClassOutOfRange {
+        Some((row, &class)) => Err(rule(ferrograd_scalar::Error::ClassOutOfRange {
             row,
             class,
             classes: k,
-        }),
+        })),
         None => Ok(()),
     }
 }

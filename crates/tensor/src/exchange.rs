@@ -3,7 +3,7 @@
 use ferrograd_scalar::nn;
 use ndarray::{Array1, Array2};
 
-use crate::{Activation, Float, Linear, Mlp, TensorError};
+use crate::{Float, Linear, Mlp, TensorError};
 
 impl<T: Float> Mlp<T> {
     /// A batched copy of a scalar-engine network: same weights, same
@@ -22,27 +22,15 @@ impl<T: Float> Mlp<T> {
                 b[j] = neuron.bias().data();
             }
             layers.push(Linear::from_parts(w, b)?);
-            acts.push(Activation::from(layer.activation()));
+            acts.push(layer.activation());
         }
         Mlp::from_layers(layers, acts)
     }
 
     /// A scalar-engine copy of this network (fresh values on this thread's tape).
-    /// [`Activation::Sigmoid`] layers have no scalar counterpart and are refused.
     pub fn to_scalar(&self) -> Result<nn::Mlp<T>, TensorError> {
         let mut layers = Vec::with_capacity(self.layers().len());
-        for (i, (layer, &act)) in self.layers().iter().zip(self.activations()).enumerate() {
-            let act = match act {
-                Activation::Tanh => nn::Activation::Tanh,
-                Activation::Relu => nn::Activation::Relu,
-                Activation::Identity => nn::Activation::Linear,
-                Activation::Sigmoid => {
-                    return Err(TensorError::NoScalarActivation {
-                        layer: i,
-                        activation: act.name(),
-                    })
-                }
-            };
+        for (layer, &act) in self.layers().iter().zip(self.activations()) {
             let rows: Vec<Vec<T>> = layer
                 .weight()
                 .rows()

@@ -9,8 +9,9 @@
 //! matrix products.
 //!
 //! - [`Linear`], [`Activation`], [`Mlp`], [`Init`]: the network;
-//! - [`Loss`], [`Target`]: MSE, micrograd's hinge, BCE with logits, softmax
-//!   cross-entropy; [`Mlp::add_l2`] for micrograd's L2 penalty;
+//! - [`Loss`], [`Target`], [`evaluate_loss`]: MSE, micrograd's hinge, BCE
+//!   with logits, softmax cross-entropy; [`Mlp::add_l2`] for micrograd's L2
+//!   penalty;
 //! - [`Sgd`], [`Adam`], [`LrSchedule`], [`Optimizer`]: PyTorch's update rules;
 //! - [`Mlp::train_step`]: forward, loss, backward, update, stopping on a
 //!   non-finite loss;
@@ -18,6 +19,12 @@
 //! - [`weights`]: safetensors files with PyTorch `nn.Sequential` names;
 //! - [`Shuffler`], [`gather_rows`]: seeded mini-batches; [`metrics`]:
 //!   accuracies (the data sets are in `ferrograd-data`).
+//!
+//! The rules it shares with the scalar engine live there, once
+//! (`ferrograd_scalar::nn`): [`Activation`] and [`Loss`] are its enums, the
+//! optimisers apply its `nn::update` rules, [`LrSchedule`] and the
+//! hyper-parameter and size checks are its own, and their errors arrive as
+//! [`TensorError::Rule`].
 //!
 //! Matrix products use `ndarray`'s `matrixmultiply`; with the default
 //! `threading` feature, `MATMUL_NUM_THREADS=1` (or 2, ...) sets its thread count.
@@ -62,7 +69,7 @@ pub use error::TensorError;
 pub use float::Float;
 pub use init::Init;
 pub use linear::Linear;
-pub use loss::{Loss, Target};
+pub use loss::{evaluate_loss, Loss, Target};
 pub use mlp::Mlp;
 pub use ndarray;
 pub use optim::{Adam, LrSchedule, Optimizer, Sgd};

@@ -59,9 +59,9 @@ impl<T: Float> Linear<T> {
     pub fn from_parts(weight: Array2<T>, bias: Array1<T>) -> Result<Self, TensorError> {
         let (nout, nin) = weight.dim();
         if nin == 0 || nout == 0 {
-            return Err(TensorError::ZeroWidth {
+            return Err(rule(ferrograd_scalar::Error::ZeroWidth {
                 what: format!("a weight of shape {}", shape_str(weight.shape())),
-            });
+            }));
         }
         if bias.len() != nout {
             return Err(shape_err("Linear bias", format!("({nout})"), bias.shape()));

@@ -17,74 +17,65 @@ pub enum Target<'a, T> {
     Classes(&'a [usize]),
 }
 
-/// The losses the batched engine differentiates.
-///
-/// All of them average over the batch (and, except cross-entropy, over the
-/// output columns), as PyTorch's default `reduction="mean"` does, except
-/// [`Loss::SumSquaredError`], the seed notebook's loss.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Loss {
-    /// Mean squared error `mean((p - y)^2)`, PyTorch's `MSELoss`.
-    Mse,
-    /// The seed notebook's `sum((p - y)^2)`.
-    SumSquaredError,
-    /// micrograd's max-margin loss `mean(relu(1 - y p))` for labels in {-1, +1}.
-    Hinge,
-    /// `BCEWithLogitsLoss`: `mean(-(y log s(p) + (1 - y) log(1 - s(p))))`,
-    /// computed stably from the logits `p`.
-    BceWithLogits,
-    /// `CrossEntropyLoss` over rows of logits: `mean(logsumexp(p) - p[class])`.
-    SoftmaxCrossEntropy,
-}
+/// The losses are the scalar engine's list, declared once for both engines
+/// and the oracle.
+pub use ferrograd_scalar::nn::Loss;
 
-impl Loss {
-    /// The loss of `pred` `(batch, k)` against `target`; writes dL/d`pred`
-    /// into `grad` (same shape as `pred`).
-    pub fn evaluate<T: Float>(
-        self,
-        pred: ArrayView2<'_, T>,
-        target: Target<'_, T>,
-        grad: ArrayViewMut2<'_, T>,
-    ) -> Result<T, TensorError> {
-        if grad.dim() != pred.dim() {
-            return Err(shape_err(
-                format!("{self:?} gradient buffer"),
-                shape_str(pred.shape()),
-                grad.shape(),
-            ));
+/// The loss `loss` of `pred` `(batch, k)` against `target`; writes
+/// dL/d`pred` into `grad` (same shape as `pred`). [`crate::Mlp::loss_backward`]
+/// calls it on the network's output.
+///
+/// ```
+/// use ferrograd_tensor::{evaluate_loss, Loss, Target};
+/// use ndarray::{array, Array2};
+/// let mut g = Array2::zeros((1, 2));
+/// let l = evaluate_loss(Loss::Mse, array![[1.0, 3.0]].view(), Target::Values(array![[0.0, 1.0]].view()), g.view_mut()).unwrap();
+/// assert_eq!((l, g), (2.5, array![[1.0, 2.0]]));
+/// ```
+pub fn evaluate_loss<T: Float>(
+    loss: Loss,
+    pred: ArrayView2<'_, T>,
+    target: Target<'_, T>,
+    grad: ArrayViewMut2<'_, T>,
+) -> Result<T, TensorError> {
+    if grad.dim() != pred.dim() {
+        return Err(shape_err(
+            format!("{loss:?} gradient buffer"),
+            shape_str(pred.shape()),
+            grad.shape(),
+        ));
+    }
+    if pred.is_empty() {
+        return Err(TensorError::EmptyBatch {
+            what: format!("{loss:?} loss"),
+        });
+    }
+    match (loss, target) {
+        (Loss::SoftmaxCrossEntropy, Target::Classes(c)) => softmax_ce_classes(pred, c, grad),
+        (Loss::SoftmaxCrossEntropy, Target::Values(y)) => {
+            check_same(loss, pred, y)?;
+            softmax_ce_probs(pred, y, grad)
         }
-        if pred.is_empty() {
-            return Err(TensorError::EmptyBatch {
-                what: format!("{self:?} loss"),
-            });
+        (_, Target::Classes(c)) => Err(TensorError::Shape {
+            what: format!("{loss:?} targets (class indices are only for SoftmaxCrossEntropy)"),
+            expected: format!("values of shape {}", shape_str(pred.shape())),
+            got: format!("({}) class indices", c.len()),
+        }),
+        (Loss::Mse, Target::Values(y)) => {
+            check_same(loss, pred, y)?;
+            Ok(squared_error(pred, y, grad, true))
         }
-        match (self, target) {
-            (Loss::SoftmaxCrossEntropy, Target::Classes(c)) => softmax_ce_classes(pred, c, grad),
-            (Loss::SoftmaxCrossEntropy, Target::Values(y)) => {
-                check_same(self, pred, y)?;
-                softmax_ce_probs(pred, y, grad)
-            }
-            (_, Target::Classes(c)) => Err(TensorError::Shape {
-                what: format!("{self:?} targets (class indices are only for SoftmaxCrossEntropy)"),
-                expected: format!("values of shape {}", shape_str(pred.shape())),
-                got: format!("({}) class indices", c.len()),
-            }),
-            (Loss::Mse, Target::Values(y)) => {
-                check_same(self, pred, y)?;
-                Ok(squared_error(pred, y, grad, true))
-            }
-            (Loss::SumSquaredError, Target::Values(y)) => {
-                check_same(self, pred, y)?;
-                Ok(squared_error(pred, y, grad, false))
-            }
-            (Loss::Hinge, Target::Values(y)) => {
-                check_same(self, pred, y)?;
-                Ok(hinge(pred, y, grad))
-            }
-            (Loss::BceWithLogits, Target::Values(y)) => {
-                check_same(self, pred, y)?;
-                Ok(bce_with_logits(pred, y, grad))
-            }
+        (Loss::SumSquaredError, Target::Values(y)) => {
+            check_same(loss, pred, y)?;
+            Ok(squared_error(pred, y, grad, false))
+        }
+        (Loss::Hinge, Target::Values(y)) => {
+            check_same(loss, pred, y)?;
+            Ok(hinge(pred, y, grad))
+        }
+        (Loss::BceWithLogits, Target::Values(y)) => {
+            check_same(loss, pred, y)?;
+            Ok(bce_with_logits(pred, y, grad))
         }
     }
 }
@@ -284,9 +275,9 @@ mod tests {
         for idx in ndarray::indices(pred.dim()) {
             let mut p = pred.clone();
             p[idx] += h;
-            let up = loss.evaluate(p.view(), target, scratch.view_mut()).unwrap();
+            let up = evaluate_loss(loss, p.view(), target, scratch.view_mut()).unwrap();
             p[idx] -= 2.0 * h;
-            let down = loss.evaluate(p.view(), target, scratch.view_mut()).unwrap();
+            let down = evaluate_loss(loss, p.view(), target, scratch.view_mut()).unwrap();
             out[idx] = (up - down) / (2.0 * h);
         }
         out
@@ -294,7 +285,7 @@ mod tests {
 
     fn check(loss: Loss, pred: Array2<f64>, target: Target<'_, f64>) {
         let mut g = Array2::zeros(pred.dim());
-        loss.evaluate(pred.view(), target, g.view_mut()).unwrap();
+        evaluate_loss(loss, pred.view(), target, g.view_mut()).unwrap();
         let n = numeric_grad(loss, &pred, target);
         for (a, b) in g.iter().zip(n.iter()) {
             assert!(
@@ -338,29 +329,29 @@ mod tests {
     #[test]
     fn known_values() {
         let mut g = Array2::zeros((1, 2));
-        let ce = Loss::SoftmaxCrossEntropy
-            .evaluate(
-                array![[0.0, 0.0]].view(),
-                Target::Classes(&[1]),
-                g.view_mut(),
-            )
-            .unwrap();
+        let ce = evaluate_loss(
+            Loss::SoftmaxCrossEntropy,
+            array![[0.0, 0.0]].view(),
+            Target::Classes(&[1]),
+            g.view_mut(),
+        )
+        .unwrap();
         assert!((ce - std::f64::consts::LN_2).abs() < 1e-15);
-        let h = Loss::Hinge
-            .evaluate(
-                array![[2.0, 0.5]].view(),
-                Target::Values(array![[1.0, 1.0]].view()),
-                g.view_mut(),
-            )
-            .unwrap();
+        let h = evaluate_loss(
+            Loss::Hinge,
+            array![[2.0, 0.5]].view(),
+            Target::Values(array![[1.0, 1.0]].view()),
+            g.view_mut(),
+        )
+        .unwrap();
         assert_eq!(h, 0.25);
-        let bce = Loss::BceWithLogits
-            .evaluate(
-                array![[0.0, 0.0]].view(),
-                Target::Values(array![[1.0, 0.0]].view()),
-                g.view_mut(),
-            )
-            .unwrap();
+        let bce = evaluate_loss(
+            Loss::BceWithLogits,
+            array![[0.0, 0.0]].view(),
+            Target::Values(array![[1.0, 0.0]].view()),
+            g.view_mut(),
+        )
+        .unwrap();
         assert!((bce - std::f64::consts::LN_2).abs() < 1e-15);
     }
 
@@ -377,13 +368,13 @@ mod tests {
         let mut g = Array2::zeros((1, 2));
         // Label 0 at z = -40 and label 1 at z = 40: each loss is log1p(e);
         // PyTorch's (1 - y) z - log_sigmoid(z) gives 0 for the first.
-        let bce = Loss::BceWithLogits
-            .evaluate(
-                array![[-40.0, 40.0]].view(),
-                Target::Values(array![[0.0, 1.0]].view()),
-                g.view_mut(),
-            )
-            .unwrap();
+        let bce = evaluate_loss(
+            Loss::BceWithLogits,
+            array![[-40.0, 40.0]].view(),
+            Target::Values(array![[0.0, 1.0]].view()),
+            g.view_mut(),
+        )
+        .unwrap();
         assert!(eps_err(bce, tiny) <= 2.0, "{bce:e}");
         // d/dz = (sigmoid(z) - y) / 2: +e/(1+e)/2 and -e/(1+e)/2 (sigmoid(40) - 1
         // cancels to -2^-53 / 2 or 0 in the textbook form).
@@ -394,13 +385,13 @@ mod tests {
         // log1p(2e) = 3.8574996959278356e-22, p0 - 1 = -3.8574996959278356e-22,
         // p1 = p2 = e / (1 + 2e) = 1.9287498479639178e-22.
         let mut g = Array2::zeros((1, 3));
-        let ce = Loss::SoftmaxCrossEntropy
-            .evaluate(
-                array![[50.0, 0.0, 0.0]].view(),
-                Target::Classes(&[0]),
-                g.view_mut(),
-            )
-            .unwrap();
+        let ce = evaluate_loss(
+            Loss::SoftmaxCrossEntropy,
+            array![[50.0, 0.0, 0.0]].view(),
+            Target::Classes(&[0]),
+            g.view_mut(),
+        )
+        .unwrap();
         assert!(eps_err(ce, 3.8574996959278356e-22) <= 2.0, "{ce:e}");
         assert!(
             eps_err(g[[0, 0]], -3.8574996959278356e-22) <= 2.0,
@@ -419,13 +410,13 @@ mod tests {
         // relu(1 - y s) at s = NaN: relu(NaN) = NaN, and its slope passes
         // the gradient on (ATen's threshold_backward), so d/ds = -y / n.
         let mut g = Array2::zeros((1, 2));
-        let h = Loss::Hinge
-            .evaluate(
-                array![[f64::NAN, 3.0]].view(),
-                Target::Values(array![[1.0, 1.0]].view()),
-                g.view_mut(),
-            )
-            .unwrap();
+        let h = evaluate_loss(
+            Loss::Hinge,
+            array![[f64::NAN, 3.0]].view(),
+            Target::Values(array![[1.0, 1.0]].view()),
+            g.view_mut(),
+        )
+        .unwrap();
         assert!(h.is_nan());
         assert_eq!(g, array![[-0.5, 0.0]]);
     }
@@ -433,29 +424,29 @@ mod tests {
     #[test]
     fn bad_targets_name_both_shapes() {
         let mut g = Array2::zeros((2, 1));
-        let err = Loss::Mse
-            .evaluate(
-                Array2::<f64>::zeros((2, 1)).view(),
-                Target::Values(Array2::zeros((3, 1)).view()),
-                g.view_mut(),
-            )
-            .unwrap_err()
-            .to_string();
+        let err = evaluate_loss(
+            Loss::Mse,
+            Array2::<f64>::zeros((2, 1)).view(),
+            Target::Values(Array2::zeros((3, 1)).view()),
+            g.view_mut(),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("(2, 1)") && err.contains("(3, 1)"), "{err}");
-        let err = Loss::SoftmaxCrossEntropy
-            .evaluate(
-                Array2::<f64>::zeros((2, 1)).view(),
-                Target::Classes(&[0, 1]),
-                g.view_mut(),
-            )
-            .unwrap_err();
+        let err = evaluate_loss(
+            Loss::SoftmaxCrossEntropy,
+            Array2::<f64>::zeros((2, 1)).view(),
+            Target::Classes(&[0, 1]),
+            g.view_mut(),
+        )
+        .unwrap_err();
         assert!(matches!(
             err,
-            TensorError::ClassOutOfRange {
+            TensorError::Rule(ferrograd_scalar::Error::ClassOutOfRange {
                 row: 1,
                 class: 1,
                 classes: 1
-            }
+            })
         ));
     }
 }

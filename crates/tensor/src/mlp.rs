@@ -3,6 +3,7 @@
 use ndarray::{Array2, ArrayView2};
 use rand::Rng;
 
+use crate::activation;
 use crate::buffer::{ensure_rows, rows, rows_mut};
 use crate::error::{rule, shape_err};
 use crate::{Activation, Float, Init, Linear, Loss, Target, TensorError};
@@ -106,7 +107,7 @@ impl<T: Float> Mlp<T> {
         activations: Vec<Activation>,
     ) -> Result<Self, TensorError> {
         if layers.is_empty() {
-            return Err(TensorError::EmptySizes);
+            return Err(rule(ferrograd_scalar::Error::EmptySizes));
         }
         if layers.len() != activations.len() {
             return Err(TensorError::ActivationCount {
@@ -246,10 +247,10 @@ impl<T: Float> Mlp<T> {
             if act.needs_input() {
                 let mut pre = rows_mut(&mut self.pres[l], b);
                 layer.affine_into(input, pre.view_mut());
-                act.forward_into(pre.view(), out);
+                activation::forward_into(*act, pre.view(), out);
             } else {
                 layer.affine_into(input, out.view_mut());
-                act.forward_inplace(out);
+                activation::forward_inplace(*act, out);
             }
         }
         self.batch = b;
@@ -269,7 +270,7 @@ impl<T: Float> Mlp<T> {
         for (layer, act) in self.layers.iter().zip(&self.activations) {
             let mut out = Array2::zeros((cur.nrows(), layer.nout()));
             layer.affine_into(cur.view(), out.view_mut());
-            act.forward_inplace(out.view_mut());
+            activation::forward_inplace(*act, out.view_mut());
             cur = out;
         }
         Ok(cur)
@@ -297,7 +298,8 @@ impl<T: Float> Mlp<T> {
     pub fn loss_backward(&mut self, loss: Loss, target: Target<'_, T>) -> Result<T, TensorError> {
         let b = self.require_forward("Mlp::loss_backward")?;
         let last = self.layers.len() - 1;
-        let value = loss.evaluate(
+        let value = crate::loss::evaluate_loss(
+            loss,
             rows(&self.outs[last + 1], b),
             target,
             rows_mut(&mut self.grads[last], b),
@@ -362,7 +364,7 @@ impl<T: Float> Mlp<T> {
             let mut delta = rows_mut(&mut upper[0], b);
             let act = self.activations[l];
             let pre = act.needs_input().then(|| rows(&self.pres[l], b));
-            act.backward_inplace(pre, rows(&self.outs[l + 1], b), delta.view_mut());
+            activation::backward_inplace(act, pre, rows(&self.outs[l + 1], b), delta.view_mut());
             let layer = &mut self.layers[l];
             layer.param_grads(rows(&self.outs[l], b), delta.view());
             // The network's input needs no gradient: skip layer 0's input product.
@@ -373,14 +375,9 @@ impl<T: Float> Mlp<T> {
     }
 }
 
-/// The scalar engine's activation rule for a size list.
+/// The scalar engine's activation rule ([`Activation::for_layer`]) for a size list.
 fn default_activations(layers: usize, act: Activation) -> Vec<Activation> {
-    (0..layers)
-        .map(|i| match act {
-            Activation::Relu | Activation::Sigmoid if i + 1 == layers => Activation::Identity,
-            a => a,
-        })
-        .collect()
+    (0..layers).map(|i| act.for_layer(i, layers)).collect()
 }
 
 /// Bytes the batched engine keeps per parameter: the value and its gradient.

@@ -2,6 +2,7 @@
 //! step by step with `torch.optim`.
 
 use ferrograd_scalar::nn::hyper;
+use ferrograd_scalar::nn::update::{AdamRule, SgdRule};
 
 use crate::error::rule;
 use crate::{Float, Mlp, TensorError};
@@ -37,8 +38,7 @@ fn ensure_state<T: Float>(state: &mut Vec<Vec<T>>, mlp: &Mlp<T>) -> Result<bool,
 }
 
 /// Stochastic gradient descent, `torch.optim.SGD` (dampening 0, no Nesterov):
-/// `g += wd p`; with momentum `buf = g` on the first step, then
-/// `buf = momentum buf + g`, `g = buf`; `p -= lr g`.
+/// the scalar engine's [`SgdRule`], applied to each parameter tensor.
 ///
 /// ```
 /// use ferrograd_tensor::{LrSchedule, Sgd};
@@ -95,40 +95,17 @@ impl<T: Float> Sgd<T> {
 
 impl<T: Float> Optimizer<T> for Sgd<T> {
     fn step(&mut self, mlp: &mut Mlp<T>) -> Result<(), TensorError> {
-        let first = if self.momentum != 0.0 {
-            ensure_state(&mut self.buf, mlp)?
-        } else {
-            false
+        let sgd = SgdRule {
+            lr: self.schedule.lr(self.t),
+            momentum: self.momentum,
+            weight_decay: self.weight_decay,
         };
-        let lr = T::from_f64(self.schedule.lr(self.t));
-        let mu = T::from_f64(self.momentum);
-        let wd = T::from_f64(self.weight_decay);
-        let use_wd = self.weight_decay != 0.0;
-        let use_mom = self.momentum != 0.0;
+        let first = sgd.momentum != 0.0 && ensure_state(&mut self.buf, mlp)?;
+        let step = sgd.at::<T>(first);
         let bufs = &mut self.buf;
         mlp.for_each_parameter(|i, p, g| {
-            if !use_mom && !use_wd {
-                for (p, &g) in p.iter_mut().zip(g) {
-                    *p -= lr * g;
-                }
-                return;
-            }
-            let buf = if use_mom { Some(&mut bufs[i]) } else { None };
-            match buf {
-                Some(buf) => {
-                    for ((p, &g), b) in p.iter_mut().zip(g).zip(buf.iter_mut()) {
-                        let g = if use_wd { g + wd * *p } else { g };
-                        *b = if first { g } else { mu * *b + g };
-                        *p -= lr * *b;
-                    }
-                }
-                None => {
-                    for (p, &g) in p.iter_mut().zip(g) {
-                        let g = g + wd * *p;
-                        *p -= lr * g;
-                    }
-                }
-            }
+            let buf = bufs.get_mut(i).map_or(&mut [][..], Vec::as_mut_slice);
+            step.apply(p, g, buf);
         });
         self.t += 1;
         Ok(())
@@ -140,11 +117,8 @@ impl<T: Float> Optimizer<T> for Sgd<T> {
 }
 
 /// Adam, `torch.optim.Adam` (no amsgrad, L2 `weight_decay` added to the
-/// gradient), with PyTorch's exact operations:
-/// `m = lerp(m, g, 1 - b1)`, `v = v b2 + ((1 - b2) g) g`,
-/// `denom = sqrt(v) / sqrt(1 - b2^t) + eps`,
-/// `p += (-(lr / (1 - b1^t)) m) / denom`; the bias corrections are computed
-/// in f64 as PyTorch does in Python.
+/// gradient): the scalar engine's [`AdamRule`], applied to each parameter
+/// tensor, so both engines step with the same operations.
 #[derive(Debug, Clone)]
 pub struct Adam<T: Float> {
     schedule: LrSchedule,
@@ -207,42 +181,17 @@ impl<T: Float> Optimizer<T> for Adam<T> {
     fn step(&mut self, mlp: &mut Mlp<T>) -> Result<(), TensorError> {
         ensure_state(&mut self.m, mlp)?;
         ensure_state(&mut self.v, mlp)?;
-        let lr = self.schedule.lr(self.t);
+        let adam = AdamRule {
+            lr: self.schedule.lr(self.t),
+            beta1: self.beta1,
+            beta2: self.beta2,
+            eps: self.eps,
+            weight_decay: self.weight_decay,
+        };
         self.t += 1;
-        let step = self.t as f64;
-        let bc1 = 1.0 - self.beta1.powf(step);
-        let bc2 = 1.0 - self.beta2.powf(step);
-        let neg_step_size = T::from_f64(-(lr / bc1));
-        let bc2_sqrt = T::from_f64(bc2.sqrt());
-        let w1 = 1.0 - self.beta1;
-        let lerp_w = T::from_f64(w1);
-        let lerp_w_rest = T::from_f64(1.0 - w1);
-        let small_w = w1 < 0.5;
-        let b2 = T::from_f64(self.beta2);
-        let one_minus_b2 = T::from_f64(1.0 - self.beta2);
-        let eps = T::from_f64(self.eps);
-        let wd = T::from_f64(self.weight_decay);
-        let use_wd = self.weight_decay != 0.0;
+        let step = adam.at::<T>(self.t as u64);
         let (ms, vs) = (&mut self.m, &mut self.v);
-        mlp.for_each_parameter(|i, p, g| {
-            for (((p, &g), m), v) in p
-                .iter_mut()
-                .zip(g)
-                .zip(ms[i].iter_mut())
-                .zip(vs[i].iter_mut())
-            {
-                let g = if use_wd { g + wd * *p } else { g };
-                // ATen's lerp picks its formula by the weight, for accuracy.
-                *m = if small_w {
-                    *m + lerp_w * (g - *m)
-                } else {
-                    g - (g - *m) * lerp_w_rest
-                };
-                *v = *v * b2 + one_minus_b2 * g * g;
-                let denom = v.sqrt() / bc2_sqrt + eps;
-                *p += neg_step_size * *m / denom;
-            }
-        });
+        mlp.for_each_parameter(|i, p, g| step.apply(p, g, &mut ms[i], &mut vs[i]));
         Ok(())
     }
 

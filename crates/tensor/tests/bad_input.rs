@@ -1,6 +1,7 @@
 //! Bad input gets a clear error: shapes name both sides, empty size lists
 //! are refused, a non-finite loss stops training and names the step.
 
+use ferrograd_scalar::Error as ScalarError;
 use ferrograd_tensor::{
     Activation, Adam, Loss, Mlp, Optimizer, Sgd, StepStats, Target, TensorError,
 };
@@ -77,7 +78,7 @@ fn empty_size_list_and_zero_widths_are_errors() {
     let mut rng = ChaCha8Rng::seed_from_u64(0);
     assert!(matches!(
         Mlp::<f64>::new(2, &[], &mut rng),
-        Err(TensorError::EmptySizes)
+        Err(TensorError::Rule(ScalarError::EmptySizes))
     ));
     let err = Mlp::<f32>::new(2, &[4, 0, 1], &mut rng)
         .unwrap_err()
@@ -85,7 +86,7 @@ fn empty_size_list_and_zero_widths_are_errors() {
     assert!(err.contains("layer 1"), "{err}");
     assert!(matches!(
         Mlp::<f32>::new(0, &[1], &mut rng),
-        Err(TensorError::ZeroWidth { .. })
+        Err(TensorError::Rule(ScalarError::ZeroWidth { .. }))
     ));
     let mut m = mlp();
     assert!(matches!(

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use ferrograd_scalar::Error as ScalarError;
 use ferrograd_tensor::metrics::{argmax_rows, class_accuracy};
 use ferrograd_tensor::ndarray::array;
 use ferrograd_tensor::{Activation, Adam, Linear, LrSchedule, Mlp, Optimizer, Sgd, TensorError};
@@ -200,7 +201,7 @@ fn linear_decay_holds_its_end_value_in_training() {
             drop: 0.9,
             steps: 10
         }),
-        Err(TensorError::BadHyperParameter { .. })
+        Err(TensorError::Rule(ScalarError::BadHyperParameter { .. }))
     ));
 }
 
@@ -227,7 +228,10 @@ fn hyper_parameter_errors_match_the_scalar_engine() {
 #[test]
 fn huge_widths_are_errors() {
     let err = Mlp::<f64>::new(1, &[1_000_000_000], &mut rng()).unwrap_err();
-    assert!(matches!(err, TensorError::TooLarge { .. }), "{err:?}");
+    assert!(
+        matches!(err, TensorError::Rule(ScalarError::TooLarge { .. })),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("2000000000 parameters"), "{err}");
     for sizes in [
         &[usize::MAX][..],
@@ -237,22 +241,22 @@ fn huge_widths_are_errors() {
         assert!(
             matches!(
                 Mlp::<f32>::with_activation(2, sizes, Activation::Relu, &mut rng()),
-                Err(TensorError::TooLarge { .. })
+                Err(TensorError::Rule(ScalarError::TooLarge { .. }))
             ),
             "{sizes:?}"
         );
     }
     assert!(matches!(
         Mlp::<f64>::new(usize::MAX, &[1], &mut rng()),
-        Err(TensorError::TooLarge { .. })
+        Err(TensorError::Rule(ScalarError::TooLarge { .. }))
     ));
     assert!(matches!(
         Linear::<f64>::new(1, usize::MAX, ferrograd_tensor::Init::Uniform, &mut rng()),
-        Err(TensorError::TooLarge { .. })
+        Err(TensorError::Rule(ScalarError::TooLarge { .. }))
     ));
     assert!(matches!(
         Linear::<f64>::new(usize::MAX, 3, ferrograd_tensor::Init::Uniform, &mut rng()),
-        Err(TensorError::TooLarge { .. })
+        Err(TensorError::Rule(ScalarError::TooLarge { .. }))
     ));
 }
 
@@ -267,11 +271,11 @@ fn class_accuracy_refuses_a_wrong_class_count() {
     assert!(class_accuracy(logits.view(), &[1, 0, 0]).is_err());
     assert!(matches!(
         class_accuracy(logits.view(), &[1, 2]),
-        Err(TensorError::ClassOutOfRange {
+        Err(TensorError::Rule(ScalarError::ClassOutOfRange {
             row: 1,
             class: 2,
             classes: 2
-        })
+        }))
     ));
 }
 

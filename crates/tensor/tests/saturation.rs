@@ -23,7 +23,7 @@ fn layer_slopes<T: Float>(act: Activation, xs: &[f64]) -> (Vec<T>, Vec<T>) {
         .unwrap()
         .to_owned();
     for (j, &x) in xs.iter().enumerate() {
-        let (got, want) = (out[(0, j)], act.apply(T::from_f64(x)));
+        let (got, want) = (out[(0, j)], act.value(T::from_f64(x)));
         assert!(
             got == want || got.is_nan() && want.is_nan(),
             "forward at {x}: {}",

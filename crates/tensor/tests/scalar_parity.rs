@@ -227,13 +227,25 @@ fn same_seed_same_network_and_round_trip() {
 }
 
 #[test]
-fn sigmoid_layers_are_refused_by_to_scalar() {
+fn sigmoid_networks_exist_in_both_engines() {
+    // One Activation enum: a sigmoid network crosses to the scalar engine
+    // and back, and both give the same outputs and gradients.
     let mut rng = ChaCha8Rng::seed_from_u64(0);
-    let m =
-        Mlp::<f64>::with_activation(2, &[3, 1], ferrograd_tensor::Activation::Sigmoid, &mut rng)
-            .unwrap();
-    let err = m.to_scalar().unwrap_err().to_string();
-    assert!(err.contains("layer 0") && err.contains("sigmoid"), "{err}");
+    let m = Mlp::<f64>::with_activation(2, &[3, 1], ScalarActivation::Sigmoid, &mut rng).unwrap();
+    let back = m.to_scalar().unwrap();
+    assert_eq!(back.layers()[0].activation(), ScalarActivation::Sigmoid);
+    assert_eq!(
+        Mlp::from_scalar(&back).unwrap().activations(),
+        m.activations()
+    );
+    check(ScalarActivation::Sigmoid, &[5, 2], Loss::Mse, 0.0, 11);
+    check(
+        ScalarActivation::Sigmoid,
+        &[4, 3],
+        Loss::SoftmaxCrossEntropy,
+        1e-4,
+        12,
+    );
 }
 
 #[test]

@@ -17,61 +17,8 @@ use tch::{Reduction, Tensor};
 
 use crate::{Target, TorchError};
 
-/// The losses the engines implement.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-pub enum LossKind {
-    /// The seed notebook's `sum((p - y)^2)`.
-    SumSquaredError,
-    /// `mean((p - y)^2)`, PyTorch's `MSELoss`.
-    Mse,
-    /// micrograd's max-margin loss `mean(relu(1 - y p))`, labels in {-1, +1}.
-    Hinge,
-    /// `BCEWithLogitsLoss`, labels in {0, 1} (batched engine only).
-    BceWithLogits,
-    /// `CrossEntropyLoss` against one-hot rows (batched engine only).
-    SoftmaxCrossEntropy,
-}
-
-impl LossKind {
-    /// Every loss.
-    pub const ALL: [LossKind; 5] = [
-        LossKind::SumSquaredError,
-        LossKind::Mse,
-        LossKind::Hinge,
-        LossKind::BceWithLogits,
-        LossKind::SoftmaxCrossEntropy,
-    ];
-
-    /// Short name for reports.
-    pub fn name(self) -> &'static str {
-        match self {
-            LossKind::SumSquaredError => "sse",
-            LossKind::Mse => "mse",
-            LossKind::Hinge => "hinge",
-            LossKind::BceWithLogits => "bce",
-            LossKind::SoftmaxCrossEntropy => "cross-entropy",
-        }
-    }
-
-    /// Whether the scalar engine's `nn` has this loss.
-    pub fn in_scalar_engine(self) -> bool {
-        matches!(
-            self,
-            LossKind::SumSquaredError | LossKind::Mse | LossKind::Hinge
-        )
-    }
-
-    /// The batched engine's name for it.
-    pub fn tensor(self) -> tensor::Loss {
-        match self {
-            LossKind::SumSquaredError => tensor::Loss::SumSquaredError,
-            LossKind::Mse => tensor::Loss::Mse,
-            LossKind::Hinge => tensor::Loss::Hinge,
-            LossKind::BceWithLogits => tensor::Loss::BceWithLogits,
-            LossKind::SoftmaxCrossEntropy => tensor::Loss::SoftmaxCrossEntropy,
-        }
-    }
-}
+/// The losses: the engines' one list (`ferrograd_scalar::nn::Loss`).
+pub use ferrograd_scalar::nn::Loss;
 
 /// One layer's numbers.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -86,11 +33,7 @@ pub struct LayerWeights {
 }
 
 fn activation_name<S: serde::Serializer>(a: &Activation, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(match a {
-        Activation::Tanh => "tanh",
-        Activation::Relu => "relu",
-        Activation::Linear => "linear",
-    })
+    s.serialize_str(a.name())
 }
 
 /// A network as numbers, the same for every backend.
@@ -201,11 +144,10 @@ pub struct MlpOutcome {
 }
 
 /// Forward, loss, backward on the scalar engine in precision `T`.
-/// Fails for the losses the scalar engine does not have.
 pub fn scalar_mlp<T: Scalar>(
     w: &Weights,
     batch: &Batch,
-    loss: LossKind,
+    loss: Loss,
     l2: f64,
 ) -> Result<MlpOutcome, TorchError> {
     batch.check(w)?;
@@ -225,7 +167,7 @@ pub fn scalar_mlp<T: Scalar>(
 pub fn scalar_loss<T: Scalar>(
     mlp: &nn::Mlp<T>,
     batch: &Batch,
-    loss: LossKind,
+    loss: Loss,
     l2: f64,
 ) -> Result<(Value<T>, Vec<Value<T>>), TorchError> {
     let mut outputs = Vec::new();
@@ -235,14 +177,20 @@ pub fn scalar_loss<T: Scalar>(
     }
     let targets: Vec<T> = batch.y.iter().flatten().map(|&v| T::from_f64(v)).collect();
     let data = match loss {
-        LossKind::SumSquaredError => nn::sum_squared_error(&outputs, &targets)?,
-        LossKind::Mse => nn::mse(&outputs, &targets)?,
-        LossKind::Hinge => nn::max_margin(&outputs, &targets)?,
-        other => {
-            return Err(TorchError::Shape(format!(
-                "the scalar engine has no {} loss",
-                other.name()
-            )));
+        Loss::SumSquaredError => nn::sum_squared_error(&outputs, &targets)?,
+        Loss::Mse => nn::mse(&outputs, &targets)?,
+        Loss::Hinge => nn::max_margin(&outputs, &targets)?,
+        Loss::BceWithLogits => nn::bce_with_logits(&outputs, &targets)?,
+        Loss::SoftmaxCrossEntropy => {
+            let rows: Vec<&[Value<T>]> = outputs
+                .chunks(mlp.sizes().last().copied().unwrap_or(1))
+                .collect();
+            let classes = batch
+                .y
+                .iter()
+                .map(|row| one_hot_class(row))
+                .collect::<Result<Vec<_>, _>>()?;
+            nn::cross_entropy(&rows, &classes)?
         }
     };
     let total = if l2 != 0.0 {
@@ -251,6 +199,17 @@ pub fn scalar_loss<T: Scalar>(
         data
     };
     Ok((total, outputs))
+}
+
+/// The class a one-hot target row marks (the oracle gives cross-entropy
+/// its targets as one-hot rows; the scalar engine takes class indices).
+fn one_hot_class(row: &[f64]) -> Result<usize, TorchError> {
+    match row.iter().position(|&v| v == 1.0) {
+        Some(c) if row.iter().filter(|&&v| v != 0.0).count() == 1 => Ok(c),
+        _ => Err(TorchError::Shape(format!(
+            "cross-entropy target {row:?} is not a one-hot row"
+        ))),
+    }
 }
 
 fn array<T: Scalar>(rows: &[Vec<f64>]) -> Result<Array2<T>, TorchError> {
@@ -263,7 +222,7 @@ fn array<T: Scalar>(rows: &[Vec<f64>]) -> Result<Array2<T>, TorchError> {
 pub fn tensor_mlp<T: Scalar + tensor::Float>(
     w: &Weights,
     batch: &Batch,
-    loss: LossKind,
+    loss: Loss,
     l2: f64,
 ) -> Result<MlpOutcome, TorchError> {
     batch.check(w)?;
@@ -272,7 +231,7 @@ pub fn tensor_mlp<T: Scalar + tensor::Float>(
     let y = array::<T>(&batch.y)?;
     mlp.zero_grad();
     mlp.forward(x.view())?;
-    let data = mlp.loss_backward(loss.tensor(), tensor::Target::Values(y.view()))?;
+    let data = mlp.loss_backward(loss, tensor::Target::Values(y.view()))?;
     let penalty = if l2 != 0.0 {
         mlp.add_l2(T::from_f64(l2))
     } else {
@@ -316,7 +275,8 @@ impl TorchNet {
             h = match act {
                 Activation::Tanh => h.f_tanh()?,
                 Activation::Relu => h.f_relu()?,
-                Activation::Linear => h,
+                Activation::Sigmoid => h.f_sigmoid()?,
+                Activation::Identity => h,
             };
         }
         Ok(h)
@@ -327,22 +287,22 @@ impl TorchNet {
         &self,
         out: &Tensor,
         y: &Tensor,
-        loss: LossKind,
+        loss: Loss,
         l2: f64,
     ) -> Result<Tensor, TorchError> {
         let data = match loss {
-            LossKind::SumSquaredError => out.f_sub(y)?.f_square()?.f_sum(None)?,
-            LossKind::Mse => out.f_mse_loss(y, Reduction::Mean)?,
-            LossKind::Hinge => out
+            Loss::SumSquaredError => out.f_sub(y)?.f_square()?.f_sum(None)?,
+            Loss::Mse => out.f_mse_loss(y, Reduction::Mean)?,
+            Loss::Hinge => out
                 .f_mul(y)?
                 .f_neg()?
                 .f_add_scalar(1.0)?
                 .f_relu()?
                 .f_mean(None)?,
-            LossKind::BceWithLogits => {
+            Loss::BceWithLogits => {
                 out.f_binary_cross_entropy_with_logits::<Tensor>(y, None, None, Reduction::Mean)?
             }
-            LossKind::SoftmaxCrossEntropy => {
+            Loss::SoftmaxCrossEntropy => {
                 out.f_cross_entropy_loss::<Tensor>(y, None, Reduction::Mean, -100, 0.0)?
             }
         };
@@ -417,7 +377,7 @@ pub fn vector(v: &[f64], target: Target) -> Result<Tensor, TorchError> {
 pub fn torch_mlp(
     w: &Weights,
     batch: &Batch,
-    loss: LossKind,
+    loss: Loss,
     l2: f64,
     target: Target,
 ) -> Result<MlpOutcome, TorchError> {

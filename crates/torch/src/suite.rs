@@ -20,7 +20,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
 use crate::compare::{Tolerance, Worst};
-use crate::mlp::{scalar_mlp, tensor_mlp, torch_mlp, Batch, LossKind, MlpOutcome, Weights};
+use crate::mlp::{scalar_mlp, tensor_mlp, torch_mlp, Batch, Loss, MlpOutcome, Weights};
 use crate::program::run_program;
 use crate::train::{scalar_trajectory, tensor_trajectory, torch_trajectory, Optim, Trajectory};
 use crate::{Precision, Target, TorchError};
@@ -456,7 +456,7 @@ pub struct MlpCase {
     /// Inputs and targets.
     pub batch: Batch,
     /// The loss.
-    pub loss: LossKind,
+    pub loss: Loss,
     /// The L2 penalty's weight.
     pub l2: f64,
 }
@@ -471,7 +471,7 @@ pub fn notebook_mlp_case() -> Result<MlpCase, TorchError> {
         name: "notebook MLP(3,[4,4,1]) sse".into(),
         weights: Weights::from_scalar(&mlp),
         batch: Batch { x, y },
-        loss: LossKind::SumSquaredError,
+        loss: Loss::SumSquaredError,
         l2: 0.0,
     })
 }
@@ -481,10 +481,10 @@ pub fn mlp_cases(networks: usize) -> Result<Vec<MlpCase>, TorchError> {
     let mut cases = vec![notebook_mlp_case()?];
     for seed in 0..networks as u64 {
         for act in [Activation::Tanh, Activation::Relu] {
-            for loss in LossKind::ALL {
+            for loss in Loss::ALL {
                 let mut rng = ChaCha8Rng::seed_from_u64(seed * 1000 + 7);
                 let nout = match loss {
-                    LossKind::SoftmaxCrossEntropy => 3,
+                    Loss::SoftmaxCrossEntropy => 3,
                     _ => 1 + (seed as usize % 2),
                 };
                 let hidden = if seed % 2 == 0 { 4 } else { 16 };
@@ -497,16 +497,16 @@ pub fn mlp_cases(networks: usize) -> Result<Vec<MlpCase>, TorchError> {
                     .collect();
                 let y: Vec<Vec<f64>> = (0..rows)
                     .map(|_| match loss {
-                        LossKind::SumSquaredError | LossKind::Mse => {
+                        Loss::SumSquaredError | Loss::Mse => {
                             (0..nout).map(|_| rng.random_range(-1.0..1.0)).collect()
                         }
-                        LossKind::Hinge => (0..nout)
+                        Loss::Hinge => (0..nout)
                             .map(|_| if rng.random_bool(0.5) { 1.0 } else { -1.0 })
                             .collect(),
-                        LossKind::BceWithLogits => (0..nout)
+                        Loss::BceWithLogits => (0..nout)
                             .map(|_| if rng.random_bool(0.5) { 1.0 } else { 0.0 })
                             .collect(),
-                        LossKind::SoftmaxCrossEntropy => {
+                        Loss::SoftmaxCrossEntropy => {
                             let c = rng.random_range(0..nout);
                             (0..nout).map(|j| if j == c { 1.0 } else { 0.0 }).collect()
                         }
@@ -567,13 +567,11 @@ pub fn mlp_rows(
         let (mut ws, mut wt) = (Worst::default(), Worst::default());
         for c in cases {
             let oracle = torch_mlp(&c.weights, &c.batch, c.loss, c.l2, target)?;
-            if c.loss.in_scalar_engine() {
-                let s = match p {
-                    Precision::F64 => scalar_mlp::<f64>(&c.weights, &c.batch, c.loss, c.l2)?,
-                    Precision::F32 => scalar_mlp::<f32>(&c.weights, &c.batch, c.loss, c.l2)?,
-                };
-                ws.case(tol, || c.name.clone(), mlp_numbers(&s, &oracle));
-            }
+            let s = match p {
+                Precision::F64 => scalar_mlp::<f64>(&c.weights, &c.batch, c.loss, c.l2)?,
+                Precision::F32 => scalar_mlp::<f32>(&c.weights, &c.batch, c.loss, c.l2)?,
+            };
+            ws.case(tol, || c.name.clone(), mlp_numbers(&s, &oracle));
             let t = match p {
                 Precision::F64 => tensor_mlp::<f64>(&c.weights, &c.batch, c.loss, c.l2)?,
                 Precision::F32 => tensor_mlp::<f32>(&c.weights, &c.batch, c.loss, c.l2)?,

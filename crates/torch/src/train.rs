@@ -9,7 +9,7 @@ use ferrograd_tensor as tensor;
 use serde::Serialize;
 use tch::COptimizer;
 
-use crate::mlp::{matrix, scalar_loss, Batch, LossKind, TorchNet, Weights};
+use crate::mlp::{matrix, scalar_loss, Batch, Loss, TorchNet, Weights};
 use crate::{Target, TorchError};
 
 /// micrograd's L2 weight in the moons demo.
@@ -92,7 +92,7 @@ pub fn scalar_trajectory<T: Scalar>(
     let mut adam = nn::Adam::new(T::from_f64(optim.lr(0)))?;
     let mut losses = Vec::with_capacity(steps);
     for k in 0..steps {
-        let (total, _) = scalar_loss(&mlp, batch, LossKind::Hinge, L2)?;
+        let (total, _) = scalar_loss(&mlp, batch, Loss::Hinge, L2)?;
         mlp.zero_grad();
         total.backward();
         losses.push(total.data().to_f64());
@@ -172,7 +172,7 @@ pub fn torch_trajectory(
     let mut losses = Vec::with_capacity(steps);
     for k in 0..steps {
         let out = net.forward(&x)?;
-        let total = net.loss(&out, &y, LossKind::Hinge, L2)?;
+        let total = net.loss(&out, &y, Loss::Hinge, L2)?;
         opt.zero_grad()?;
         total.f_backward()?;
         losses.push(total.f_double_value(&[])?);

@@ -4,9 +4,7 @@
 use ferrograd_data::notebook::{Neuron, NEURON_OUT};
 use ferrograd_program::examples;
 use ferrograd_scalar::nn::Activation;
-use ferrograd_torch::mlp::{
-    scalar_mlp, tensor_mlp, torch_mlp, Batch, LayerWeights, LossKind, Weights,
-};
+use ferrograd_torch::mlp::{scalar_mlp, tensor_mlp, torch_mlp, Batch, LayerWeights, Loss, Weights};
 use ferrograd_torch::program::run_program;
 use ferrograd_torch::{Precision, Target};
 
@@ -54,15 +52,15 @@ fn one_neuron(activation: Activation, x: &[f64]) -> (Weights, Batch) {
 fn one_linear_neuron_by_hand() {
     // y = 2 x0 - x1 + 0.5; sse against 1 at x = (1, 2): y = 0.5, loss 0.25,
     // dL/dy = -1, so grads (w0, w1, b) = (-1, -2, -1).
-    let (w, batch) = one_neuron(Activation::Linear, &[1.0, 2.0]);
+    let (w, batch) = one_neuron(Activation::Identity, &[1.0, 2.0]);
     let want = [-1.0, -2.0, -1.0];
     for out in [
-        scalar_mlp::<f64>(&w, &batch, LossKind::SumSquaredError, 0.0).unwrap(),
-        tensor_mlp::<f64>(&w, &batch, LossKind::SumSquaredError, 0.0).unwrap(),
+        scalar_mlp::<f64>(&w, &batch, Loss::SumSquaredError, 0.0).unwrap(),
+        tensor_mlp::<f64>(&w, &batch, Loss::SumSquaredError, 0.0).unwrap(),
         torch_mlp(
             &w,
             &batch,
-            LossKind::SumSquaredError,
+            Loss::SumSquaredError,
             0.0,
             Target::cpu(Precision::F64),
         )
@@ -77,6 +75,6 @@ fn one_linear_neuron_by_hand() {
 #[test]
 fn a_batch_that_does_not_fit_is_an_error() {
     let (w, batch) = one_neuron(Activation::Tanh, &[1.0, 2.0, 3.0]);
-    let e = torch_mlp(&w, &batch, LossKind::Mse, 0.0, Target::cpu(Precision::F32)).unwrap_err();
+    let e = torch_mlp(&w, &batch, Loss::Mse, 0.0, Target::cpu(Precision::F32)).unwrap_err();
     assert!(e.to_string().contains("2-input"), "{e}");
 }

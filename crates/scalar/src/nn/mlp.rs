@@ -93,7 +93,8 @@ impl<T: Scalar> Mlp<T> {
 
     /// `Activation::Tanh` gives tanh everywhere ([`Mlp::new`]);
     /// `Activation::Relu` gives micrograd's `MLP`: ReLU hidden layers and a
-    /// linear output layer; `Activation::Linear` gives no nonlinearity.
+    /// linear output layer (sigmoid likewise); `Activation::Identity` gives
+    /// no nonlinearity ([`Activation::for_layer`]).
     pub fn with_activation(
         nin: usize,
         sizes: &[usize],
@@ -104,12 +105,7 @@ impl<T: Scalar> Mlp<T> {
         let mut layers = Vec::with_capacity(sizes.len());
         let mut width = nin;
         for (i, &nout) in sizes.iter().enumerate() {
-            let last = i + 1 == sizes.len();
-            let layer_act = if act == Activation::Relu && last {
-                Activation::Linear
-            } else {
-                act
-            };
+            let layer_act = act.for_layer(i, sizes.len());
             layers.push(Layer::with_activation(width, nout, layer_act, rng)?);
             width = nout;
         }

@@ -86,7 +86,7 @@ impl<T: Scalar> Neuron<T> {
     ///
     /// ```
     /// use ferrograd_scalar::nn::{Activation, Neuron};
-    /// let n = Neuron::from_weights(&[0.5, -1.0], 0.25, Activation::Linear);
+    /// let n = Neuron::from_weights(&[0.5, -1.0], 0.25, Activation::Identity);
     /// assert_eq!(n.forward(&[2.0, 1.0]).unwrap().data(), 0.25);
     /// assert!(n.forward(&[2.0]).is_err());
     /// ```
@@ -119,7 +119,8 @@ impl<T: Scalar> Neuron<T> {
             let out = match self.act {
                 Activation::Tanh => t.push(Op::Unary(Unary::Tanh, sum)),
                 Activation::Relu => t.push(Op::Unary(Unary::Relu, sum)),
-                Activation::Linear => return sum,
+                Activation::Sigmoid => t.push(Op::Unary(Unary::Sigmoid, sum)),
+                Activation::Identity => return sum,
             };
             t.release(sum);
             out

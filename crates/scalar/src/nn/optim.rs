@@ -2,6 +2,7 @@
 //! trajectory here and one in `torch.optim` can be compared step by step.
 
 use crate::nn::hyper;
+use crate::nn::update::{AdamRule, SgdRule};
 use crate::{Error, Scalar, Value};
 
 /// A parameter list an optimiser can step: not empty (`torch.optim` refuses
@@ -29,7 +30,8 @@ pub(crate) fn zero_grads<T: Scalar>(params: &[Value<T>]) {
 
 /// Stochastic gradient descent, `torch.optim.SGD` (no dampening, no Nesterov):
 /// `g = grad + wd p`; `buf = g` on the first step, then `buf = momentum buf + g`;
-/// `p -= lr buf` (with momentum 0, `p -= lr g`).
+/// `p -= lr buf` (with momentum 0, `p -= lr g`). The update is
+/// [`SgdRule`], the one the batched engine runs too.
 ///
 /// ```
 /// use ferrograd_scalar::{nn::Sgd, Value};
@@ -41,9 +43,7 @@ pub(crate) fn zero_grads<T: Scalar>(params: &[Value<T>]) {
 /// ```
 #[derive(Debug, Clone)]
 pub struct Sgd<T: Scalar> {
-    lr: T,
-    momentum: T,
-    weight_decay: T,
+    rule: SgdRule,
     buf: Vec<T>,
 }
 
@@ -52,9 +52,11 @@ impl<T: Scalar> Sgd<T> {
     pub fn new(lr: T) -> Result<Self, Error> {
         hyper::learning_rate(lr.to_f64())?;
         Ok(Sgd {
-            lr,
-            momentum: T::zero(),
-            weight_decay: T::zero(),
+            rule: SgdRule {
+                lr: lr.to_f64(),
+                momentum: 0.0,
+                weight_decay: 0.0,
+            },
             buf: Vec::new(),
         })
     }
@@ -62,20 +64,20 @@ impl<T: Scalar> Sgd<T> {
     /// Adds momentum (in [0, 1)).
     pub fn with_momentum(mut self, momentum: T) -> Result<Self, Error> {
         hyper::fraction("momentum", momentum.to_f64())?;
-        self.momentum = momentum;
+        self.rule.momentum = momentum.to_f64();
         Ok(self)
     }
 
     /// Adds L2 weight decay (finite, >= 0), PyTorch's `weight_decay`.
     pub fn with_weight_decay(mut self, wd: T) -> Result<Self, Error> {
         hyper::non_negative("weight_decay", wd.to_f64())?;
-        self.weight_decay = wd;
+        self.rule.weight_decay = wd.to_f64();
         Ok(self)
     }
 
     /// The learning rate.
     pub fn lr(&self) -> T {
-        self.lr
+        T::from_f64(self.rule.lr)
     }
 
     /// Changes the learning rate (a schedule, like micrograd's `1 - 0.9 k / 100`:
@@ -83,7 +85,7 @@ impl<T: Scalar> Sgd<T> {
     /// with the same error, and then keeps the old rate.
     pub fn set_lr(&mut self, lr: T) -> Result<(), Error> {
         hyper::learning_rate(lr.to_f64())?;
-        self.lr = lr;
+        self.rule.lr = lr.to_f64();
         Ok(())
     }
 
@@ -93,24 +95,14 @@ impl<T: Scalar> Sgd<T> {
     pub fn step(&mut self, params: &[Value<T>]) -> Result<(), Error> {
         check_params(&self.buf, params)?;
         let first = self.buf.is_empty();
-        if first && self.momentum != T::zero() {
+        let step = self.rule.at::<T>(first);
+        if first && step.uses_momentum() {
             self.buf = vec![T::zero(); params.len()];
         }
+        let mut unused = T::zero();
         for (i, p) in params.iter().enumerate() {
-            let data = p.data();
-            let g = p.grad() + self.weight_decay * data;
-            let d = if self.momentum == T::zero() {
-                g
-            } else {
-                let b = if first {
-                    g
-                } else {
-                    self.momentum * self.buf[i] + g
-                };
-                self.buf[i] = b;
-                b
-            };
-            p.set_data(data - self.lr * d);
+            let buf = self.buf.get_mut(i).unwrap_or(&mut unused);
+            p.set_data(step.update(p.data(), p.grad(), buf));
         }
         Ok(())
     }
@@ -121,8 +113,9 @@ impl<T: Scalar> Sgd<T> {
     }
 }
 
-/// Adam, `torch.optim.Adam` (no amsgrad): `m = lerp(m, g, 1 - b1)`,
-/// `v = b2 v + (1 - b2) g^2`, `p -= (lr / (1 - b1^t)) m / (sqrt(v) / sqrt(1 - b2^t) + eps)`.
+/// Adam, `torch.optim.Adam` (no amsgrad): [`AdamRule`], the update the
+/// batched engine runs too, with its hyper-parameters and bias corrections
+/// in `f64` as libtorch has them.
 ///
 /// ```
 /// use ferrograd_scalar::{nn::Adam, Value};
@@ -134,12 +127,8 @@ impl<T: Scalar> Sgd<T> {
 /// ```
 #[derive(Debug, Clone)]
 pub struct Adam<T: Scalar> {
-    lr: T,
-    beta1: T,
-    beta2: T,
-    eps: T,
-    weight_decay: T,
-    t: i32,
+    rule: AdamRule,
+    t: u64,
     m: Vec<T>,
     v: Vec<T>,
 }
@@ -149,11 +138,7 @@ impl<T: Scalar> Adam<T> {
     pub fn new(lr: T) -> Result<Self, Error> {
         hyper::learning_rate(lr.to_f64())?;
         Ok(Adam {
-            lr,
-            beta1: T::from_f64(0.9),
-            beta2: T::from_f64(0.999),
-            eps: T::from_f64(1e-8),
-            weight_decay: T::zero(),
+            rule: AdamRule::new(lr.to_f64()),
             t: 0,
             m: Vec::new(),
             v: Vec::new(),
@@ -164,35 +149,35 @@ impl<T: Scalar> Adam<T> {
     pub fn with_betas(mut self, beta1: T, beta2: T) -> Result<Self, Error> {
         hyper::fraction("beta1", beta1.to_f64())?;
         hyper::fraction("beta2", beta2.to_f64())?;
-        self.beta1 = beta1;
-        self.beta2 = beta2;
+        self.rule.beta1 = beta1.to_f64();
+        self.rule.beta2 = beta2.to_f64();
         Ok(self)
     }
 
     /// Changes eps (finite, > 0).
     pub fn with_eps(mut self, eps: T) -> Result<Self, Error> {
         hyper::positive("eps", eps.to_f64())?;
-        self.eps = eps;
+        self.rule.eps = eps.to_f64();
         Ok(self)
     }
 
     /// Adds L2 weight decay (PyTorch's `weight_decay`, added to the gradient).
     pub fn with_weight_decay(mut self, wd: T) -> Result<Self, Error> {
         hyper::non_negative("weight_decay", wd.to_f64())?;
-        self.weight_decay = wd;
+        self.rule.weight_decay = wd.to_f64();
         Ok(self)
     }
 
     /// The learning rate.
     pub fn lr(&self) -> T {
-        self.lr
+        T::from_f64(self.rule.lr)
     }
 
     /// Changes the learning rate. Refuses what [`Adam::new`] refuses, with
     /// the same error, and then keeps the old rate.
     pub fn set_lr(&mut self, lr: T) -> Result<(), Error> {
         hyper::learning_rate(lr.to_f64())?;
-        self.lr = lr;
+        self.rule.lr = lr.to_f64();
         Ok(())
     }
 
@@ -205,19 +190,9 @@ impl<T: Scalar> Adam<T> {
             self.v = vec![T::zero(); params.len()];
         }
         self.t += 1;
-        let one = T::one();
-        let bc1 = one - self.beta1.powi(self.t);
-        let bc2_sqrt = (one - self.beta2.powi(self.t)).sqrt();
-        let step_size = self.lr / bc1;
-        for (i, p) in params.iter().enumerate() {
-            let data = p.data();
-            let g = p.grad() + self.weight_decay * data;
-            let m = self.m[i] + (one - self.beta1) * (g - self.m[i]);
-            let v = self.beta2 * self.v[i] + (one - self.beta2) * g * g;
-            self.m[i] = m;
-            self.v[i] = v;
-            let denom = v.sqrt() / bc2_sqrt + self.eps;
-            p.set_data(data - step_size * (m / denom));
+        let step = self.rule.at::<T>(self.t);
+        for ((p, m), v) in params.iter().zip(&mut self.m).zip(&mut self.v) {
+            p.set_data(step.update(p.data(), p.grad(), m, v));
         }
         Ok(())
     }
