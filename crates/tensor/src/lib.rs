@@ -52,6 +52,7 @@ mod loss;
 pub mod metrics;
 mod mlp;
 mod optim;
+pub mod tensor;
 mod train;
 pub mod weights;
 
@@ -66,6 +67,7 @@ pub use loss::{Loss, Target};
 pub use mlp::Mlp;
 pub use ndarray;
 pub use optim::{Adam, LrSchedule, Optimizer, Sgd};
+pub use tensor::{no_grad, AutogradError, NoGradGuard, Tensor};
 pub use train::StepStats;
 
 /// The README shown on crates.io, compiled and run as a doctest.
