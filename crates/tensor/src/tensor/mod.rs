@@ -64,7 +64,7 @@ use graph::{Node, Op};
 /// let x2 = Tensor::param([0.0]);
 /// let w1 = Tensor::param([-3.0]);
 /// let w2 = Tensor::param([1.0]);
-/// let b = Tensor::param([6.8813735870195432]);
+/// let b = Tensor::param([6.881373587019543]);
 /// let n = &x1 * &w1 + &x2 * &w2 + &b;
 /// let o = n.tanh();
 /// assert!((o.item().unwrap() - 0.7071067811865476).abs() < 1e-15);

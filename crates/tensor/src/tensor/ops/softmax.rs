@@ -67,7 +67,7 @@ impl<T: Float> Tensor<T> {
         let mut out = ArrayD::zeros(a.raw_dim());
         Zip::from(a.lanes(Axis(axis)))
             .and(out.lanes_mut(Axis(axis)))
-            .for_each(|x, y| f(x, y));
+            .for_each(f);
         Ok(out)
     }
 }
