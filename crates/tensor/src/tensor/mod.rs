@@ -31,6 +31,7 @@ mod broadcast;
 mod error;
 mod grad_mode;
 mod graph;
+pub mod nn;
 mod ops;
 
 use std::cell::Ref;
