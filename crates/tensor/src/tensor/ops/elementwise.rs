@@ -373,33 +373,58 @@ impl Repeat {
         } else {
             (need_a, need_b)
         };
-        let mut g_full = if need_full {
-            Vec::with_capacity(full.len())
-        } else {
-            Vec::new()
+        // (full element, small element, out, g) -> (to full, to small).
+        let pair = |x: T, y: T, o: T, g: T| {
+            if swap {
+                let (q, p) = grads(y, x, o, g);
+                (p, q)
+            } else {
+                grads(x, y, o, g)
+            }
         };
+        let mut g_full = vec![T::zero(); if need_full { full.len() } else { 0 }];
         let mut g_small = vec![T::zero(); if need_small { n } else { 0 }];
-        for ((chunk, o), gc) in full
+        let rows = full
             .chunks_exact(n)
             .zip(so.chunks_exact(n))
-            .zip(sg.chunks_exact(n))
-        {
-            for (j, ((&x, &y), (&o, &g))) in
-                chunk.iter().zip(small).zip(o.iter().zip(gc)).enumerate()
-            {
-                let (p, q) = if swap {
-                    let (q, p) = grads(y, x, o, g);
-                    (p, q)
-                } else {
-                    grads(x, y, o, g)
-                };
-                if need_full {
-                    g_full.push(p);
-                }
-                if need_small {
-                    g_small[j] += q;
+            .zip(sg.chunks_exact(n));
+        // One loop per case, so each inner loop is branch-free.
+        match (need_full, need_small) {
+            (true, true) => {
+                for (((x, o), gc), df) in rows.zip(g_full.chunks_exact_mut(n)) {
+                    for (((df, ds), (&x, &y)), (&o, &g)) in df
+                        .iter_mut()
+                        .zip(g_small.iter_mut())
+                        .zip(x.iter().zip(small))
+                        .zip(o.iter().zip(gc))
+                    {
+                        let (p, q) = pair(x, y, o, g);
+                        *df = p;
+                        *ds += q;
+                    }
                 }
             }
+            (true, false) => {
+                for (((x, o), gc), df) in rows.zip(g_full.chunks_exact_mut(n)) {
+                    for ((df, (&x, &y)), (&o, &g)) in
+                        df.iter_mut().zip(x.iter().zip(small)).zip(o.iter().zip(gc))
+                    {
+                        *df = pair(x, y, o, g).0;
+                    }
+                }
+            }
+            (false, true) => {
+                for ((x, o), gc) in rows {
+                    for ((ds, (&x, &y)), (&o, &g)) in g_small
+                        .iter_mut()
+                        .zip(x.iter().zip(small))
+                        .zip(o.iter().zip(gc))
+                    {
+                        *ds += pair(x, y, o, g).1;
+                    }
+                }
+            }
+            (false, false) => {}
         }
         let (full_arr, small_arr) = if swap { (b, a) } else { (a, b) };
         let g_full = need_full.then(|| {
