@@ -93,6 +93,9 @@ pub enum TensorError {
     /// The scalar engine refused the weights.
     #[error("scalar engine: {0}")]
     Scalar(#[from] ferrograd_scalar::Error),
+    /// A [`crate::Tensor`] operation failed (shapes, axes, empty input).
+    #[error(transparent)]
+    Autograd(#[from] crate::AutogradError),
     /// A weights file lacks a tensor the model needs.
     #[error("weights file has no tensor {name:?} (the model needs {expected})")]
     MissingTensor {
