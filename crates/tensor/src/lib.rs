@@ -95,7 +95,7 @@ pub use loss::{Loss, Target};
 pub use mlp::Mlp;
 pub use ndarray;
 pub use optim::{Adam, LrSchedule, Optimizer, Sgd};
-pub use tensor::{nn as autograd_nn, no_grad, AutogradError, NoGradGuard, Tensor};
+pub use tensor::{nn as autograd_nn, no_grad, AutogradError, NoGradGuard, Tensor, TensorId};
 pub use train::StepStats;
 
 /// The README shown on crates.io, compiled and run as a doctest.

@@ -19,6 +19,8 @@ pub(crate) struct Node<T: Float> {
     pub(crate) grad: RefCell<Option<ArrayD<T>>>,
     pub(crate) requires_grad: bool,
     pub(crate) op: Op<T>,
+    /// A name for pictures and debugging (`""` when none was given).
+    pub(crate) label: RefCell<String>,
     /// The backward pass that last visited this node, and its place in that
     /// pass's order: marks instead of a hash set.
     pub(crate) visit: Cell<u64>,
@@ -151,6 +153,7 @@ impl<T: Float> Tensor<T> {
                 grad: RefCell::new(None),
                 requires_grad,
                 op,
+                label: RefCell::new(String::new()),
                 visit: Cell::new(0),
                 index: Cell::new(0),
             }),

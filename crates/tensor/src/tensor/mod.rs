@@ -283,7 +283,62 @@ impl<T: Float> Tensor<T> {
     pub fn same_node(&self, other: &Tensor<T>) -> bool {
         Rc::ptr_eq(&self.node, &other.node)
     }
+
+    /// The tensors this one was computed from, in the operation's order (a
+    /// tensor used twice, as in `&a * &a`, is listed twice); empty for a
+    /// leaf. What micrograd's `_prev` is to a `Value`, read by pictures.
+    ///
+    /// ```
+    /// use ferrograd_tensor::Tensor;
+    /// let a = Tensor::param([1.0f64, 2.0]);
+    /// let b = Tensor::from([3.0, 4.0]);
+    /// let c = &a * &b;
+    /// assert_eq!(c.op_name(), "*");
+    /// let operands = c.operands();
+    /// assert!(operands[0].same_node(&a) && operands[1].same_node(&b));
+    /// assert!(a.operands().is_empty());
+    /// ```
+    pub fn operands(&self) -> Vec<Tensor<T>> {
+        self.node.op.operands().into_iter().flatten().cloned().collect()
+    }
+
+    /// An identity for this node, equal for every handle of it and distinct
+    /// from every other live tensor's (a freed node's may be reused): a key
+    /// for walking a graph that shares operands.
+    pub fn id(&self) -> TensorId {
+        TensorId(Rc::as_ptr(&self.node) as usize)
+    }
+
+    /// The tensor's name in pictures (`""` when none was given).
+    pub fn label(&self) -> String {
+        self.node.label.borrow().clone()
+    }
+
+    /// Names this node (every handle of it sees the name) and returns the
+    /// handle, for building and naming in one expression, as
+    /// `Value::with_label` does.
+    ///
+    /// ```
+    /// use ferrograd_tensor::Tensor;
+    /// let w = Tensor::param([[1.0f64, 2.0]]).with_label("w");
+    /// let y = (&w * 2.0).with_label("y");
+    /// assert_eq!((w.label(), y.label()), ("w".to_string(), "y".to_string()));
+    /// ```
+    pub fn with_label(self, label: impl Into<String>) -> Self {
+        self.set_label(label);
+        self
+    }
+
+    /// Names this node after it was made (the notebook labels that way).
+    pub fn set_label(&self, label: impl Into<String>) {
+        *self.node.label.borrow_mut() = label.into();
+    }
 }
+
+/// A tensor node's identity, from [`Tensor::id`]: equal for two handles of
+/// one node, hashable, and meaningful only while that node is alive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TensorId(usize);
 
 impl<T: Float> fmt::Debug for Tensor<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -294,6 +349,10 @@ impl<T: Float> fmt::Debug for Tensor<T> {
         }
         if !self.is_leaf() {
             s.field("op", &self.op_name());
+        }
+        let label = self.node.label.borrow();
+        if !label.is_empty() {
+            s.field("label", &*label);
         }
         s.finish()
     }
