@@ -2,9 +2,8 @@
 
 use std::fmt::Write as _;
 
-
-use crate::Drawable;
 use crate::graph::{extract, Extracted, Graph, GraphSummary};
+use crate::Drawable;
 use crate::GraphOptions;
 
 /// micrograd's number format, `%.4f`, with `nan`, `inf` and `-inf` for the
@@ -63,7 +62,11 @@ pub(crate) fn graph_dot(g: &Graph) -> String {
     let mut out = String::from("digraph {\n  graph [rankdir=LR];\n");
     for (i, n) in g.nodes.iter().enumerate() {
         // Infallible: writing into a String.
-        let _ = write!(out, "  n{i} [shape=record, label=\"{{ {}", escape_record(&n.label));
+        let _ = write!(
+            out,
+            "  n{i} [shape=record, label=\"{{ {}",
+            escape_record(&n.label)
+        );
         for field in &n.fields {
             let _ = write!(out, " | {}", escape_record(field));
         }

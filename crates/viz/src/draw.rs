@@ -4,9 +4,8 @@
 
 use std::path::Path;
 
-
-use crate::Drawable;
 use crate::render::{render_svg_with, GraphOptions};
+use crate::Drawable;
 use crate::{svgfix, write_file, Plot, VizError, DEFAULT_NODE_CAP};
 
 /// Which way the graph flows: micrograd draws left to right (Graphviz's
@@ -236,9 +235,7 @@ pub fn draw_dot<N: Drawable>(root: &N) -> Result<Picture, VizError> {
 /// assert!(capped.svg().contains("ferrograd-summary")); // a summary instead of the graph
 /// assert!(!tall.svg().contains("ferrograd-summary"));
 /// ```
-pub fn draw_dot_with<N: Drawable>(root: &N,
-    options: &DrawOptions,
-) -> Result<Picture, VizError> {
+pub fn draw_dot_with<N: Drawable>(root: &N, options: &DrawOptions) -> Result<Picture, VizError> {
     let graph = GraphOptions::with_cap(options.node_cap);
     let svg = match options.rankdir {
         RankDir::LeftToRight => render_svg_with(root, &graph)?,

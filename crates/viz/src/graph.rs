@@ -243,7 +243,10 @@ fn summarize_with_cap<N: Drawable>(root: &N, cap: usize) -> GraphSummary {
 /// Longest distance from the root per node.
 enum DepthTable<K> {
     /// Indexed by [`Drawable::dense_index`] minus `lo`.
-    Flat { lo: usize, depth: Vec<usize> },
+    Flat {
+        lo: usize,
+        depth: Vec<usize>,
+    },
     Map(HashMap<K, usize>),
 }
 

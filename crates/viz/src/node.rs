@@ -120,7 +120,7 @@ impl<T: Float> Drawable for Tensor<T> {
     }
 
     fn op(&self) -> Cow<'static, str> {
-        Cow::Borrowed(self.op_name())
+        Cow::Borrowed(self.op_symbol())
     }
 
     /// `shape [2, 3]`, then `data ...` and `grad ...` as [`summary`] writes

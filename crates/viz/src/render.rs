@@ -15,10 +15,10 @@ use layout::std_shapes::shapes::{Arrow, Element, RecordDef, ShapeKind};
 use layout::topo::layout::VisualGraph;
 
 use crate::dot::graph_dot;
-use crate::Drawable;
 use crate::graph::{extract, Extracted, Graph, GraphSummary, DEFAULT_NODE_CAP};
 use crate::layered::{LayoutRsCost, Shapes};
 use crate::svgfix;
+use crate::Drawable;
 use crate::VizError;
 
 /// Which program lays the graph out.
@@ -96,9 +96,7 @@ pub fn render_svg<N: Drawable>(root: &N) -> Result<String, VizError> {
 }
 
 /// [`render_svg`] with chosen options (cap, engine, font size).
-pub fn render_svg_with<N: Drawable>(root: &N,
-    options: &GraphOptions,
-) -> Result<String, VizError> {
+pub fn render_svg_with<N: Drawable>(root: &N, options: &GraphOptions) -> Result<String, VizError> {
     match extract(root, options.node_cap) {
         Extracted::Full(g) => match options.engine {
             Engine::Builtin => Ok(layout_svg(&g, options.font_size, options.optimize_limit)),
@@ -173,7 +171,11 @@ fn shapes(g: &Graph, font_size: usize) -> Shapes {
         // The spaces keep a short label off the field's borders.
         let label = RecordDef::new_text(&format!(" {} ", display_label(&n.label)));
         let fields = std::iter::once(label)
-            .chain(n.fields.iter().map(|f| RecordDef::new_text(&display_label(f))))
+            .chain(
+                n.fields
+                    .iter()
+                    .map(|f| RecordDef::new_text(&display_label(f))),
+            )
             .collect();
         let shape = ShapeKind::Record(RecordDef::Array(vec![RecordDef::Array(fields)]));
         let size = narrow(get_shape_size(node_dir, &shape, font_size, false));

@@ -100,6 +100,15 @@ impl<T: Float> Op<T> {
         }
     }
 
+    /// The name pictures show: elementwise arithmetic as micrograd's
+    /// symbols (`+`, `*`, ...), anything else by [`Op::name`].
+    pub(crate) fn symbol(&self) -> &'static str {
+        match self {
+            Op::Binary(f, ..) => f.symbol(),
+            _ => self.name(),
+        }
+    }
+
     /// Moves the operands out, leaving a leaf.
     fn take_operands(&mut self, into: &mut Vec<Tensor<T>>) {
         use Op::*;

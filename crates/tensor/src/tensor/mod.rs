@@ -279,6 +279,20 @@ impl<T: Float> Tensor<T> {
         self.node.op.name()
     }
 
+    /// The operation as pictures show it: micrograd's symbols for
+    /// elementwise arithmetic (`+ - * / **`), else [`Tensor::op_name`];
+    /// `""` for a leaf.
+    ///
+    /// ```
+    /// use ferrograd_tensor::Tensor;
+    /// let a = Tensor::param([1.0f64, 2.0]);
+    /// assert_eq!(((&a * 2.0).op_name(), (&a * 2.0).op_symbol()), ("mul", "*"));
+    /// assert_eq!(a.tanh().op_symbol(), "tanh");
+    /// ```
+    pub fn op_symbol(&self) -> &'static str {
+        self.node.op.symbol()
+    }
+
     /// Whether two handles are the same node.
     pub fn same_node(&self, other: &Tensor<T>) -> bool {
         Rc::ptr_eq(&self.node, &other.node)
@@ -293,13 +307,19 @@ impl<T: Float> Tensor<T> {
     /// let a = Tensor::param([1.0f64, 2.0]);
     /// let b = Tensor::from([3.0, 4.0]);
     /// let c = &a * &b;
-    /// assert_eq!(c.op_name(), "*");
+    /// assert_eq!(c.op_name(), "mul");
     /// let operands = c.operands();
     /// assert!(operands[0].same_node(&a) && operands[1].same_node(&b));
     /// assert!(a.operands().is_empty());
     /// ```
     pub fn operands(&self) -> Vec<Tensor<T>> {
-        self.node.op.operands().into_iter().flatten().cloned().collect()
+        self.node
+            .op
+            .operands()
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect()
     }
 
     /// An identity for this node, equal for every handle of it and distinct
