@@ -95,7 +95,7 @@ fn the_cells_show_the_seed_numbers() {
         .collect();
     assert_eq!(tensor.len(), 5, "{tensor:?}");
     assert!(
-        (tensor[0] - 0.7071067811865476).abs() < 1e-15,
+        (tensor[0] - std::f64::consts::FRAC_1_SQRT_2).abs() < 1e-15,
         "o = {}",
         tensor[0]
     );
