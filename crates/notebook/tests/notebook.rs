@@ -53,7 +53,7 @@ fn every_section_of_the_seed_is_there_with_its_pictures() {
         ]
     );
     let page = page::to_page(&nb);
-    assert_eq!(page.figure_count(), 25);
+    assert_eq!(page.figure_count(), 26);
     // Every picture has a caption and scales to the column.
     for (_, out) in outputs(&nb) {
         if let Output::Picture { svg, caption } = out {
@@ -87,6 +87,26 @@ fn the_cells_show_the_seed_numbers() {
     for (got, want) in numbers.iter().zip(expected) {
         assert!((got - want).abs() < 1e-12, "{numbers:?}");
     }
+    // The same cell with one-element tensors prints the same numbers.
+    let tensor: Vec<f64> = text_after(&nb, "grad(&w1))")
+        .trim_matches(['(', ')'])
+        .split(", ")
+        .map(|x| x.parse().unwrap())
+        .collect();
+    assert_eq!(tensor.len(), 5, "{tensor:?}");
+    assert!(
+        (tensor[0] - std::f64::consts::FRAC_1_SQRT_2).abs() < 1e-15,
+        "o = {}",
+        tensor[0]
+    );
+    for (got, want) in tensor.iter().zip(&expected) {
+        assert!((got - want).abs() < 1e-12, "{tensor:?}");
+    }
+    // (x2, w2, x1, w1).grad, as PyTorch prints them.
+    for (got, want) in tensor[1..].iter().zip([0.5, 0.0, -1.5, 1.0]) {
+        assert!((got - want).abs() < 1e-12, "{tensor:?}");
+    }
+    assert_eq!(text_after(&nb, "t.shape()"), "[2, 3]");
     assert!(text_after(&nb, "tanh_z").starts_with("Value(data=0.7615941559557649, grad=0.0)"));
     // The training loss falls.
     let losses: Vec<f64> = text_after(&nb, "losses")

@@ -49,6 +49,9 @@ pub enum TensorError {
     /// engines refuse the same input in the same words.
     #[error(transparent)]
     Rule(#[from] ferrograd_scalar::Error),
+    /// A [`crate::Tensor`] operation failed (shapes, axes, empty input).
+    #[error(transparent)]
+    Autograd(#[from] crate::AutogradError),
     /// A weights file lacks a tensor the model needs.
     #[error("weights file has no tensor {name:?} (the model needs {expected})")]
     MissingTensor {

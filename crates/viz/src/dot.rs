@@ -2,9 +2,8 @@
 
 use std::fmt::Write as _;
 
-use ferrograd_scalar::{Scalar, Value};
-
 use crate::graph::{extract, Extracted, Graph, GraphSummary};
+use crate::Drawable;
 use crate::GraphOptions;
 
 /// micrograd's number format, `%.4f`, with `nan`, `inf` and `-inf` for the
@@ -46,13 +45,13 @@ pub fn number(x: f64) -> String {
 /// assert!(dot.contains(r#"n2_op [label="*"];"#));
 /// assert!(dot.contains("n0 -> n2_op;"));
 /// ```
-pub fn to_dot<T: Scalar>(root: &Value<T>) -> String {
+pub fn to_dot<N: Drawable>(root: &N) -> String {
     to_dot_with(root, &GraphOptions::default())
 }
 
 /// [`to_dot`] with a chosen node cap (the engine option is ignored: DOT is
 /// the same for every engine).
-pub fn to_dot_with<T: Scalar>(root: &Value<T>, options: &GraphOptions) -> String {
+pub fn to_dot_with<N: Drawable>(root: &N, options: &GraphOptions) -> String {
     match extract(root, options.node_cap) {
         Extracted::Full(g) => graph_dot(&g),
         Extracted::TooBig(s) => summary_dot(&s),
@@ -63,13 +62,15 @@ pub(crate) fn graph_dot(g: &Graph) -> String {
     let mut out = String::from("digraph {\n  graph [rankdir=LR];\n");
     for (i, n) in g.nodes.iter().enumerate() {
         // Infallible: writing into a String.
-        let _ = writeln!(
+        let _ = write!(
             out,
-            "  n{i} [shape=record, label=\"{{ {} | data {} | grad {} }}\"];",
-            escape_record(&n.label),
-            number(n.data),
-            number(n.grad)
+            "  n{i} [shape=record, label=\"{{ {}",
+            escape_record(&n.label)
         );
+        for field in &n.fields {
+            let _ = write!(out, " | {}", escape_record(field));
+        }
+        out.push_str(" }\"];\n");
         if !n.op.is_empty() {
             let _ = writeln!(out, "  n{i}_op [label=\"{}\"];", escape_text(&n.op));
             let _ = writeln!(out, "  n{i}_op -> n{i};");

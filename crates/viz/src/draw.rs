@@ -4,9 +4,8 @@
 
 use std::path::Path;
 
-use ferrograd_scalar::{Scalar, Value};
-
 use crate::render::{render_svg_with, GraphOptions};
+use crate::Drawable;
 use crate::{svgfix, write_file, Plot, VizError, DEFAULT_NODE_CAP};
 
 /// Which way the graph flows: micrograd draws left to right (Graphviz's
@@ -219,7 +218,7 @@ impl std::fmt::Display for Picture {
 /// picture.save(&path).unwrap();
 /// assert!(std::fs::read(&path).unwrap().starts_with(b"\x89PNG"));
 /// ```
-pub fn draw_dot<T: Scalar>(root: &Value<T>) -> Result<Picture, VizError> {
+pub fn draw_dot<N: Drawable>(root: &N) -> Result<Picture, VizError> {
     draw_dot_with(root, &DrawOptions::default())
 }
 
@@ -236,10 +235,7 @@ pub fn draw_dot<T: Scalar>(root: &Value<T>) -> Result<Picture, VizError> {
 /// assert!(capped.svg().contains("ferrograd-summary")); // a summary instead of the graph
 /// assert!(!tall.svg().contains("ferrograd-summary"));
 /// ```
-pub fn draw_dot_with<T: Scalar>(
-    root: &Value<T>,
-    options: &DrawOptions,
-) -> Result<Picture, VizError> {
+pub fn draw_dot_with<N: Drawable>(root: &N, options: &DrawOptions) -> Result<Picture, VizError> {
     let graph = GraphOptions::with_cap(options.node_cap);
     let svg = match options.rankdir {
         RankDir::LeftToRight => render_svg_with(root, &graph)?,
@@ -258,7 +254,7 @@ impl Plot {
 /// Top to bottom through layout-rs's own DOT reader: the DOT of
 /// [`crate::to_dot_with`] turned downwards, with each record's fields side by
 /// side (in a top-to-bottom record, `{ }` would stack them).
-fn top_to_bottom_svg<T: Scalar>(root: &Value<T>, graph: &GraphOptions) -> Result<String, VizError> {
+fn top_to_bottom_svg<N: Drawable>(root: &N, graph: &GraphOptions) -> Result<String, VizError> {
     let dot = crate::to_dot_with(root, graph)
         .replace("rankdir=LR", "rankdir=TB")
         .replace("label=\"{ ", "label=\"")
@@ -303,6 +299,7 @@ fn fit_column(svg: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ferrograd_scalar::Value;
 
     #[test]
     fn fit_column_adds_a_style_only_where_it_can_scale() {

@@ -3,8 +3,9 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::hash::Hash;
 
-use ferrograd_scalar::{NodeId, Scalar, Value};
+use crate::Drawable;
 
 /// How many value nodes a graph may have before it is drawn as a summary.
 pub const DEFAULT_NODE_CAP: usize = 500;
@@ -13,8 +14,8 @@ pub const DEFAULT_NODE_CAP: usize = 500;
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Node {
     pub label: String,
-    pub data: f64,
-    pub grad: f64,
+    /// The record's fields after the label (`data 2.0000`, `grad 0.0000`).
+    pub fields: Vec<String>,
     /// `""` for a leaf.
     pub op: String,
     /// Indices into [`Graph::nodes`], in operand order (repeated when an
@@ -40,7 +41,7 @@ pub(crate) enum Extracted {
 
 /// Copies the graph below `root` when it has at most `cap` value nodes, else
 /// summarises it. Deciding "too big" visits at most `cap + 1` nodes.
-pub(crate) fn extract<T: Scalar>(root: &Value<T>, cap: usize) -> Extracted {
+pub(crate) fn extract<N: Drawable>(root: &N, cap: usize) -> Extracted {
     match walk(root, cap) {
         Some(graph) => Extracted::Full(graph),
         None => Extracted::TooBig(summarize_with_cap(root, cap)),
@@ -49,24 +50,24 @@ pub(crate) fn extract<T: Scalar>(root: &Value<T>, cap: usize) -> Extracted {
 
 /// Iterative depth-first walk (a deep chain must not overflow the stack);
 /// `None` as soon as more than `cap` distinct nodes were seen.
-fn walk<T: Scalar>(root: &Value<T>, cap: usize) -> Option<Graph> {
+fn walk<N: Drawable>(root: &N, cap: usize) -> Option<Graph> {
     if cap == 0 {
         return None;
     }
-    let mut index: HashMap<NodeId, usize> = HashMap::new();
-    let mut seen: HashSet<NodeId> = HashSet::new();
+    let mut index: HashMap<N::Key, usize> = HashMap::new();
+    let mut seen: HashSet<N::Key> = HashSet::new();
     let mut nodes = Vec::new();
-    seen.insert(root.id());
-    let mut stack: Vec<(Value<T>, Vec<Value<T>>, usize)> = vec![(root.clone(), root.children(), 0)];
+    seen.insert(root.key());
+    let mut stack: Vec<(N, Vec<N>, usize)> = vec![(root.clone(), root.operands(), 0)];
     while let Some(top) = stack.last_mut() {
         if top.2 < top.1.len() {
             let child = top.1[top.2].clone();
             top.2 += 1;
-            if seen.insert(child.id()) {
+            if seen.insert(child.key()) {
                 if seen.len() > cap {
                     return None;
                 }
-                let grandchildren = child.children();
+                let grandchildren = child.operands();
                 stack.push((child, grandchildren, 0));
             }
             continue;
@@ -74,12 +75,11 @@ fn walk<T: Scalar>(root: &Value<T>, cap: usize) -> Option<Graph> {
         let Some((value, children, _)) = stack.pop() else {
             break;
         };
-        let children = children.iter().map(|c| index[&c.id()]).collect();
-        index.insert(value.id(), nodes.len());
+        let children = children.iter().map(|c| index[&c.key()]).collect();
+        index.insert(value.key(), nodes.len());
         nodes.push(Node {
             label: value.label(),
-            data: value.data().to_f64(),
-            grad: value.grad().to_f64(),
+            fields: value.fields(),
             op: value.op().into_owned(),
             children,
         });
@@ -107,12 +107,11 @@ pub struct GraphSummary {
     pub ops: Vec<(String, usize)>,
     /// `by_depth[d]` is the number of nodes at depth `d`.
     pub by_depth: Vec<usize>,
-    /// The root's label, value and gradient.
+    /// The root's label.
     pub root_label: String,
-    /// The root's value.
-    pub root_data: f64,
-    /// The root's gradient.
-    pub root_grad: f64,
+    /// The root's record fields after the label (`data 0.7071`,
+    /// `grad 1.0000`; a tensor's shape first).
+    pub root_fields: Vec<String>,
 }
 
 impl GraphSummary {
@@ -156,12 +155,7 @@ impl fmt::Display for GraphSummary {
         } else {
             &self.root_label
         };
-        writeln!(
-            f,
-            "{label}: data {} grad {}",
-            crate::dot::number(self.root_data),
-            crate::dot::number(self.root_grad)
-        )?;
+        writeln!(f, "{label}: {}", self.root_fields.join(" "))?;
         writeln!(
             f,
             "nodes {} (leaves {}), depth {}",
@@ -196,25 +190,28 @@ impl fmt::Display for GraphSummary {
 /// assert_eq!((s.nodes, s.leaves, s.max_depth()), (3, 1, 2));
 /// assert_eq!(s.ops[0].1, 1);
 /// ```
-pub fn summarize<T: Scalar>(root: &Value<T>) -> GraphSummary {
+pub fn summarize<N: Drawable>(root: &N) -> GraphSummary {
     summarize_with_cap(root, DEFAULT_NODE_CAP)
 }
 
-fn summarize_with_cap<T: Scalar>(root: &Value<T>, cap: usize) -> GraphSummary {
+fn summarize_with_cap<N: Drawable>(root: &N, cap: usize) -> GraphSummary {
     let topo = root.topo();
-    // Node ids are dense slots of the tape, so a flat table beats hashing a
-    // million ids; fall back to a map if they are ever spread out.
-    let (lo, hi) = topo.iter().fold((usize::MAX, 0), |(lo, hi), v| {
-        (lo.min(v.id().index()), hi.max(v.id().index()))
+    // The scalar engine's node ids are dense slots of the tape, so a flat
+    // table beats hashing a million ids; fall back to a map when they are
+    // spread out or the engine has none.
+    let dense = topo.iter().try_fold((usize::MAX, 0), |(lo, hi), v| {
+        v.dense_index().map(|i| (lo.min(i), hi.max(i)))
     });
-    let span = hi.saturating_sub(lo) + 1;
-    let mut depth = DepthTable::new(lo, span, topo.len());
+    let mut depth = match dense {
+        Some((lo, hi)) => DepthTable::new(lo, hi.saturating_sub(lo) + 1, topo.len()),
+        None => DepthTable::Map(HashMap::with_capacity(topo.len())),
+    };
     let mut ops: HashMap<std::borrow::Cow<'static, str>, usize> = HashMap::new();
     let mut by_depth: Vec<usize> = Vec::new();
     let mut leaves = 0;
-    depth.set(root.id(), 0);
+    depth.set(root, 0);
     for v in topo.iter().rev() {
-        let d = depth.get(v.id());
+        let d = depth.get(v);
         if by_depth.len() <= d {
             by_depth.resize(d + 1, 0);
         }
@@ -226,8 +223,8 @@ fn summarize_with_cap<T: Scalar>(root: &Value<T>, cap: usize) -> GraphSummary {
         } else {
             *ops.entry(op).or_default() += 1;
         }
-        for c in v.children() {
-            depth.raise(c.id(), d + 1);
+        for c in v.operands() {
+            depth.raise(&c, d + 1);
         }
     }
     let mut ops: Vec<(String, usize)> = ops.into_iter().map(|(k, v)| (k.into_owned(), v)).collect();
@@ -239,18 +236,21 @@ fn summarize_with_cap<T: Scalar>(root: &Value<T>, cap: usize) -> GraphSummary {
         ops,
         by_depth,
         root_label: root.label(),
-        root_data: root.data().to_f64(),
-        root_grad: root.grad().to_f64(),
+        root_fields: root.fields(),
     }
 }
 
-/// Longest distance from the root per node id.
-enum DepthTable {
-    Flat { lo: usize, depth: Vec<usize> },
-    Map(HashMap<NodeId, usize>),
+/// Longest distance from the root per node.
+enum DepthTable<K> {
+    /// Indexed by [`Drawable::dense_index`] minus `lo`.
+    Flat {
+        lo: usize,
+        depth: Vec<usize>,
+    },
+    Map(HashMap<K, usize>),
 }
 
-impl DepthTable {
+impl<K: Copy + Eq + Hash> DepthTable<K> {
     fn new(lo: usize, span: usize, count: usize) -> Self {
         if span <= count.saturating_mul(4).max(1024) {
             DepthTable::Flat {
@@ -262,25 +262,33 @@ impl DepthTable {
         }
     }
 
-    fn get(&self, id: NodeId) -> usize {
+    /// The flat table's slot of `node`: every node of the walk has a dense
+    /// index when the table is flat.
+    fn slot<N: Drawable<Key = K>>(lo: usize, node: &N) -> usize {
+        node.dense_index()
+            .expect("a flat depth table holds only nodes with a dense index")
+            - lo
+    }
+
+    fn get<N: Drawable<Key = K>>(&self, node: &N) -> usize {
         match self {
-            DepthTable::Flat { lo, depth } => depth[id.index() - lo],
-            DepthTable::Map(m) => m.get(&id).copied().unwrap_or(0),
+            DepthTable::Flat { lo, depth } => depth[Self::slot(*lo, node)],
+            DepthTable::Map(m) => m.get(&node.key()).copied().unwrap_or(0),
         }
     }
 
-    fn set(&mut self, id: NodeId, d: usize) {
+    fn set<N: Drawable<Key = K>>(&mut self, node: &N, d: usize) {
         match self {
-            DepthTable::Flat { lo, depth } => depth[id.index() - *lo] = d,
+            DepthTable::Flat { lo, depth } => depth[Self::slot(*lo, node)] = d,
             DepthTable::Map(m) => {
-                m.insert(id, d);
+                m.insert(node.key(), d);
             }
         }
     }
 
-    fn raise(&mut self, id: NodeId, d: usize) {
-        if self.get(id) < d {
-            self.set(id, d);
+    fn raise<N: Drawable<Key = K>>(&mut self, node: &N, d: usize) {
+        if self.get(node) < d {
+            self.set(node, d);
         }
     }
 }
@@ -288,6 +296,7 @@ impl DepthTable {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ferrograd_scalar::Value;
 
     #[test]
     fn walk_orders_operands_before_results_and_root_last() {
@@ -348,8 +357,7 @@ mod tests {
             ops: vec![],
             by_depth: vec![1; 10],
             root_label: String::new(),
-            root_data: 0.0,
-            root_grad: 0.0,
+            root_fields: vec![],
         };
         let r = s.depth_ranges(3);
         assert_eq!(r, [(0, 3, 4), (4, 7, 4), (8, 9, 2)]);

@@ -5,7 +5,6 @@
 use std::io::Write as _;
 use std::process::{Command, Stdio};
 
-use ferrograd_scalar::{Scalar, Value};
 use layout::backends::svg::SVGWriter;
 use layout::core::base::Orientation;
 use layout::core::color::Color;
@@ -15,10 +14,11 @@ use layout::std_shapes::render::get_shape_size;
 use layout::std_shapes::shapes::{Arrow, Element, RecordDef, ShapeKind};
 use layout::topo::layout::VisualGraph;
 
-use crate::dot::{graph_dot, number};
+use crate::dot::graph_dot;
 use crate::graph::{extract, Extracted, Graph, GraphSummary, DEFAULT_NODE_CAP};
 use crate::layered::{LayoutRsCost, Shapes};
 use crate::svgfix;
+use crate::Drawable;
 use crate::VizError;
 
 /// Which program lays the graph out.
@@ -91,15 +91,12 @@ impl GraphOptions {
 /// assert!(svg.contains("data 0.4621"));
 /// assert!(!svg.contains("#ffffffff")); // colours a rasteriser understands
 /// ```
-pub fn render_svg<T: Scalar>(root: &Value<T>) -> Result<String, VizError> {
+pub fn render_svg<N: Drawable>(root: &N) -> Result<String, VizError> {
     render_svg_with(root, &GraphOptions::default())
 }
 
 /// [`render_svg`] with chosen options (cap, engine, font size).
-pub fn render_svg_with<T: Scalar>(
-    root: &Value<T>,
-    options: &GraphOptions,
-) -> Result<String, VizError> {
+pub fn render_svg_with<N: Drawable>(root: &N, options: &GraphOptions) -> Result<String, VizError> {
     match extract(root, options.node_cap) {
         Extracted::Full(g) => match options.engine {
             Engine::Builtin => Ok(layout_svg(&g, options.font_size, options.optimize_limit)),
@@ -111,7 +108,7 @@ pub fn render_svg_with<T: Scalar>(
 
 /// The graph below `root` as a PNG file's bytes: [`render_svg`] rasterised by
 /// `resvg` at twice the SVG's size, on white.
-pub fn to_png<T: Scalar>(root: &Value<T>) -> Result<Vec<u8>, VizError> {
+pub fn to_png<N: Drawable>(root: &N) -> Result<Vec<u8>, VizError> {
     crate::png::svg_to_png(&render_svg(root)?, 2.0)
 }
 
@@ -171,12 +168,15 @@ fn shapes(g: &Graph, font_size: usize) -> Shapes {
     let mut records = Vec::with_capacity(g.nodes.len());
     let mut ops = Vec::with_capacity(g.nodes.len());
     for n in &g.nodes {
-        let fields = vec![
-            // The spaces keep a short label off the field's borders.
-            RecordDef::new_text(&format!(" {} ", display_label(&n.label))),
-            RecordDef::new_text(&format!("data {}", number(n.data))),
-            RecordDef::new_text(&format!("grad {}", number(n.grad))),
-        ];
+        // The spaces keep a short label off the field's borders.
+        let label = RecordDef::new_text(&format!(" {} ", display_label(&n.label)));
+        let fields = std::iter::once(label)
+            .chain(
+                n.fields
+                    .iter()
+                    .map(|f| RecordDef::new_text(&display_label(f))),
+            )
+            .collect();
         let shape = ShapeKind::Record(RecordDef::Array(vec![RecordDef::Array(fields)]));
         let size = narrow(get_shape_size(node_dir, &shape, font_size, false));
         records.push(elements.len());

@@ -16,6 +16,7 @@ pub(super) fn run(nb: &mut Notebook) -> Res<()> {
     cell!(nb, {
         use ferrograd::data::notebook as seed; // the notebook's numbers
         use ferrograd::nn::{Layer, Mlp, Neuron};
+        use ferrograd::tensor::Tensor; // batched, as torch.Tensor
         use ferrograd::viz::{draw_dot, Plot};
         use ferrograd::{no_grad, Value};
     });

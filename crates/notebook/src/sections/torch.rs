@@ -1,10 +1,11 @@
-//! Section 11: the neuron in PyTorch (numbers from the libtorch oracle), then
-//! micrograd's `Neuron`, `Layer` and `MLP`, and the MLP trained by hand.
+//! Section 11: the neuron in PyTorch (numbers from the libtorch oracle), in
+//! ferrograd's scalar `Value` and batched `Tensor`, then micrograd's `Neuron`, `Layer` and `MLP`, and the MLP trained by hand.
 
 use std::path::Path;
 
 use ferrograd::data::notebook::{self as seed, OracleNeuron};
 use ferrograd::nn::{Layer, Mlp, Neuron};
+use ferrograd::tensor::Tensor;
 use ferrograd::viz::{draw_dot, Plot};
 use ferrograd::{no_grad, Value};
 
@@ -63,6 +64,24 @@ pub(super) fn run(nb: &mut Notebook, torch_json: &Path) -> Res<()> {
         let o = n.tanh();
         o.backward();
     } => (o.data(), x2.grad(), w2.grad(), x1.grad(), w1.grad()));
+    nb.text(
+        "The same cell with ferrograd's batched `Tensor`, PyTorch's form: one-element tensors \
+         that require a gradient, the same arithmetic and `tanh`, `backward()` from the \
+         one-element result.",
+    );
+    cell!(nb, {
+        let [x1, x2, w1, w2, b] = seed::NEURON.map(|label, x| Tensor::param([x]).with_label(label)).to_array();
+        let n = (&x1 * &w1 + &x2 * &w2 + &b).with_label("n");
+        let o = n.tanh().with_label("o");
+        o.backward()?;
+        let grad = |t: &Tensor<f64>| t.grad().map_or(0.0, |g| g[0]); // x.grad.item()
+    } => (o.item()?, grad(&x2), grad(&w2), grad(&x1), grad(&w1)));
+    nb.caption("draw_dot(o): the tensor neuron, each record with its shape");
+    cell!(nb, {} => draw_dot(&o)?);
+    nb.text("`torch.Tensor([[1, 2, 3], [4, 5, 6]])` and its `shape`:");
+    cell!(nb, {
+        let t = Tensor::<f64>::from([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]);
+    } => t.shape());
 
     nb.text(
         "micrograd's Neuron, Layer and MLP (tanh everywhere, weights uniform in [-1, 1]), from a \

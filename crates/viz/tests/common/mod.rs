@@ -147,3 +147,16 @@ pub fn node_attributes(dot: &str) -> Vec<(String, String, String)> {
         })
         .collect()
 }
+
+/// The notebook's PyTorch cell in tensor form: the neuron with one-element
+/// tensors, `o = tanh(x1*w1 + x2*w2 + b)`, labelled as the scalar one.
+pub fn tensor_neuron() -> ferrograd_tensor::Tensor<f64> {
+    use ferrograd_tensor::Tensor;
+    let Neuron { x1, x2, w1, w2, b } =
+        seed::NEURON.map(|label, x| Tensor::param([x]).with_label(label));
+    let x1w1 = (&x1 * &w1).with_label("x1*w1");
+    let x2w2 = (&x2 * &w2).with_label("x2*w2");
+    let sum = (&x1w1 + &x2w2).with_label("x1*w1 + x2*w2");
+    let n = (&sum + &b).with_label("n");
+    n.tanh().with_label("o")
+}

@@ -1,0 +1,99 @@
+//! NumPy's broadcasting: the shape two operands stretch to, and the sum
+//! that takes a gradient back to an operand's own shape.
+
+use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn};
+
+use super::AutogradError;
+use crate::Float;
+
+/// The common shape of `a` and `b`: aligned from the right, each pair of
+/// sizes equal or one of them 1 (which stretches); `None` otherwise.
+pub(crate) fn broadcast_shape(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
+    let n = a.len().max(b.len());
+    let at = |s: &[usize], i: usize| {
+        // Missing leading axes count as size 1.
+        let pad = n - s.len();
+        if i < pad {
+            1
+        } else {
+            s[i - pad]
+        }
+    };
+    (0..n)
+        .map(|i| match (at(a, i), at(b, i)) {
+            (x, y) if x == y => Some(x),
+            (1, y) => Some(y),
+            (x, 1) => Some(x),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `broadcast_shape` as a `Result` naming the operation and both shapes.
+pub(crate) fn checked_shape(
+    op: &'static str,
+    a: &[usize],
+    b: &[usize],
+) -> Result<Vec<usize>, AutogradError> {
+    broadcast_shape(a, b).ok_or_else(|| AutogradError::Broadcast {
+        op,
+        lhs: a.to_vec(),
+        rhs: b.to_vec(),
+    })
+}
+
+/// `a` stretched to `shape` (which `broadcast_shape` produced from it).
+pub(crate) fn stretch<'a, T: Float>(
+    op: &'static str,
+    a: &'a ArrayD<T>,
+    shape: &[usize],
+) -> Result<ArrayViewD<'a, T>, AutogradError> {
+    a.broadcast(IxDyn(shape))
+        .ok_or_else(|| AutogradError::Broadcast {
+            op,
+            lhs: a.shape().to_vec(),
+            rhs: shape.to_vec(),
+        })
+}
+
+/// The gradient `g` of a broadcast result, summed over the axes that
+/// `shape` stretched (leading axes it lacks, and its size-1 axes), so it has
+/// `shape` again.
+pub(crate) fn reduce_to<T: Float>(g: ArrayD<T>, shape: &[usize]) -> ArrayD<T> {
+    if g.shape() == shape {
+        return g;
+    }
+    let mut g = g;
+    while g.ndim() > shape.len() {
+        g = g.sum_axis(Axis(0));
+    }
+    for (i, &s) in shape.iter().enumerate() {
+        if s == 1 && g.shape()[i] != 1 {
+            g = g.sum_axis(Axis(i)).insert_axis(Axis(i));
+        }
+    }
+    g
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numpy_rules() {
+        assert_eq!(broadcast_shape(&[2, 3], &[3]), Some(vec![2, 3]));
+        assert_eq!(broadcast_shape(&[2, 1], &[1, 4]), Some(vec![2, 4]));
+        assert_eq!(broadcast_shape(&[], &[5, 2]), Some(vec![5, 2]));
+        assert_eq!(broadcast_shape(&[3, 1, 2], &[4, 1]), Some(vec![3, 4, 2]));
+        assert_eq!(broadcast_shape(&[2, 3], &[2]), None);
+        assert_eq!(broadcast_shape(&[0], &[1]), Some(vec![0]));
+    }
+
+    #[test]
+    fn reduce_sums_stretched_axes() {
+        let g = ArrayD::<f64>::ones(IxDyn(&[3, 4, 2]));
+        let r = reduce_to(g, &[4, 1]);
+        assert_eq!(r.shape(), &[4, 1]);
+        assert!(r.iter().all(|&v| v == 6.0));
+    }
+}

@@ -1,0 +1,171 @@
+//! The recorded graph: each tensor's node holds its value, its gradient and
+//! the operation (with its operands) that made it.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use ferrograd_scalar::{Binary, Unary};
+use ndarray::ArrayD;
+
+use super::grad_mode::recording;
+use super::Tensor;
+use crate::Float;
+
+/// One tensor's storage. Operands are held by `Rc`, so a result keeps its
+/// whole history alive, as PyTorch's autograd graph does, and frees it when
+/// the last handle goes.
+pub(crate) struct Node<T: Float> {
+    pub(crate) data: RefCell<ArrayD<T>>,
+    pub(crate) grad: RefCell<Option<ArrayD<T>>>,
+    pub(crate) requires_grad: bool,
+    pub(crate) op: Op<T>,
+    /// A name for pictures and debugging (`""` when none was given).
+    pub(crate) label: RefCell<String>,
+    /// The backward pass that last visited this node, and its place in that
+    /// pass's order: marks instead of a hash set.
+    pub(crate) visit: Cell<u64>,
+    pub(crate) index: Cell<usize>,
+}
+
+/// How a node was computed, with what its backward rule reads.
+pub(crate) enum Op<T: Float> {
+    /// A leaf: a parameter or a constant.
+    Leaf,
+    /// `u(a)` elementwise.
+    Unary(Unary, Tensor<T>),
+    /// `f(a, b)` elementwise with broadcasting.
+    Binary(Binary, Tensor<T>, Tensor<T>),
+    /// Matrix product (2-D, batched 3-D, or 3-D by 2-D).
+    MatMul(Tensor<T>, Tensor<T>),
+    /// Sum over all elements or one axis, times `scale` (1, or 1/n for a mean).
+    Sum {
+        a: Tensor<T>,
+        axis: Option<usize>,
+        keepdim: bool,
+        scale: T,
+    },
+    /// Maximum over one axis; `argmax` (the output's shape without the
+    /// axis) holds each output's winning index along the axis.
+    Max {
+        a: Tensor<T>,
+        axis: usize,
+        argmax: ArrayD<usize>,
+    },
+    /// Same elements, another shape.
+    Reshape(Tensor<T>),
+    /// Two axes swapped.
+    Transpose(Tensor<T>, usize, usize),
+    /// Softmax over an axis (the backward reads the output).
+    Softmax(Tensor<T>, usize),
+    /// Log-softmax over an axis.
+    LogSoftmax(Tensor<T>, usize),
+    /// `out[i] = a[i, classes[i]]`.
+    Pick(Tensor<T>, Vec<usize>),
+}
+
+impl<T: Float> Op<T> {
+    /// The operands, in the order the backward rules return their gradients.
+    pub(crate) fn operands(&self) -> [Option<&Tensor<T>>; 2] {
+        use Op::*;
+        match self {
+            Leaf => [None, None],
+            Binary(_, a, b) | MatMul(a, b) => [Some(a), Some(b)],
+            Unary(_, a)
+            | Reshape(a)
+            | Transpose(a, ..)
+            | Softmax(a, _)
+            | LogSoftmax(a, _)
+            | Pick(a, _)
+            | Sum { a, .. }
+            | Max { a, .. } => [Some(a), None],
+        }
+    }
+
+    /// PyTorch's name of the operation, for pictures and debugging.
+    pub(crate) fn name(&self) -> &'static str {
+        use Op::*;
+        match self {
+            Leaf => "",
+            Unary(u, _) => u.name(),
+            Binary(f, ..) => f.name(),
+            MatMul(..) => "matmul",
+            Sum { scale, .. } if *scale == T::one() => "sum",
+            Sum { .. } => "mean",
+            Max { .. } => "max",
+            Reshape(_) => "reshape",
+            Transpose(..) => "transpose",
+            Softmax(..) => "softmax",
+            LogSoftmax(..) => "log_softmax",
+            Pick(..) => "pick",
+        }
+    }
+
+    /// The name pictures show: elementwise arithmetic as micrograd's
+    /// symbols (`+`, `*`, ...), anything else by [`Op::name`].
+    pub(crate) fn symbol(&self) -> &'static str {
+        match self {
+            Op::Binary(f, ..) => f.symbol(),
+            _ => self.name(),
+        }
+    }
+
+    /// Moves the operands out, leaving a leaf.
+    fn take_operands(&mut self, into: &mut Vec<Tensor<T>>) {
+        use Op::*;
+        match std::mem::replace(self, Leaf) {
+            Leaf => {}
+            Binary(_, a, b) | MatMul(a, b) => {
+                into.push(a);
+                into.push(b);
+            }
+            Unary(_, a)
+            | Reshape(a)
+            | Transpose(a, ..)
+            | Softmax(a, _)
+            | LogSoftmax(a, _)
+            | Pick(a, _)
+            | Sum { a, .. }
+            | Max { a, .. } => into.push(a),
+        }
+    }
+}
+
+impl<T: Float> Drop for Node<T> {
+    /// Frees a chain of any length without recursion: operands whose last
+    /// handle this was are emptied here, one at a time, instead of each
+    /// dropping its own operands (which would recurse once per node).
+    fn drop(&mut self) {
+        let mut stack = Vec::new();
+        self.op.take_operands(&mut stack);
+        while let Some(t) = stack.pop() {
+            if let Ok(mut node) = Rc::try_unwrap(t.node) {
+                node.op.take_operands(&mut stack);
+            }
+        }
+    }
+}
+
+impl<T: Float> Tensor<T> {
+    /// A new node holding `data`: a leaf when `requires_grad` is set, else
+    /// the result of `op`, which is kept only if an operand needs a
+    /// gradient and recording is on (otherwise the result is a constant).
+    pub(crate) fn from_op(data: ArrayD<T>, op: Op<T>) -> Tensor<T> {
+        let needs = op.operands().iter().flatten().any(|t| t.node.requires_grad) && recording();
+        let op = if needs { op } else { Op::Leaf };
+        Tensor::make(data, needs, op)
+    }
+
+    pub(crate) fn make(data: ArrayD<T>, requires_grad: bool, op: Op<T>) -> Tensor<T> {
+        Tensor {
+            node: Rc::new(Node {
+                data: RefCell::new(data),
+                grad: RefCell::new(None),
+                requires_grad,
+                op,
+                label: RefCell::new(String::new()),
+                visit: Cell::new(0),
+                index: Cell::new(0),
+            }),
+        }
+    }
+}

@@ -1,0 +1,188 @@
+//! The matrix product, 2-D and batched.
+
+use ndarray::{
+    linalg::general_mat_mul, Array2, ArrayD, ArrayView2, ArrayViewMut2, Axis, Ix2, Ix3, IxDyn,
+};
+
+use crate::tensor::graph::Op;
+use crate::tensor::{AutogradError, Tensor};
+use crate::Float;
+
+/// `out = a b`, the one place where a product is computed, so the kernel
+/// (today `ndarray`'s `matrixmultiply`) can be swapped here alone.
+fn product_into<T: Float>(a: ArrayView2<'_, T>, b: ArrayView2<'_, T>, out: ArrayViewMut2<'_, T>) {
+    let mut out = out;
+    general_mat_mul(T::one(), &a, &b, T::zero(), &mut out);
+}
+
+/// `a b` as a new matrix.
+fn product<T: Float>(a: ArrayView2<'_, T>, b: ArrayView2<'_, T>) -> Array2<T> {
+    let mut out = Array2::zeros((a.nrows(), b.ncols()));
+    product_into(a, b, out.view_mut());
+    out
+}
+
+/// The shapes a product takes: `[n, k] @ [k, m]`, `[B, n, k] @ [B, k, m]`
+/// and `[B, n, k] @ [k, m]` (the matrix shared by the batch).
+fn check<T: Float>(a: &ArrayD<T>, b: &ArrayD<T>) -> Result<(), AutogradError> {
+    let err = |why: String| AutogradError::MatMul {
+        lhs: a.shape().to_vec(),
+        rhs: b.shape().to_vec(),
+        why,
+    };
+    let (sa, sb) = (a.shape(), b.shape());
+    match (sa.len(), sb.len()) {
+        (2, 2) | (3, 2) | (3, 3) => {}
+        _ => {
+            return Err(err(
+                "take [n, k] @ [k, m], [B, n, k] @ [B, k, m] or [B, n, k] @ [k, m]".into(),
+            ))
+        }
+    }
+    let (ka, kb) = (sa[sa.len() - 1], sb[sb.len() - 2]);
+    if ka != kb {
+        return Err(err(format!("inner sizes {ka} and {kb} differ")));
+    }
+    if sa.len() == 3 && sb.len() == 3 && sa[0] != sb[0] {
+        return Err(err(format!("batch sizes {} and {} differ", sa[0], sb[0])));
+    }
+    Ok(())
+}
+
+/// A 2-D view of a tensor whose rank was checked.
+fn mat<T: Float>(a: &ArrayD<T>) -> ArrayView2<'_, T> {
+    a.view()
+        .into_dimensionality::<Ix2>()
+        .unwrap_or_else(|_| unreachable!("rank checked by matmul"))
+}
+
+/// The product, for checked shapes.
+fn forward<T: Float>(a: &ArrayD<T>, b: &ArrayD<T>) -> ArrayD<T> {
+    match (a.ndim(), b.ndim()) {
+        (2, 2) => product(mat(a), mat(b)).into_dyn(),
+        _ => {
+            let (batch, n, m) = (a.shape()[0], a.shape()[1], b.shape()[b.ndim() - 1]);
+            let mut out = ndarray::Array3::zeros((batch, n, m));
+            for (i, o) in out.axis_iter_mut(Axis(0)).enumerate() {
+                let bi = if b.ndim() == 3 {
+                    b.index_axis(Axis(0), i)
+                } else {
+                    b.view()
+                };
+                product_into(
+                    mat3(a).index_axis_move(Axis(0), i),
+                    bi.into_dimensionality::<Ix2>()
+                        .unwrap_or_else(|_| unreachable!("rank checked by matmul")),
+                    o,
+                );
+            }
+            out.into_dyn()
+        }
+    }
+}
+
+fn mat3<T: Float>(a: &ArrayD<T>) -> ndarray::ArrayView3<'_, T> {
+    a.view()
+        .into_dimensionality::<Ix3>()
+        .unwrap_or_else(|_| unreachable!("rank checked by matmul"))
+}
+
+impl<T: Float> Tensor<T> {
+    /// The matrix product `self @ other`: `[n, k] @ [k, m]`, batched
+    /// `[B, n, k] @ [B, k, m]`, or `[B, n, k] @ [k, m]`. Other shapes are
+    /// an error naming both.
+    ///
+    /// ```
+    /// use ferrograd_tensor::Tensor;
+    /// let x = Tensor::<f64>::from([[1.0, 2.0]]);
+    /// let w = Tensor::param([[1.0, 0.0, 2.0], [0.0, 1.0, 3.0]]);
+    /// let y = x.matmul(&w).unwrap();
+    /// assert_eq!(y.to_vec(), vec![1.0, 2.0, 8.0]);
+    /// let err = w.matmul(&w).unwrap_err().to_string();
+    /// assert!(err.contains("(2, 3)") && err.contains("inner sizes 3 and 2"), "{err}");
+    /// ```
+    pub fn matmul(&self, other: &Tensor<T>) -> Result<Tensor<T>, AutogradError> {
+        let out = {
+            let (a, b) = (self.node.data.borrow(), other.node.data.borrow());
+            check(&a, &b)?;
+            forward(&a, &b)
+        };
+        Ok(Tensor::from_op(
+            out,
+            Op::MatMul(self.clone(), other.clone()),
+        ))
+    }
+}
+
+/// Gradients of `a @ b`: `g b^T` and `a^T g` (summed over the batch for a
+/// shared matrix `b`).
+pub(crate) fn matmul_backward<T: Float>(
+    (a, need_a): (&ArrayD<T>, bool),
+    (b, need_b): (&ArrayD<T>, bool),
+    g: &ArrayD<T>,
+) -> [Option<ArrayD<T>>; 2] {
+    match (a.ndim(), b.ndim()) {
+        (2, 2) => {
+            let g = mat(g);
+            [
+                need_a.then(|| product(g, mat(b).t()).into_dyn()),
+                need_b.then(|| product(mat(a).t(), g).into_dyn()),
+            ]
+        }
+        (3, 2) if a.is_standard_layout() && g.is_standard_layout() => {
+            // One product over the stacked rows instead of one per batch item.
+            let (batch, n, k) = (a.shape()[0], a.shape()[1], a.shape()[2]);
+            let m = b.shape()[1];
+            let a2 = a.view().into_shape_with_order((batch * n, k));
+            let g2 = g.view().into_shape_with_order((batch * n, m));
+            match (a2, g2) {
+                (Ok(a2), Ok(g2)) => [
+                    need_a.then(|| {
+                        product(g2, mat(b).t())
+                            .into_shape_with_order(IxDyn(&[batch, n, k]))
+                            .unwrap_or_else(|_| unreachable!("sizes match"))
+                    }),
+                    need_b.then(|| product(a2.t(), g2).into_dyn()),
+                ],
+                _ => batched_backward((a, need_a), (b, need_b), g),
+            }
+        }
+        _ => batched_backward((a, need_a), (b, need_b), g),
+    }
+}
+
+fn batched_backward<T: Float>(
+    (a, need_a): (&ArrayD<T>, bool),
+    (b, need_b): (&ArrayD<T>, bool),
+    g: &ArrayD<T>,
+) -> [Option<ArrayD<T>>; 2] {
+    let shared = b.ndim() == 2;
+    let (a3, g3) = (mat3(a), mat3(g));
+    let b_at = |i: usize| {
+        if shared {
+            mat(b)
+        } else {
+            mat3(b).index_axis_move(Axis(0), i)
+        }
+    };
+    let ga = need_a.then(|| {
+        let mut ga = ndarray::Array3::zeros(a3.raw_dim());
+        for (i, o) in ga.axis_iter_mut(Axis(0)).enumerate() {
+            product_into(g3.index_axis(Axis(0), i), b_at(i).t(), o);
+        }
+        ga.into_dyn()
+    });
+    let gb = need_b.then(|| {
+        let mut gb = ArrayD::zeros(b.raw_dim());
+        for i in 0..a3.shape()[0] {
+            let part = product(a3.index_axis(Axis(0), i).t(), g3.index_axis(Axis(0), i));
+            if shared {
+                gb += &part;
+            } else {
+                gb.index_axis_mut(Axis(0), i).assign(&part);
+            }
+        }
+        gb
+    });
+    [ga, gb]
+}

@@ -1,0 +1,202 @@
+//! Reductions: sums and means over everything or one axis, and the maximum
+//! over an axis.
+
+use ndarray::{ArrayD, Axis, IxDyn, Zip};
+
+use crate::tensor::error::check_axis;
+use crate::tensor::graph::Op;
+use crate::tensor::{AutogradError, Tensor};
+use crate::Float;
+
+impl<T: Float> Tensor<T> {
+    /// The sum of all elements, a 0-dimensional tensor (0 when empty).
+    pub fn sum(&self) -> Tensor<T> {
+        let out = ndarray::arr0(self.node.data.borrow().sum()).into_dyn();
+        Tensor::from_op(out, self.sum_op(None, false, T::one()))
+    }
+
+    /// The mean of all elements, a 0-dimensional tensor; an error for an
+    /// empty tensor.
+    ///
+    /// ```
+    /// use ferrograd_tensor::Tensor;
+    /// let x = Tensor::param([[1.0f64, 2.0], [3.0, 6.0]]);
+    /// let m = x.mean().unwrap();
+    /// m.backward().unwrap();
+    /// assert_eq!(m.item().unwrap(), 3.0);
+    /// assert!(x.grad().unwrap().iter().all(|&g| g == 0.25));
+    /// ```
+    pub fn mean(&self) -> Result<Tensor<T>, AutogradError> {
+        let n = self.len();
+        if n == 0 {
+            return Err(self.empty("mean"));
+        }
+        let scale = T::one() / T::from_f64(n as f64);
+        let out = ndarray::arr0(self.node.data.borrow().sum() * scale).into_dyn();
+        Ok(Tensor::from_op(out, self.sum_op(None, false, scale)))
+    }
+
+    /// The sum over `axis`, which is kept with size 1 when `keepdim`; an
+    /// error naming the axis and the rank when the axis is out of range.
+    pub fn sum_axis(&self, axis: usize, keepdim: bool) -> Result<Tensor<T>, AutogradError> {
+        self.reduce_axis("sum_axis", axis, keepdim, false)
+    }
+
+    /// The mean over `axis` (see [`Tensor::sum_axis`]); an error when the
+    /// axis has size 0.
+    pub fn mean_axis(&self, axis: usize, keepdim: bool) -> Result<Tensor<T>, AutogradError> {
+        self.reduce_axis("mean_axis", axis, keepdim, true)
+    }
+
+    /// The maximum over `axis` (kept with size 1 when `keepdim`). NaN wins
+    /// (as in PyTorch); the gradient goes to the first largest element. An
+    /// error for an axis out of range or of size 0.
+    ///
+    /// ```
+    /// use ferrograd_tensor::Tensor;
+    /// let x = Tensor::param([[1.0f64, 5.0, 5.0], [7.0, 0.0, 2.0]]);
+    /// let m = x.max_axis(1, false).unwrap();
+    /// assert_eq!(m.to_vec(), vec![5.0, 7.0]);
+    /// m.sum().backward().unwrap();
+    /// assert_eq!(x.grad().unwrap().iter().copied().collect::<Vec<_>>(), vec![0.0, 1.0, 0.0, 1.0, 0.0, 0.0]);
+    /// ```
+    pub fn max_axis(&self, axis: usize, keepdim: bool) -> Result<Tensor<T>, AutogradError> {
+        let a = self.node.data.borrow();
+        check_axis("max_axis", axis, a.shape())?;
+        if a.shape()[axis] == 0 {
+            return Err(self.empty("max_axis"));
+        }
+        let mut reduced = a.shape().to_vec();
+        reduced.remove(axis);
+        let mut out = ArrayD::zeros(IxDyn(&reduced));
+        let mut argmax = ArrayD::<usize>::zeros(IxDyn(&reduced));
+        Zip::from(&mut out)
+            .and(&mut argmax)
+            .and(a.lanes(Axis(axis)))
+            .for_each(|o, i, lane| {
+                let (mut best, mut at) = (lane[0], 0);
+                for (j, &v) in lane.iter().enumerate().skip(1) {
+                    if best.is_nan() {
+                        break;
+                    }
+                    if v.is_nan() || v > best {
+                        best = v;
+                        at = j;
+                    }
+                }
+                *o = best;
+                *i = at;
+            });
+        if keepdim {
+            out = out.insert_axis(Axis(axis));
+        }
+        drop(a);
+        Ok(Tensor::from_op(
+            out,
+            Op::Max {
+                a: self.clone(),
+                axis,
+                argmax,
+            },
+        ))
+    }
+
+    fn reduce_axis(
+        &self,
+        op: &'static str,
+        axis: usize,
+        keepdim: bool,
+        mean: bool,
+    ) -> Result<Tensor<T>, AutogradError> {
+        let a = self.node.data.borrow();
+        check_axis(op, axis, a.shape())?;
+        let n = a.shape()[axis];
+        let scale = if mean {
+            if n == 0 {
+                return Err(self.empty(op));
+            }
+            T::one() / T::from_f64(n as f64)
+        } else {
+            T::one()
+        };
+        let mut out = a.sum_axis(Axis(axis));
+        if mean {
+            out.mapv_inplace(|v| v * scale);
+        }
+        if keepdim {
+            out = out.insert_axis(Axis(axis));
+        }
+        drop(a);
+        Ok(Tensor::from_op(
+            out,
+            self.sum_op(Some(axis), keepdim, scale),
+        ))
+    }
+
+    fn sum_op(&self, axis: Option<usize>, keepdim: bool, scale: T) -> Op<T> {
+        Op::Sum {
+            a: self.clone(),
+            axis,
+            keepdim,
+            scale,
+        }
+    }
+
+    pub(crate) fn empty(&self, op: &'static str) -> AutogradError {
+        AutogradError::Empty {
+            op,
+            shape: self.shape(),
+        }
+    }
+}
+
+/// The gradient of a (scaled) sum: `g` spread back over the summed axis.
+pub(crate) fn sum_backward<T: Float>(
+    a_shape: &[usize],
+    axis: Option<usize>,
+    keepdim: bool,
+    scale: T,
+    g: &ArrayD<T>,
+) -> ArrayD<T> {
+    if axis.is_none() {
+        let total = g.iter().next().copied().unwrap_or(T::zero());
+        return ArrayD::from_elem(IxDyn(a_shape), total * scale);
+    }
+    let g = match (axis, keepdim) {
+        (Some(ax), false) => g.view().insert_axis(Axis(ax)),
+        _ => g.view(),
+    };
+    let spread = match g.broadcast(IxDyn(a_shape)) {
+        Some(v) => v.to_owned(),
+        // A 0-d total stretches to any shape; this arm is not reached.
+        None => ArrayD::from_elem(
+            IxDyn(a_shape),
+            g.iter().next().copied().unwrap_or(T::zero()),
+        ),
+    };
+    if scale == T::one() {
+        spread
+    } else {
+        spread.mapv(|v| v * scale)
+    }
+}
+
+/// The gradient of a maximum: each output's `g` to its winning element.
+pub(crate) fn max_backward<T: Float>(
+    a_shape: &[usize],
+    axis: usize,
+    argmax: &ArrayD<usize>,
+    g: &ArrayD<T>,
+) -> ArrayD<T> {
+    let mut ga = ArrayD::zeros(IxDyn(a_shape));
+    let g = if g.ndim() == a_shape.len() {
+        g.index_axis(Axis(axis), 0)
+    } else {
+        g.view()
+    };
+    Zip::from(ga.lanes_mut(Axis(axis)))
+        .and(argmax)
+        .and(&g)
+        .for_each(|mut lane, &at, &g| lane[at] = g);
+    ga
+}
