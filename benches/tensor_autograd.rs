@@ -31,31 +31,44 @@ fn moons<T: Float>(c: &mut Criterion) {
         data.labels_pm1().into_iter().map(T::from_f64).collect(),
     )
     .expect("100 labels");
-    let mut fused =
-        Mlp::<T>::with_activation(2, &[16, 16, 1], Activation::Relu, &mut rng).expect("valid sizes");
+    let mut fused = Mlp::<T>::with_activation(2, &[16, 16, 1], Activation::Relu, &mut rng)
+        .expect("valid sizes");
     let graph = ann::Mlp::from_fused(&fused);
     let alpha = T::from_f64(1e-4);
     let mut sgd = Sgd::new(0.1).expect("valid lr");
-    c.bench_function(&format!("moons/fused/{}/threads={}", T::NAME, threads()), |b| {
-        b.iter(|| {
-            fused
-                .train_step(x.view(), Target::Values(y.view()), Loss::Hinge, alpha, &mut sgd)
-                .expect("finite loss")
-        })
-    });
+    c.bench_function(
+        &format!("moons/fused/{}/threads={}", T::NAME, threads()),
+        |b| {
+            b.iter(|| {
+                fused
+                    .train_step(
+                        x.view(),
+                        Target::Values(y.view()),
+                        Loss::Hinge,
+                        alpha,
+                        &mut sgd,
+                    )
+                    .expect("finite loss")
+            })
+        },
+    );
     let (tx, ty) = (Tensor::from_array(x.clone()), Tensor::from_array(y.clone()));
     let params = graph.parameters();
     let mut tsgd = ann::Sgd::new(0.1).expect("valid lr");
-    c.bench_function(&format!("moons/tensor/{}/threads={}", T::NAME, threads()), |b| {
-        b.iter(|| {
-            let scores = graph.forward(&tx).expect("shapes fit");
-            let total = loss::hinge(&scores, &ty).expect("shapes fit") + loss::l2(&params, alpha);
-            tsgd.zero_grad(&params);
-            total.backward().expect("one element");
-            tsgd.step(&params).expect("same parameters");
-            total.item().expect("one element")
-        })
-    });
+    c.bench_function(
+        &format!("moons/tensor/{}/threads={}", T::NAME, threads()),
+        |b| {
+            b.iter(|| {
+                let scores = graph.forward(&tx).expect("shapes fit");
+                let total =
+                    loss::hinge(&scores, &ty).expect("shapes fit") + loss::l2(&params, alpha);
+                tsgd.zero_grad(&params);
+                total.backward().expect("one element");
+                tsgd.step(&params).expect("same parameters");
+                total.item().expect("one element")
+            })
+        },
+    );
 }
 
 fn mlp784<T: Float>(c: &mut Criterion) {
@@ -73,32 +86,38 @@ fn mlp784<T: Float>(c: &mut Criterion) {
     .expect("valid sizes");
     let graph = ann::Mlp::from_fused(&fused);
     let mut sgd = Sgd::new(0.01).expect("valid lr");
-    c.bench_function(&format!("mlp784/fused/{}/threads={}", T::NAME, threads()), |b| {
-        b.iter(|| {
-            fused
-                .train_step(
-                    x.view(),
-                    Target::Classes(&classes),
-                    Loss::SoftmaxCrossEntropy,
-                    T::zero(),
-                    &mut sgd,
-                )
-                .expect("finite loss")
-        })
-    });
+    c.bench_function(
+        &format!("mlp784/fused/{}/threads={}", T::NAME, threads()),
+        |b| {
+            b.iter(|| {
+                fused
+                    .train_step(
+                        x.view(),
+                        Target::Classes(&classes),
+                        Loss::SoftmaxCrossEntropy,
+                        T::zero(),
+                        &mut sgd,
+                    )
+                    .expect("finite loss")
+            })
+        },
+    );
     let tx = Tensor::from_array(x.clone());
     let params = graph.parameters();
     let mut tsgd = ann::Sgd::new(0.01).expect("valid lr");
-    c.bench_function(&format!("mlp784/tensor/{}/threads={}", T::NAME, threads()), |b| {
-        b.iter(|| {
-            let logits = graph.forward(&tx).expect("shapes fit");
-            let total = loss::cross_entropy(&logits, &classes).expect("classes fit");
-            tsgd.zero_grad(&params);
-            total.backward().expect("one element");
-            tsgd.step(&params).expect("same parameters");
-            total.item().expect("one element")
-        })
-    });
+    c.bench_function(
+        &format!("mlp784/tensor/{}/threads={}", T::NAME, threads()),
+        |b| {
+            b.iter(|| {
+                let logits = graph.forward(&tx).expect("shapes fit");
+                let total = loss::cross_entropy(&logits, &classes).expect("classes fit");
+                tsgd.zero_grad(&params);
+                total.backward().expect("one element");
+                tsgd.step(&params).expect("same parameters");
+                total.item().expect("one element")
+            })
+        },
+    );
 }
 
 fn all(c: &mut Criterion) {

@@ -445,3 +445,33 @@ fn f32_runs_the_same_rules() {
         gw[[0, 0]]
     );
 }
+
+#[test]
+fn empty_products_and_sums_are_zeros_not_panics() {
+    let a = Tensor::<f64>::param(ArrayD::zeros(IxDyn(&[2, 0])));
+    let b = Tensor::<f64>::param(ArrayD::zeros(IxDyn(&[0, 3])));
+    let p = a.matmul(&b).unwrap();
+    assert_eq!(p.shape(), vec![2, 3]);
+    assert!(p.to_vec().iter().all(|&v| v == 0.0));
+    p.sum().backward().unwrap();
+    assert_eq!(a.grad().unwrap().shape(), &[2, 0]);
+    let e = Tensor::<f64>::zeros(&[0, 3]);
+    assert_eq!(e.softmax(0).unwrap().shape(), vec![0, 3]);
+    assert_eq!(e.sum_axis(0, true).unwrap().to_vec(), vec![0.0; 3]);
+    assert_eq!((&e + &Tensor::from([1.0, 2.0, 3.0])).shape(), vec![0, 3]);
+}
+
+#[test]
+fn update_data_changes_values_in_place() {
+    let w = Tensor::<f64>::param([1.0, 2.0]);
+    let y = (&w * 3.0).sum();
+    w.update_data(|d| d.mapv_inplace(|v| v * 10.0));
+    assert_eq!(w.to_vec(), vec![10.0, 20.0]);
+    // Already recorded results keep their values.
+    assert_eq!(y.item().unwrap(), 9.0);
+    assert!(format!("{:?}", y).contains("sum"));
+    let bad = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        w.update_data(|d| *d = ArrayD::zeros(IxDyn(&[3])));
+    }));
+    assert!(bad.is_err());
+}
