@@ -475,3 +475,21 @@ fn update_data_changes_values_in_place() {
     }));
     assert!(bad.is_err());
 }
+
+#[test]
+fn an_operand_reached_again_through_a_later_operand_waits_for_it() {
+    // r = x + 2x: x is r's first operand and also below its second one, so
+    // x's gradient is final only after 2x has sent its part.
+    let x = Tensor::param([1.0f64]);
+    let r = &x + &(&x * 2.0);
+    r.backward().unwrap();
+    assert_eq!(x.grad().unwrap()[0], 3.0);
+    // Deeper: y = tanh(x) used directly and through a chain.
+    let x = Tensor::param([0.3f64]);
+    let y = x.tanh();
+    let r = &y + &(&(&y * 2.0) * 3.0).exp();
+    r.backward().unwrap();
+    let t = 0.3f64.tanh();
+    let want = (1.0 - t * t) * (1.0 + 6.0 * (6.0 * t).exp());
+    assert!((x.grad().unwrap()[0] - want).abs() < 1e-12 * want);
+}
