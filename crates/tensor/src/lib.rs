@@ -19,6 +19,34 @@
 //! - [`Shuffler`], [`gather_rows`]: seeded mini-batches; [`make_blobs`]: a
 //!   synthetic data set; [`metrics`]: accuracies.
 //!
+//! [`Tensor`] is the batched engine as an autodiff engine: any model written
+//! with tensor operations (broadcasting arithmetic, `matmul`, reductions,
+//! `softmax`, ...) records its graph and differentiates itself, as the
+//! scalar `Value` does. [`tensor::nn`] (also `autograd_nn`) has `Linear`,
+//! `Mlp`, the losses and the optimisers written with it. The notebook's
+//! PyTorch cell, in `Tensor` form:
+//!
+//! ```
+//! use ferrograd_tensor::Tensor;
+//!
+//! let x1 = Tensor::param([2.0f64]);
+//! let x2 = Tensor::param([0.0]);
+//! let w1 = Tensor::param([-3.0]);
+//! let w2 = Tensor::param([1.0]);
+//! let b = Tensor::param([6.881373587019543]);
+//! let n = &x1 * &w1 + &x2 * &w2 + &b;
+//! let o = n.tanh();
+//! o.backward()?;
+//! assert!((o.item()? - 0.7071067811865476).abs() < 1e-15);
+//! let grad = |t: &Tensor<f64>| t.grad().unwrap()[0];
+//! assert!((grad(&x2) - 0.5).abs() < 1e-12 && grad(&w2) == 0.0);
+//! assert!((grad(&x1) - -1.5).abs() < 1e-12 && (grad(&w1) - 1.0).abs() < 1e-12);
+//!
+//! // torch.Tensor([[1, 2, 3], [4, 5, 6]]).shape
+//! assert_eq!(Tensor::<f64>::from([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]).shape(), [2, 3]);
+//! # Ok::<(), ferrograd_tensor::AutogradError>(())
+//! ```
+//!
 //! Matrix products use `ndarray`'s `matrixmultiply`; with the default
 //! `threading` feature, `MATMUL_NUM_THREADS=1` (or 2, ...) sets its thread count.
 //!
@@ -67,7 +95,7 @@ pub use loss::{Loss, Target};
 pub use mlp::Mlp;
 pub use ndarray;
 pub use optim::{Adam, LrSchedule, Optimizer, Sgd};
-pub use tensor::{no_grad, AutogradError, NoGradGuard, Tensor};
+pub use tensor::{nn as autograd_nn, no_grad, AutogradError, NoGradGuard, Tensor};
 pub use train::StepStats;
 
 /// The README shown on crates.io, compiled and run as a doctest.

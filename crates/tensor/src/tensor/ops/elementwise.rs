@@ -2,7 +2,7 @@
 //! rules applied to every element, with broadcasting for two operands.
 
 use ferrograd_scalar::{Binary, Unary};
-use ndarray::{ArrayD, Zip};
+use ndarray::{ArrayD, IxDyn, Zip};
 
 use crate::tensor::broadcast::{checked_shape, reduce_to, stretch};
 use crate::tensor::graph::Op;
@@ -168,15 +168,16 @@ impl<T: Float> Tensor<T> {
         let out = {
             let a = self.node.data.borrow();
             let b = other.node.data.borrow();
-            if a.shape() == b.shape() {
-                with_binary!(f, K => Zip::from(&*a).and(&*b).map_collect(|&x, &y| K.value(x, y)))
-            } else {
-                let shape = checked_shape(f.name(), a.shape(), b.shape())?;
-                let (a, b) = (
-                    stretch(f.name(), &a, &shape)?,
-                    stretch(f.name(), &b, &shape)?,
-                );
-                with_binary!(f, K => Zip::from(&a).and(&b).map_collect(|&x, &y| K.value(x, y)))
+            let shape = checked_shape(f.name(), a.shape(), b.shape())?;
+            match Repeat::of(&a, &b, &shape) {
+                Some(r) => with_binary!(f, K => r.forward(&a, &b, &shape, |x, y| K.value(x, y))),
+                None => {
+                    let (a, b) = (
+                        stretch(f.name(), &a, &shape)?,
+                        stretch(f.name(), &b, &shape)?,
+                    );
+                    with_binary!(f, K => Zip::from(&a).and(&b).map_collect(|&x, &y| K.value(x, y)))
+                }
             }
         };
         Ok(Tensor::from_op(
@@ -247,6 +248,13 @@ pub(crate) fn binary_backward<T: Float>(
     g: &ArrayD<T>,
 ) -> Result<[Option<ArrayD<T>>; 2], AutogradError> {
     let shape = out.shape();
+    if let Some(r) =
+        Repeat::of(a, b, shape).filter(|_| g.is_standard_layout() && out.is_standard_layout())
+    {
+        return Ok(
+            with_binary!(f, K => r.backward(a, b, out, g, need_a, need_b, |x, y, o, g| K.grads(x, y, o, g))),
+        );
+    }
     let (av, bv) = (stretch(f.name(), a, shape)?, stretch(f.name(), b, shape)?);
     let grads = with_binary!(f, K => {
         let parts = Zip::from(&av).and(&bv).and(out).and(g);
@@ -273,4 +281,193 @@ pub(crate) fn binary_backward<T: Float>(
         ga.map(|g| reduce_to(g, a.shape())),
         gb.map(|g| reduce_to(g, b.shape())),
     ])
+}
+
+/// Contiguous operands where one repeats whole over the other (equal
+/// shapes, a scalar, or a bias row against a batch): elementwise loops over
+/// slices instead of `ndarray`'s general broadcasting iterator, which walks
+/// dynamic-rank indices element by element.
+#[derive(Debug, Clone, Copy)]
+enum Repeat {
+    /// `b` (`n` elements) repeats over `a`, which has the output's shape.
+    B(usize),
+    /// `a` (`n` elements) repeats over `b`.
+    A(usize),
+}
+
+/// Whether `small`, without its leading size-1 axes, is the tail of `full`.
+fn is_tail(small: &[usize], full: &[usize]) -> bool {
+    let lead = small.iter().take_while(|&&d| d == 1).count();
+    let small = &small[lead..];
+    small.len() <= full.len() && &full[full.len() - small.len()..] == small
+}
+
+impl Repeat {
+    fn of<T: Float>(a: &ArrayD<T>, b: &ArrayD<T>, shape: &[usize]) -> Option<Repeat> {
+        if !(a.is_standard_layout() && b.is_standard_layout()) {
+            return None;
+        }
+        let r = if a.shape() == shape && is_tail(b.shape(), shape) {
+            Repeat::B(b.len())
+        } else if b.shape() == shape && is_tail(a.shape(), shape) {
+            Repeat::A(a.len())
+        } else {
+            return None;
+        };
+        match r {
+            Repeat::A(0) | Repeat::B(0) => None,
+            r => Some(r),
+        }
+    }
+
+    fn forward<T: Float>(
+        self,
+        a: &ArrayD<T>,
+        b: &ArrayD<T>,
+        shape: &[usize],
+        f: impl Fn(T, T) -> T,
+    ) -> ArrayD<T> {
+        let (Some(sa), Some(sb)) = (a.as_slice(), b.as_slice()) else {
+            unreachable!("standard layout checked by Repeat::of")
+        };
+        let mut out = Vec::with_capacity(sa.len().max(sb.len()));
+        match self {
+            Repeat::B(n) => {
+                for chunk in sa.chunks_exact(n) {
+                    out.extend(chunk.iter().zip(sb).map(|(&x, &y)| f(x, y)));
+                }
+            }
+            Repeat::A(n) => {
+                for chunk in sb.chunks_exact(n) {
+                    out.extend(sa.iter().zip(chunk).map(|(&x, &y)| f(x, y)));
+                }
+            }
+        }
+        ArrayD::from_shape_vec(IxDyn(shape), out)
+            .unwrap_or_else(|_| unreachable!("one value per element"))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn backward<T: Float>(
+        self,
+        a: &ArrayD<T>,
+        b: &ArrayD<T>,
+        out: &ArrayD<T>,
+        g: &ArrayD<T>,
+        need_a: bool,
+        need_b: bool,
+        grads: impl Fn(T, T, T, T) -> (T, T),
+    ) -> [Option<ArrayD<T>>; 2] {
+        let (Some(sa), Some(sb), Some(so), Some(sg)) =
+            (a.as_slice(), b.as_slice(), out.as_slice(), g.as_slice())
+        else {
+            unreachable!("standard layout checked by the caller")
+        };
+        // The repeating operand's gradient sums over its repeats.
+        let (full, small, n, swap) = match self {
+            Repeat::B(n) => (sa, sb, n, false),
+            Repeat::A(n) => (sb, sa, n, true),
+        };
+        let (need_full, need_small) = if swap {
+            (need_b, need_a)
+        } else {
+            (need_a, need_b)
+        };
+        if swap {
+            let pair = |x, y, o, g| {
+                let (q, p) = grads(y, x, o, g);
+                (p, q)
+            };
+            let [to_b, to_a] = Self::repeat_grads(
+                full,
+                small,
+                so,
+                sg,
+                n,
+                (need_full, need_small),
+                pair,
+                (b, a),
+            );
+            [to_a, to_b]
+        } else {
+            Self::repeat_grads(
+                full,
+                small,
+                so,
+                sg,
+                n,
+                (need_full, need_small),
+                grads,
+                (a, b),
+            )
+        }
+    }
+
+    /// The loops of [`Repeat::backward`] with the repeating operand second:
+    /// `pair(full element, small element, out, g)` gives the two gradients.
+    #[allow(clippy::too_many_arguments)]
+    fn repeat_grads<T: Float>(
+        full: &[T],
+        small: &[T],
+        so: &[T],
+        sg: &[T],
+        n: usize,
+        (need_full, need_small): (bool, bool),
+        pair: impl Fn(T, T, T, T) -> (T, T),
+        (full_arr, small_arr): (&ArrayD<T>, &ArrayD<T>),
+    ) -> [Option<ArrayD<T>>; 2] {
+        let mut g_full = vec![T::zero(); if need_full { full.len() } else { 0 }];
+        let mut g_small = vec![T::zero(); if need_small { n } else { 0 }];
+        let rows = full
+            .chunks_exact(n)
+            .zip(so.chunks_exact(n))
+            .zip(sg.chunks_exact(n));
+        // One loop per case, so each inner loop is branch-free.
+        match (need_full, need_small) {
+            (true, true) => {
+                for (((x, o), gc), df) in rows.zip(g_full.chunks_exact_mut(n)) {
+                    for (((df, ds), (&x, &y)), (&o, &g)) in df
+                        .iter_mut()
+                        .zip(g_small.iter_mut())
+                        .zip(x.iter().zip(small))
+                        .zip(o.iter().zip(gc))
+                    {
+                        let (p, q) = pair(x, y, o, g);
+                        *df = p;
+                        *ds += q;
+                    }
+                }
+            }
+            (true, false) => {
+                for (((x, o), gc), df) in rows.zip(g_full.chunks_exact_mut(n)) {
+                    for ((df, (&x, &y)), (&o, &g)) in
+                        df.iter_mut().zip(x.iter().zip(small)).zip(o.iter().zip(gc))
+                    {
+                        *df = pair(x, y, o, g).0;
+                    }
+                }
+            }
+            (false, true) => {
+                for ((x, o), gc) in rows {
+                    for ((ds, (&x, &y)), (&o, &g)) in g_small
+                        .iter_mut()
+                        .zip(x.iter().zip(small))
+                        .zip(o.iter().zip(gc))
+                    {
+                        *ds += pair(x, y, o, g).1;
+                    }
+                }
+            }
+            (false, false) => {}
+        }
+        let g_full = need_full.then(|| {
+            ArrayD::from_shape_vec(full_arr.raw_dim(), g_full)
+                .unwrap_or_else(|_| unreachable!("one per element"))
+        });
+        let g_small = need_small.then(|| {
+            ArrayD::from_shape_vec(small_arr.raw_dim(), g_small)
+                .unwrap_or_else(|_| unreachable!("one per element"))
+        });
+        [g_full, g_small]
+    }
 }

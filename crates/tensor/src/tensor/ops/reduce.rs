@@ -158,6 +158,10 @@ pub(crate) fn sum_backward<T: Float>(
     scale: T,
     g: &ArrayD<T>,
 ) -> ArrayD<T> {
+    if axis.is_none() {
+        let total = g.iter().next().copied().unwrap_or(T::zero());
+        return ArrayD::from_elem(IxDyn(a_shape), total * scale);
+    }
     let g = match (axis, keepdim) {
         (Some(ax), false) => g.view().insert_axis(Axis(ax)),
         _ => g.view(),
