@@ -10,10 +10,11 @@
 use ferrograd_scalar::{Binary, Unary};
 use ferrograd_torch::compare::Tolerance;
 use ferrograd_torch::suite::Row;
+use ferrograd_torch::suite::F64_CONDITIONING;
 use ferrograd_torch::tensor_program::run::{forward_f64, run_tensor};
 use ferrograd_torch::tensor_program::{Leaf, Reg, TInstr, TensorOutcome, TensorProgram};
 use ferrograd_torch::tensor_suite::{
-    compare_tensor_programs, random_tensor_programs, torch_tensor_engine,
+    compare_tensor_programs, random_tensor_programs, torch_tensor_engine, TensorConditioning,
 };
 use ferrograd_torch::{Precision, Target, TorchError};
 use indicatif::ProgressBar;
@@ -136,6 +137,14 @@ fn the_unperturbed_engine_passes_the_same_cases() {
     let engine =
         |p: &TensorProgram| -> Result<TensorOutcome, TorchError> { Ok(run_tensor::<f64>(p)?) };
     let cases = random_tensor_programs(0, 200);
+    // As the parity rows: a program whose libtorch f32 and f64 results are
+    // far apart amplifies rounding beyond the f64 promise and is excluded.
+    let reference = torch_tensor_engine(Target::cpu(Precision::F32));
+    let conditioning = TensorConditioning {
+        reference: &reference,
+        tolerance: F64_CONDITIONING,
+        engine_reference: None,
+    };
     let row = compare_tensor_programs(
         "random tensor programs",
         "tensor f64",
@@ -144,7 +153,7 @@ fn the_unperturbed_engine_passes_the_same_cases() {
         &cases,
         &engine,
         &oracle,
-        None,
+        Some(&conditioning),
         &ProgressBar::hidden(),
     )
     .unwrap();
@@ -156,5 +165,6 @@ fn the_unperturbed_engine_passes_the_same_cases() {
         row.worst_number,
         row.worst_program.unwrap_or_default()
     );
-    assert_eq!(row.cases, 200);
+    assert_eq!(row.cases + row.excluded, 200);
+    assert!(row.cases >= 180, "{} judged", row.cases);
 }

@@ -703,7 +703,7 @@ mod tests {
             p.validate()
                 .unwrap_or_else(|e| panic!("seed {seed}: {e}\n{p}"));
             assert!(p.inputs.len() <= s.max_inputs, "seed {seed}");
-            for v in run::forward_f64(&p).unwrap() {
+            for v in super::super::run::forward_f64(&p).unwrap() {
                 assert!(v.len() <= s.max_elems && v.ndim() <= s.max_rank.max(3));
                 let limit = s.max_abs * FOLD_HEADROOM;
                 assert!(v.data().iter().all(|x| x.is_finite() && x.abs() <= limit));
