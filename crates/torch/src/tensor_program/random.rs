@@ -541,7 +541,7 @@ impl<'s> Gen<'s> {
                         && sb[sb.len() - 2] == k
                         && (sb.len() == 2 || sb[0] == sa[0])
                 };
-                let existing = (0..self.regs.len()).filter(|&r| fits(self, r)).last();
+                let existing = (0..self.regs.len()).rev().find(|&r| fits(self, r));
                 let b = match existing {
                     Some(b) if rng.random_bool(0.3) => b,
                     _ => {

@@ -85,12 +85,15 @@ pub(super) fn step<T: FloatLeft>(
     })
 }
 
+/// Every register of a run, and the input leaves.
+type Registers<T> = (Vec<Tensor<T>>, Vec<Tensor<T>>);
+
 /// Every register of `p` on the engine in precision `T`, inputs as
 /// parameters when `grad`; checks operands and leaves on the way.
 fn registers<T: FloatLeft>(
     p: &TensorProgram,
     grad: bool,
-) -> Result<(Vec<Tensor<T>>, Vec<Tensor<T>>), TensorProgramError> {
+) -> Result<Registers<T>, TensorProgramError> {
     let inputs = p
         .inputs
         .iter()
