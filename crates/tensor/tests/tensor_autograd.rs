@@ -445,3 +445,51 @@ fn f32_runs_the_same_rules() {
         gw[[0, 0]]
     );
 }
+
+#[test]
+fn empty_products_and_sums_are_zeros_not_panics() {
+    let a = Tensor::<f64>::param(ArrayD::zeros(IxDyn(&[2, 0])));
+    let b = Tensor::<f64>::param(ArrayD::zeros(IxDyn(&[0, 3])));
+    let p = a.matmul(&b).unwrap();
+    assert_eq!(p.shape(), vec![2, 3]);
+    assert!(p.to_vec().iter().all(|&v| v == 0.0));
+    p.sum().backward().unwrap();
+    assert_eq!(a.grad().unwrap().shape(), &[2, 0]);
+    let e = Tensor::<f64>::zeros(&[0, 3]);
+    assert_eq!(e.softmax(0).unwrap().shape(), vec![0, 3]);
+    assert_eq!(e.sum_axis(0, true).unwrap().to_vec(), vec![0.0; 3]);
+    assert_eq!((&e + &Tensor::from([1.0, 2.0, 3.0])).shape(), vec![0, 3]);
+}
+
+#[test]
+fn update_data_changes_values_in_place() {
+    let w = Tensor::<f64>::param([1.0, 2.0]);
+    let y = (&w * 3.0).sum();
+    w.update_data(|d| d.mapv_inplace(|v| v * 10.0));
+    assert_eq!(w.to_vec(), vec![10.0, 20.0]);
+    // Already recorded results keep their values.
+    assert_eq!(y.item().unwrap(), 9.0);
+    assert!(format!("{:?}", y).contains("sum"));
+    let bad = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        w.update_data(|d| *d = ArrayD::zeros(IxDyn(&[3])));
+    }));
+    assert!(bad.is_err());
+}
+
+#[test]
+fn an_operand_reached_again_through_a_later_operand_waits_for_it() {
+    // r = x + 2x: x is r's first operand and also below its second one, so
+    // x's gradient is final only after 2x has sent its part.
+    let x = Tensor::param([1.0f64]);
+    let r = &x + &(&x * 2.0);
+    r.backward().unwrap();
+    assert_eq!(x.grad().unwrap()[0], 3.0);
+    // Deeper: y = tanh(x) used directly and through a chain.
+    let x = Tensor::param([0.3f64]);
+    let y = x.tanh();
+    let r = &y + &(&(&y * 2.0) * 3.0).exp();
+    r.backward().unwrap();
+    let t = 0.3f64.tanh();
+    let want = (1.0 - t * t) * (1.0 + 6.0 * (6.0 * t).exp());
+    assert!((x.grad().unwrap()[0] - want).abs() < 1e-12 * want);
+}

@@ -9,6 +9,9 @@ pub enum TorchError {
     /// The program is malformed.
     #[error(transparent)]
     Program(#[from] ferrograd_program::ProgramError),
+    /// The tensor program is malformed or the engine refused it.
+    #[error("tensor program: {0}")]
+    TensorProgram(#[from] crate::tensor_program::TensorProgramError),
     /// The scalar engine refused its input.
     #[error("scalar engine: {0}")]
     Scalar(#[from] ferrograd_scalar::Error),

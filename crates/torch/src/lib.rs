@@ -10,7 +10,10 @@
 //! - [`compare`]: the tolerance rule and per-scenario worst cases;
 //! - [`exact`]: every program against its exact value (mpmath, 60 digits);
 //! - [`report`]: the table on the terminal, in Markdown and JSON;
-//! - [`suite`]: the scenarios `cargo xtask parity` runs.
+//! - [`suite`]: the scenarios `cargo xtask parity` runs;
+//! - [`tensor_program`], [`tensor_suite`]: random tensor programs on
+//!   `ferrograd_tensor::Tensor` and libtorch, and the `Tensor`-built MLP's
+//!   training run.
 //!
 //! This crate is not a default workspace member: building it needs libtorch
 //! (`cargo xtask libtorch` fetches it; `cargo xtask parity` does everything).
@@ -25,6 +28,8 @@ pub mod precision;
 pub mod program;
 pub mod report;
 pub mod suite;
+pub mod tensor_program;
+pub mod tensor_suite;
 pub mod train;
 
 pub use error::TorchError;

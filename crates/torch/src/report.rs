@@ -21,6 +21,8 @@ pub struct Report {
     pub passed: bool,
     /// Wall time of the suite, seconds.
     pub seconds: f64,
+    /// Which ops and shapes the random tensor programs reached.
+    pub tensor_coverage: Option<crate::tensor_suite::Coverage>,
 }
 
 impl Report {
@@ -33,7 +35,14 @@ impl Report {
             exact: Vec::new(),
             passed,
             seconds,
+            tensor_coverage: None,
         }
+    }
+
+    /// Adds the coverage of the random tensor programs.
+    pub fn with_tensor_coverage(mut self, coverage: crate::tensor_suite::Coverage) -> Self {
+        self.tensor_coverage = Some(coverage);
+        self
     }
 
     /// Adds the accuracy sections (their pass/fail rows are in `rows`).
@@ -157,6 +166,13 @@ impl Report {
             self.seconds
         );
         s += &self.table();
+        if let Some(c) = &self.tensor_coverage {
+            let _ = writeln!(
+                s,
+                "\nCoverage of the random tensor programs: {}.",
+                c.summary()
+            );
+        }
         if !self.exact.is_empty() {
             s += "\n## Against the exact value\n\n";
             s += &self.exact_table();

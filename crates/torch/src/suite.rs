@@ -67,7 +67,13 @@ pub struct Row {
 }
 
 impl Row {
-    fn new(scenario: &str, engine: &str, oracle: &str, tol: Tolerance, w: Worst) -> Self {
+    pub(crate) fn new(
+        scenario: &str,
+        engine: &str,
+        oracle: &str,
+        tol: Tolerance,
+        w: Worst,
+    ) -> Self {
         Self {
             scenario: scenario.into(),
             engine: engine.into(),
@@ -612,7 +618,12 @@ pub fn moons_problem() -> Result<(Weights, Batch), TorchError> {
     Ok((Weights::from_scalar(&mlp), Batch { x, y }))
 }
 
-fn trajectory_worst(tol: Tolerance, name: &str, a: &Trajectory, b: &Trajectory) -> Worst {
+pub(crate) fn trajectory_worst(
+    tol: Tolerance,
+    name: &str,
+    a: &Trajectory,
+    b: &Trajectory,
+) -> Worst {
     let mut w = Worst::default();
     for (k, (x, y)) in a.losses.iter().zip(&b.losses).enumerate() {
         w.case(

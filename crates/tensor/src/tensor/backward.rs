@@ -98,29 +98,27 @@ impl<T: Float> Tensor<T> {
         });
         let mut order = Vec::new();
         // (node, operands already pushed): a depth-first search with an
-        // explicit stack, so a chain of any length needs no call stack.
+        // explicit stack, so a chain of any length needs no call stack. A
+        // node is marked when expanded, not when pushed: one pushed early
+        // (as a first operand) and reached again below a later operand is
+        // pushed again there, so it lands before every result that uses it.
         let mut stack = vec![(self.clone(), false)];
-        self.node.visit.set(pass);
         while let Some((t, expanded)) = stack.pop() {
             if expanded {
                 t.node.index.set(order.len());
                 order.push(t);
                 continue;
             }
-            let operands: Vec<Tensor<T>> = t
-                .node
-                .op
-                .operands()
-                .into_iter()
-                .flatten()
-                .filter(|o| o.node.requires_grad && o.node.visit.get() != pass)
-                .cloned()
-                .collect();
-            stack.push((t, true));
-            for o in operands {
-                o.node.visit.set(pass);
-                stack.push((o, false));
+            if t.node.visit.get() == pass {
+                continue;
             }
+            t.node.visit.set(pass);
+            let operands = t.node.op.operands().map(|o| {
+                o.filter(|o| o.node.requires_grad && o.node.visit.get() != pass)
+                    .cloned()
+            });
+            stack.push((t, true));
+            stack.extend(operands.into_iter().flatten().map(|o| (o, false)));
         }
         order
     }

@@ -137,8 +137,9 @@ impl<T: Float> Drop for Node<T> {
     fn drop(&mut self) {
         let mut stack = Vec::new();
         self.op.take_operands(&mut stack);
-        while let Some(t) = stack.pop() {
-            if let Ok(mut node) = Rc::try_unwrap(t.node) {
+        while let Some(mut t) = stack.pop() {
+            // Emptied in place (not moved out) when this was the last handle.
+            if let Some(node) = Rc::get_mut(&mut t.node) {
                 node.op.take_operands(&mut stack);
             }
         }

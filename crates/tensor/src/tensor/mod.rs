@@ -254,12 +254,17 @@ impl<T: Float> Tensor<T> {
 
     /// Changes the values in place through `f` (what an optimiser does to a
     /// parameter); the graph already recorded from this tensor is not
-    /// recomputed. The shape must stay.
+    /// recomputed. Panics if `f` changes the shape.
     pub fn update_data(&self, f: impl FnOnce(&mut ArrayD<T>)) {
         let mut data = self.node.data.borrow_mut();
         let shape = data.raw_dim();
         f(&mut data);
-        debug_assert_eq!(data.raw_dim(), shape, "update_data must keep the shape");
+        // Recorded operations and gradients rely on the shape.
+        assert_eq!(
+            data.raw_dim(),
+            shape,
+            "Tensor::update_data must keep the shape"
+        );
     }
 
     /// Runs `f` on the values (mutable) and the gradient, if any: one

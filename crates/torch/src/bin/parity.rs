@@ -16,6 +16,7 @@ use ferrograd_torch::exact;
 use ferrograd_torch::program::run_program;
 use ferrograd_torch::report::Report;
 use ferrograd_torch::suite::{self, Options};
+use ferrograd_torch::tensor_suite;
 use ferrograd_torch::{Precision, Target};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -28,6 +29,9 @@ struct Args {
     /// Seed of the first random program.
     #[arg(long, default_value_t = 0)]
     first_seed: u64,
+    /// Random tensor programs per float type.
+    #[arg(long, default_value_t = 2_000)]
+    tensor_programs: usize,
     /// Random networks per (activation, loss) pair.
     #[arg(long, default_value_t = 4)]
     networks: usize,
@@ -210,8 +214,9 @@ fn main() -> Result<ExitCode> {
     let mlp_cases = suite::mlp_cases(opts.networks)?;
     let total = targets.len()
         * (opts.programs + examples::all().len() + examples::bad_inputs().len())
+        + targets.len() * args.tensor_programs
         + targets.len() * mlp_cases.len()
-        + targets.len() * 2;
+        + targets.len() * 4;
     let pb = ProgressBar::new(total as u64);
     pb.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} cases [{elapsed_precise}] {msg}")
@@ -219,10 +224,15 @@ fn main() -> Result<ExitCode> {
     );
     pb.set_message("programs");
     let mut rows = suite::program_rows(&opts, &targets, &pb)?;
+    pb.set_message("tensor programs");
+    let (tensor_rows, coverage) =
+        tensor_suite::tensor_program_rows(args.tensor_programs, opts.first_seed, &targets, &pb)?;
+    rows.extend(tensor_rows);
     pb.set_message("MLPs");
     rows.extend(suite::mlp_rows(&mlp_cases, &targets, &pb)?);
     pb.set_message("training");
     rows.extend(suite::trajectory_rows(opts.steps, &targets, &pb)?);
+    rows.extend(tensor_suite::tensor_nn_rows(opts.steps, &targets, &pb)?);
     pb.set_message("exact values (mpmath)");
     let mut sections = Vec::new();
     for s in started {
@@ -237,14 +247,18 @@ fn main() -> Result<ExitCode> {
     write_notebook_json(&notebook)
         .with_context(|| format!("writing {}", notebook.join(ORACLE_FILE).display()))?;
 
-    let report =
-        Report::new("2.13.0".into(), rows, start.elapsed().as_secs_f64()).with_exact(sections);
+    let report = Report::new("2.13.0".into(), rows, start.elapsed().as_secs_f64())
+        .with_exact(sections)
+        .with_tensor_coverage(coverage);
     let dir = args.out.unwrap_or_else(|| target.join("parity"));
     report
         .write(&dir)
         .with_context(|| format!("writing the report into {}", dir.display()))?;
     println!("{}", report.table());
     println!("{}", report.exact_table());
+    if let Some(c) = &report.tensor_coverage {
+        println!("coverage: {}\n", c.summary());
+    }
     for r in report
         .rows
         .iter()

@@ -373,15 +373,49 @@ impl Repeat {
         } else {
             (need_a, need_b)
         };
-        // (full element, small element, out, g) -> (to full, to small).
-        let pair = |x: T, y: T, o: T, g: T| {
-            if swap {
+        if swap {
+            let pair = |x, y, o, g| {
                 let (q, p) = grads(y, x, o, g);
                 (p, q)
-            } else {
-                grads(x, y, o, g)
-            }
-        };
+            };
+            let [to_b, to_a] = Self::repeat_grads(
+                full,
+                small,
+                so,
+                sg,
+                n,
+                (need_full, need_small),
+                pair,
+                (b, a),
+            );
+            [to_a, to_b]
+        } else {
+            Self::repeat_grads(
+                full,
+                small,
+                so,
+                sg,
+                n,
+                (need_full, need_small),
+                grads,
+                (a, b),
+            )
+        }
+    }
+
+    /// The loops of [`Repeat::backward`] with the repeating operand second:
+    /// `pair(full element, small element, out, g)` gives the two gradients.
+    #[allow(clippy::too_many_arguments)]
+    fn repeat_grads<T: Float>(
+        full: &[T],
+        small: &[T],
+        so: &[T],
+        sg: &[T],
+        n: usize,
+        (need_full, need_small): (bool, bool),
+        pair: impl Fn(T, T, T, T) -> (T, T),
+        (full_arr, small_arr): (&ArrayD<T>, &ArrayD<T>),
+    ) -> [Option<ArrayD<T>>; 2] {
         let mut g_full = vec![T::zero(); if need_full { full.len() } else { 0 }];
         let mut g_small = vec![T::zero(); if need_small { n } else { 0 }];
         let rows = full
@@ -426,7 +460,6 @@ impl Repeat {
             }
             (false, false) => {}
         }
-        let (full_arr, small_arr) = if swap { (b, a) } else { (a, b) };
         let g_full = need_full.then(|| {
             ArrayD::from_shape_vec(full_arr.raw_dim(), g_full)
                 .unwrap_or_else(|_| unreachable!("one per element"))
@@ -435,10 +468,6 @@ impl Repeat {
             ArrayD::from_shape_vec(small_arr.raw_dim(), g_small)
                 .unwrap_or_else(|_| unreachable!("one per element"))
         });
-        if swap {
-            [g_small, g_full]
-        } else {
-            [g_full, g_small]
-        }
+        [g_full, g_small]
     }
 }

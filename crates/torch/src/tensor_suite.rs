@@ -1,0 +1,363 @@
+//! The tensor rows of `cargo xtask parity`: random [`TensorProgram`]s on
+//! [`ferrograd_tensor::Tensor`] against libtorch, and the MLP built from
+//! `Tensor` (`ferrograd_tensor::tensor::nn`) trained on the moons demo
+//! against the fused [`ferrograd_tensor::Mlp`] and libtorch, step by step.
+//!
+//! Tensor programs are judged as the scalar suite judges its random
+//! programs ([`crate::suite::Conditioning`]): a program whose libtorch `f32`
+//! and `f64` results differ by more than [`F64_CONDITIONING`] (for the `f64`
+//! row) or [`F32_CONDITIONING`] (for the `f32` row, where the engine's own
+//! `f32` result that far from libtorch's `f64` one also counts when its `f64`
+//! result matches) is rounding amplified by the program, not a rule, and is
+//! counted as excluded. The exact-value oracle (mpmath) reads scalar
+//! programs only, so no tensor disagreement is settled by it here.
+
+use std::collections::BTreeMap;
+
+use ferrograd_scalar::Scalar;
+use ferrograd_tensor as tensor;
+use ferrograd_tensor::tensor::nn as tnn;
+use ferrograd_tensor::{Tensor, TensorError};
+use indicatif::ProgressBar;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+use crate::compare::{Tolerance, Worst};
+use crate::mlp::{Batch, Weights};
+use crate::suite::{moons_problem, trajectory_worst, Row, F32_CONDITIONING, F64_CONDITIONING};
+use crate::tensor_program::run::{run_tensor, run_torch};
+use crate::tensor_program::{TInstr, TensorOutcome, TensorProgram, TensorShape};
+use crate::train::{tensor_trajectory, torch_trajectory, Optim, Trajectory, L2};
+use crate::{Precision, Target, TorchError};
+
+/// A backend that runs tensor programs.
+pub type TensorProgramFn<'a> = dyn Fn(&TensorProgram) -> Result<TensorOutcome, TorchError> + 'a;
+
+/// The random tensor programs of a run: `(id, program)`, program `i` drawn
+/// from seed `first_seed + i`.
+pub fn random_tensor_programs(first_seed: u64, n: usize) -> Vec<(String, TensorProgram)> {
+    let shape = TensorShape::default();
+    (first_seed..first_seed + n as u64)
+        .map(|seed| {
+            (
+                format!("tensor seed {seed}"),
+                TensorProgram::random(&mut ChaCha8Rng::seed_from_u64(seed), &shape),
+            )
+        })
+        .collect()
+}
+
+/// The engine ([`ferrograd_tensor::Tensor`]) as a tensor-program backend.
+pub fn tensor_engine(
+    precision: Precision,
+) -> impl Fn(&TensorProgram) -> Result<TensorOutcome, TorchError> {
+    move |p| match precision {
+        Precision::F64 => Ok(run_tensor::<f64>(p)?),
+        Precision::F32 => Ok(run_tensor::<f32>(p)?),
+    }
+}
+
+/// libtorch as a tensor-program backend.
+pub fn torch_tensor_engine(
+    target: Target,
+) -> impl Fn(&TensorProgram) -> Result<TensorOutcome, TorchError> {
+    move |p| run_torch(p, target)
+}
+
+/// Which tensor programs a precision is judged on (see the module
+/// documentation).
+pub struct TensorConditioning<'a> {
+    /// libtorch in the other precision.
+    pub reference: &'a TensorProgramFn<'a>,
+    /// How close the oracle (and the engine) must come to the reference.
+    pub tolerance: Tolerance,
+    /// The engine in the reference's precision, and that precision's promise.
+    pub engine_reference: Option<(&'a TensorProgramFn<'a>, Tolerance)>,
+}
+
+impl TensorConditioning<'_> {
+    fn ill_conditioned(
+        &self,
+        p: &TensorProgram,
+        engine: &TensorOutcome,
+        oracle: &TensorOutcome,
+    ) -> Result<bool, TorchError> {
+        let r = (self.reference)(p)?;
+        let far = |x: &TensorOutcome, tol: Tolerance| {
+            x.numbers(&r).iter().any(|(_, a, b)| !tol.agrees(*a, *b))
+        };
+        if far(oracle, self.tolerance) {
+            return Ok(true);
+        }
+        if let Some((engine_ref, tol)) = self.engine_reference {
+            if far(engine, self.tolerance) && !far(&engine_ref(p)?, tol) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+}
+
+/// Compares `engine` with `oracle` on every program of `cases`; a failing
+/// row names the op of the shortest failing prefix and prints that prefix
+/// as a PyTorch script.
+#[allow(clippy::too_many_arguments)]
+pub fn compare_tensor_programs(
+    scenario: &str,
+    engine_name: &str,
+    oracle_name: &str,
+    tol: Tolerance,
+    cases: &[(String, TensorProgram)],
+    engine: &TensorProgramFn<'_>,
+    oracle: &TensorProgramFn<'_>,
+    conditioning: Option<&TensorConditioning<'_>>,
+    progress: &ProgressBar,
+) -> Result<Row, TorchError> {
+    let mut worst = Worst::default();
+    let mut excluded = 0;
+    for (id, p) in cases {
+        progress.inc(1);
+        let (a, b) = (engine(p)?, oracle(p)?);
+        if let Some(c) = conditioning {
+            if c.ill_conditioned(p, &a, &b)? {
+                excluded += 1;
+                continue;
+            }
+        }
+        worst.case(tol, || id.clone(), a.numbers(&b));
+    }
+    let mut row = Row::new(scenario, engine_name, oracle_name, tol, worst);
+    row.excluded = excluded;
+    let Some(p) = row
+        .worst_case
+        .as_ref()
+        .and_then(|id| cases.iter().find(|(c, _)| c == id))
+        .map(|(_, p)| p)
+    else {
+        return Ok(row);
+    };
+    row.worst_program = Some(p.to_string());
+    if row.passed() {
+        return Ok(row);
+    }
+    for last in 0..p.instrs.len() {
+        let prefix = p.truncated(last);
+        let (a, b) = (engine(&prefix)?, oracle(&prefix)?);
+        if a.numbers(&b).iter().any(|(_, x, y)| !tol.agrees(*x, *y)) {
+            row.culprit = Some(format!("{} (r{last})", p.instrs[last].name()));
+            row.worst_program = Some(prefix.to_string());
+            break;
+        }
+    }
+    Ok(row)
+}
+
+/// How often each op and each feature occurs in a set of programs.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Coverage {
+    /// Programs counted.
+    pub programs: usize,
+    /// Instructions per op ([`TInstr::name`]), every op listed (0 if unseen).
+    pub ops: BTreeMap<String, usize>,
+    /// Broadcasts, rank mixes, scalar operands, shared registers
+    /// ([`TensorProgram::feature_counts`]).
+    pub features: BTreeMap<String, usize>,
+}
+
+impl Coverage {
+    /// The coverage of `cases`.
+    pub fn of(cases: &[(String, TensorProgram)]) -> Result<Self, TorchError> {
+        let mut c = Coverage {
+            programs: cases.len(),
+            ops: TInstr::all_names().into_iter().map(|n| (n, 0)).collect(),
+            features: BTreeMap::new(),
+        };
+        for (_, p) in cases {
+            for (k, n) in p.op_counts() {
+                *c.ops.entry(k).or_default() += n;
+            }
+            for (k, n) in p.feature_counts()? {
+                *c.features.entry(k).or_default() += n;
+            }
+        }
+        Ok(c)
+    }
+
+    /// Ops reached at least once, and ops in all.
+    pub fn reached(&self) -> (usize, usize) {
+        (
+            self.ops.values().filter(|&&n| n > 0).count(),
+            self.ops.len(),
+        )
+    }
+
+    /// One line: `43/43 ops; add 1234, abs 980, ...; broadcast 5000, ...`.
+    pub fn summary(&self) -> String {
+        let (r, n) = self.reached();
+        let list = |m: &BTreeMap<String, usize>| {
+            m.iter()
+                .map(|(k, v)| format!("{k} {v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        format!(
+            "{} tensor programs, {r}/{n} ops: {}; features: {}",
+            self.programs,
+            list(&self.ops),
+            list(&self.features)
+        )
+    }
+}
+
+/// The random tensor-program rows (one per target) and their coverage.
+pub fn tensor_program_rows(
+    programs: usize,
+    first_seed: u64,
+    targets: &[Target],
+    progress: &ProgressBar,
+) -> Result<(Vec<Row>, Coverage), TorchError> {
+    let cases = random_tensor_programs(first_seed, programs);
+    let coverage = Coverage::of(&cases)?;
+    let (reached, all) = coverage.reached();
+    let scenario = format!("random tensor programs ({reached}/{all} ops)");
+    let mut rows = Vec::new();
+    for &target in targets {
+        let p = target.precision;
+        let (other, tolerance) = match p {
+            Precision::F32 => (Precision::F64, F32_CONDITIONING),
+            Precision::F64 => (Precision::F32, F64_CONDITIONING),
+        };
+        let reference = torch_tensor_engine(Target {
+            precision: other,
+            device: target.device,
+        });
+        let engine64 = tensor_engine(Precision::F64);
+        let conditioning = TensorConditioning {
+            reference: &reference,
+            tolerance,
+            engine_reference: (p == Precision::F32)
+                .then_some((&engine64 as &TensorProgramFn<'_>, Tolerance::F64)),
+        };
+        rows.push(compare_tensor_programs(
+            &scenario,
+            &format!("tensor {}", p.name()),
+            &target.name(),
+            p.tolerance(),
+            &cases,
+            &tensor_engine(p),
+            &torch_tensor_engine(target),
+            Some(&conditioning),
+            progress,
+        )?);
+    }
+    Ok((rows, coverage))
+}
+
+/// `steps` steps of micrograd's moons demo on the MLP built from `Tensor`
+/// (`tensor::nn::Mlp`, `loss::hinge + loss::l2`, `tensor::nn::Sgd` or
+/// `Adam`) in precision `T`, starting from `w`.
+pub fn tensor_nn_trajectory<T: tensor::Float>(
+    w: &Weights,
+    batch: &Batch,
+    optim: Optim,
+    steps: usize,
+) -> Result<Trajectory, TorchError> {
+    let mlp = tnn::Mlp::from_fused(&w.to_tensor::<T>()?);
+    let params = mlp.parameters();
+    let matrix = |rows: &[Vec<f64>]| {
+        let cols = rows.first().map_or(0, Vec::len);
+        let flat: Vec<T> = rows.iter().flatten().map(|&v| T::from_f64(v)).collect();
+        Tensor::from_vec(flat, &[rows.len(), cols]).map_err(TensorError::from)
+    };
+    let (x, y) = (matrix(&batch.x)?, matrix(&batch.y)?);
+    let l2 = T::from_f64(L2);
+    let mut losses = Vec::with_capacity(steps);
+    let loss = || -> Result<Tensor<T>, TorchError> {
+        let scores = mlp.forward(&x).map_err(TensorError::from)?;
+        let data = tnn::loss::hinge(&scores, &y).map_err(TensorError::from)?;
+        let total = data + tnn::loss::l2(&params, l2);
+        Ok(total)
+    };
+    match optim {
+        Optim::Sgd { .. } => {
+            let mut opt = tnn::Sgd::new(optim.schedule())?;
+            for _ in 0..steps {
+                let total = loss()?;
+                opt.zero_grad(&params);
+                total.backward().map_err(TensorError::from)?;
+                losses.push(Scalar::to_f64(total.item().map_err(TensorError::from)?));
+                opt.step(&params)?;
+            }
+        }
+        Optim::Adam { .. } => {
+            let mut opt = tnn::Adam::new(optim.schedule())?;
+            for _ in 0..steps {
+                let total = loss()?;
+                opt.zero_grad(&params);
+                total.backward().map_err(TensorError::from)?;
+                losses.push(Scalar::to_f64(total.item().map_err(TensorError::from)?));
+                opt.step(&params)?;
+            }
+        }
+    }
+    // The scalar engine's order: per layer, per neuron, its weights then its
+    // bias (the tensor layer's weight is `[in, out]`).
+    let mut final_params = Vec::new();
+    for layer in mlp.layers() {
+        let (wt, b) = (layer.weight().to_array(), layer.bias().to_vec());
+        for (j, bias) in b.iter().enumerate() {
+            final_params.extend((0..wt.shape()[0]).map(|i| Scalar::to_f64(wt[[i, j]])));
+            final_params.push(Scalar::to_f64(*bias));
+        }
+    }
+    Ok(Trajectory {
+        losses,
+        final_params,
+    })
+}
+
+/// The moons demo on the `Tensor`-built MLP, SGD and Adam, step by step:
+/// against libtorch and against the fused `Mlp`, per target.
+pub fn tensor_nn_rows(
+    steps: usize,
+    targets: &[Target],
+    progress: &ProgressBar,
+) -> Result<Vec<Row>, TorchError> {
+    let (weights, batch) = moons_problem()?;
+    let mut rows = Vec::new();
+    for &target in targets {
+        let p = target.precision;
+        let tol = p.tolerance();
+        for optim in [Optim::MICROGRAD_SGD, Optim::ADAM] {
+            let oracle = torch_trajectory(&weights, &batch, optim, steps, target)?;
+            let (t, fused) = match p {
+                Precision::F64 => (
+                    tensor_nn_trajectory::<f64>(&weights, &batch, optim, steps)?,
+                    tensor_trajectory::<f64>(&weights, &batch, optim, steps)?,
+                ),
+                Precision::F32 => (
+                    tensor_nn_trajectory::<f32>(&weights, &batch, optim, steps)?,
+                    tensor_trajectory::<f32>(&weights, &batch, optim, steps)?,
+                ),
+            };
+            let scenario = format!("moons training, {steps} steps, {}", optim.name());
+            let engine = format!("Tensor-built MLP {}", p.name());
+            rows.push(Row::new(
+                &scenario,
+                &engine,
+                &target.name(),
+                tol,
+                trajectory_worst(tol, optim.name(), &t, &oracle),
+            ));
+            rows.push(Row::new(
+                &scenario,
+                &engine,
+                &format!("fused Mlp {}", p.name()),
+                tol,
+                trajectory_worst(tol, optim.name(), &t, &fused),
+            ));
+            progress.inc(1);
+        }
+    }
+    Ok(rows)
+}
