@@ -1,12 +1,14 @@
 //! A [`TensorProgram`] on [`ferrograd_tensor::Tensor`] and on libtorch.
 //!
 //! Both runners read [`Unary`] and [`Binary`] through one `match` each
-//! ([`unary_torch`], [`binary_torch`]; the engine takes them as values),
+//! ([`crate::program::unary`], [`crate::program::binary`], shared with the scalar programs),
 //! and a float on the left is what Python does with it: `c - a` is
 //! `torch.rsub`, `c / a` is `a.reciprocal() * c` (`Tensor.__rtruediv__`),
 //! `c ** a` is `torch.pow(c, a)`.
 
-use ferrograd_scalar::{Binary, Scalar, Unary};
+#[cfg(doc)]
+use ferrograd_scalar::Unary;
+use ferrograd_scalar::{Binary, Scalar};
 use ferrograd_tensor::{AutogradError, Float, Tensor};
 use tch::Tensor as TchTensor;
 
@@ -177,35 +179,6 @@ pub fn run_tensor<T: FloatLeft>(p: &TensorProgram) -> Result<TensorOutcome, Tens
     Ok(TensorOutcome { value, grads })
 }
 
-/// `u` on libtorch (`torch.tanh`, `torch.log1p`, ...).
-pub fn unary_torch(u: Unary, a: &TchTensor) -> Result<TchTensor, TorchError> {
-    Ok(match u {
-        Unary::Neg => a.f_neg()?,
-        Unary::Tanh => a.f_tanh()?,
-        Unary::Exp => a.f_exp()?,
-        Unary::Ln => a.f_log()?,
-        Unary::Sigmoid => a.f_sigmoid()?,
-        Unary::Relu => a.f_relu()?,
-        Unary::Sqrt => a.f_sqrt()?,
-        Unary::Abs => a.f_abs()?,
-        Unary::Sin => a.f_sin()?,
-        Unary::Cos => a.f_cos()?,
-        Unary::Log1p => a.f_log1p()?,
-        Unary::Expm1 => a.f_expm1()?,
-    })
-}
-
-/// `f` on libtorch with two tensor operands (`torch.add`, `torch.pow`, ...).
-pub fn binary_torch(f: Binary, a: &TchTensor, b: &TchTensor) -> Result<TchTensor, TorchError> {
-    Ok(match f {
-        Binary::Add => a.f_add(b)?,
-        Binary::Sub => a.f_sub(b)?,
-        Binary::Mul => a.f_mul(b)?,
-        Binary::Div => a.f_div(b)?,
-        Binary::Pow => a.f_pow(b)?,
-    })
-}
-
 /// `a op c` as Python's `a + 2.0` runs it.
 fn float_right(f: Binary, a: &TchTensor, c: f64) -> Result<TchTensor, TorchError> {
     Ok(match f {
@@ -267,8 +240,8 @@ pub fn run_torch(p: &TensorProgram, target: Target) -> Result<TensorOutcome, Tor
         let t = match instr {
             Input(k) => inputs[*k].shallow_clone(),
             Const(k) => consts[*k].shallow_clone(),
-            Unary(u, a) => unary_torch(*u, r(*a))?,
-            Binary(f, a, b) => binary_torch(*f, r(*a), r(*b))?,
+            Unary(u, a) => crate::program::unary(*u, r(*a))?,
+            Binary(f, a, b) => crate::program::binary(*f, r(*a), r(*b))?,
             FloatRight(f, a, c) => float_right(*f, r(*a), *c)?,
             FloatLeft(f, c, a) => float_left_torch(*f, *c, r(*a))?,
             MatMul(a, b) => r(*a).f_matmul(r(*b))?,
