@@ -635,6 +635,7 @@ impl ExactSection {
             numbers: a.judged,
             mismatches: a.beyond,
             excluded: a.ill_conditioned,
+            unjudged_numbers: 0,
             worst_error: a.worst_rel,
             tolerance: precision.tolerance(),
             worst_case: a.worst.as_ref().map(|w| w.0.clone()),

@@ -135,6 +135,9 @@ impl Report {
             } else {
                 r.cases.to_string()
             };
+            if r.unjudged_numbers > 0 {
+                let _ = write!(cases, " (+{} ill-conditioned numbers)", r.unjudged_numbers);
+            }
             if !r.oracle_off_exact.is_empty() {
                 let _ = write!(
                     cases,

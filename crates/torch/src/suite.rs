@@ -46,6 +46,9 @@ pub struct Row {
     /// Cases left out as ill-conditioned for this precision (see
     /// [`Conditioning`]).
     pub excluded: usize,
+    /// Numbers of judged cases left out as ill-conditioned one by one (the
+    /// tensor rows: see `tensor_suite::TensorConditioning::spread`).
+    pub unjudged_numbers: usize,
     /// The worst [`Tolerance::error`].
     pub worst_error: f64,
     /// The tolerance applied.
@@ -82,6 +85,7 @@ impl Row {
             numbers: w.numbers,
             mismatches: w.mismatches,
             excluded: 0,
+            unjudged_numbers: 0,
             worst_error: w.error,
             tolerance: tol,
             worst_case: w.case,

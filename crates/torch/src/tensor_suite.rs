@@ -9,8 +9,20 @@
 //! row) or [`F32_CONDITIONING`] (for the `f32` row, where the engine's own
 //! `f32` result that far from libtorch's `f64` one also counts when its `f64`
 //! result matches) is rounding amplified by the program, not a rule, and is
-//! counted as excluded. The exact-value oracle (mpmath) reads scalar
-//! programs only, so no tensor disagreement is settled by it here.
+//! counted as excluded.
+//!
+//! That gap is one sample of the rounding noise per program, and a single
+//! gradient element can cancel (`d(x / x)/dx` is `1/x - x/x^2`, exactly 0,
+//! which libtorch computes as a few ulps of `1/x`) while `f32` happens to
+//! round to the same result. So a number on which the engine and libtorch
+//! disagree is also judged on its own, as the exact rows judge scalar
+//! programs ([`crate::exact`]): libtorch reruns the program with its leaves
+//! moved by a few roundings of the row's type
+//! ([`TensorConditioning::spread`]), and a number that moves by more than
+//! [`CONDITION_MARGIN`] of the tolerance is rounding amplified by the program
+//! at that element: it is counted in [`Row::unjudged_numbers`], not judged.
+//! The exact-value oracle (mpmath) reads scalar programs only, so no tensor
+//! disagreement is settled by it here.
 
 use std::collections::BTreeMap;
 
@@ -19,10 +31,11 @@ use ferrograd_tensor as tensor;
 use ferrograd_tensor::tensor::nn as tnn;
 use ferrograd_tensor::{Tensor, TensorError};
 use indicatif::ProgressBar;
-use rand::SeedableRng;
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::compare::{Tolerance, Worst};
+use crate::exact::CONDITION_MARGIN;
 use crate::mlp::{Batch, Weights};
 use crate::suite::{moons_problem, trajectory_worst, Row, F32_CONDITIONING, F64_CONDITIONING};
 use crate::tensor_program::run::{run_tensor, run_torch};
@@ -73,9 +86,73 @@ pub struct TensorConditioning<'a> {
     pub tolerance: Tolerance,
     /// The engine in the reference's precision, and that precision's promise.
     pub engine_reference: Option<(&'a TensorProgramFn<'a>, Tolerance)>,
+    /// The oracle again, and its precision: rerun on [`perturbed_leaves`]
+    /// to measure, number by number, how far rounding alone moves a result.
+    pub spread: Option<(&'a TensorProgramFn<'a>, Precision)>,
+}
+
+/// Perturbed reruns per program for [`TensorConditioning::spread`].
+pub const SPREAD_SAMPLES: u64 = 4;
+
+/// How far [`perturbed_leaves`] moves a leaf: up to this many units of
+/// roundoff of the type, so that the move survives rounding to it.
+pub const SPREAD_ROUNDINGS: f64 = 4.0;
+
+/// `p` with every non-integer element of its inputs and constants
+/// multiplied by `1 + d`, `|d|` up to [`SPREAD_ROUNDINGS`] units of roundoff
+/// of `precision` (`d` drawn from `seed`): a rounding-sized change of the
+/// data. Integers (the domain edges the generator draws: `0`, `-1`, `3`)
+/// are exact in every type and stay, so a program at an edge stays there.
+pub fn perturbed_leaves(p: &TensorProgram, precision: Precision, seed: u64) -> TensorProgram {
+    let u = match precision {
+        Precision::F64 => f64::EPSILON / 2.0,
+        Precision::F32 => f64::from(f32::EPSILON) / 2.0,
+    };
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut q = p.clone();
+    for l in q.inputs.iter_mut().chain(q.consts.iter_mut()) {
+        for x in &mut l.data {
+            if x.fract() != 0.0 {
+                *x *= 1.0 + SPREAD_ROUNDINGS * u * rng.random_range(-1.0..=1.0);
+            }
+        }
+    }
+    q
 }
 
 impl TensorConditioning<'_> {
+    /// Of the numbers where `engine` and `oracle` (the spread backend's own
+    /// result for `p`) disagree at `tol`, which are ill-conditioned one by
+    /// one: the oracle on [`perturbed_leaves`] moves them by more than
+    /// [`CONDITION_MARGIN`] of `tol` (`true` = not judged), by index into
+    /// `engine.numbers(oracle)`.
+    fn unstable(
+        &self,
+        p: &TensorProgram,
+        engine: &TensorOutcome,
+        oracle: &TensorOutcome,
+        tol: Tolerance,
+    ) -> Result<Vec<bool>, TorchError> {
+        let pairs = engine.numbers(oracle);
+        let mut out = vec![false; pairs.len()];
+        let Some((rerun, precision)) = self.spread else {
+            return Ok(out);
+        };
+        if pairs.iter().all(|(_, a, b)| tol.agrees(*a, *b)) {
+            return Ok(out);
+        }
+        for seed in 0..SPREAD_SAMPLES {
+            let moved = rerun(&perturbed_leaves(p, precision, seed))?;
+            for (i, (_, m, base)) in moved.numbers(oracle).into_iter().enumerate() {
+                let disagree = !tol.agrees(pairs[i].1, pairs[i].2);
+                if disagree && tol.error(m, base) > CONDITION_MARGIN * tol.rel {
+                    out[i] = true;
+                }
+            }
+        }
+        Ok(out)
+    }
+
     fn ill_conditioned(
         &self,
         p: &TensorProgram,
@@ -113,8 +190,22 @@ pub fn compare_tensor_programs(
     conditioning: Option<&TensorConditioning<'_>>,
     progress: &ProgressBar,
 ) -> Result<Row, TorchError> {
+    // The numbers of a case that are judged, and how many are not.
+    let judged = |p: &TensorProgram, a: &TensorOutcome, b: &TensorOutcome| {
+        let mut numbers = a.numbers(b);
+        if let Some(c) = conditioning {
+            let unstable = c.unstable(p, a, b, tol)?;
+            let mut i = 0;
+            numbers.retain(|_| {
+                i += 1;
+                !unstable[i - 1]
+            });
+            return Ok::<_, TorchError>((numbers, unstable.iter().filter(|&&u| u).count()));
+        }
+        Ok((numbers, 0))
+    };
     let mut worst = Worst::default();
-    let mut excluded = 0;
+    let (mut excluded, mut unjudged) = (0, 0);
     for (id, p) in cases {
         progress.inc(1);
         let (a, b) = (engine(p)?, oracle(p)?);
@@ -124,10 +215,13 @@ pub fn compare_tensor_programs(
                 continue;
             }
         }
-        worst.case(tol, || id.clone(), a.numbers(&b));
+        let (numbers, left_out) = judged(p, &a, &b)?;
+        unjudged += left_out;
+        worst.case(tol, || id.clone(), numbers);
     }
     let mut row = Row::new(scenario, engine_name, oracle_name, tol, worst);
     row.excluded = excluded;
+    row.unjudged_numbers = unjudged;
     let Some(p) = row
         .worst_case
         .as_ref()
@@ -143,7 +237,8 @@ pub fn compare_tensor_programs(
     for last in 0..p.instrs.len() {
         let prefix = p.truncated(last);
         let (a, b) = (engine(&prefix)?, oracle(&prefix)?);
-        if a.numbers(&b).iter().any(|(_, x, y)| !tol.agrees(*x, *y)) {
+        let (numbers, _) = judged(&prefix, &a, &b)?;
+        if numbers.iter().any(|(_, x, y)| !tol.agrees(*x, *y)) {
             row.culprit = Some(format!("{} (r{last})", p.instrs[last].name()));
             row.worst_program = Some(prefix.to_string());
             break;
@@ -232,11 +327,13 @@ pub fn tensor_program_rows(
             device: target.device,
         });
         let engine64 = tensor_engine(Precision::F64);
+        let torch = torch_tensor_engine(target);
         let conditioning = TensorConditioning {
             reference: &reference,
             tolerance,
             engine_reference: (p == Precision::F32)
                 .then_some((&engine64 as &TensorProgramFn<'_>, Tolerance::F64)),
+            spread: Some((&torch, p)),
         };
         rows.push(compare_tensor_programs(
             &scenario,
@@ -245,7 +342,7 @@ pub fn tensor_program_rows(
             p.tolerance(),
             &cases,
             &tensor_engine(p),
-            &torch_tensor_engine(target),
+            &torch,
             Some(&conditioning),
             progress,
         )?);

@@ -15,6 +15,7 @@ use ferrograd_torch::tensor_program::run::{forward_f64, run_tensor};
 use ferrograd_torch::tensor_program::{Leaf, Reg, TInstr, TensorOutcome, TensorProgram};
 use ferrograd_torch::tensor_suite::{
     compare_tensor_programs, random_tensor_programs, torch_tensor_engine, TensorConditioning,
+    TensorProgramFn,
 };
 use ferrograd_torch::{Precision, Target, TorchError};
 use indicatif::ProgressBar;
@@ -144,6 +145,7 @@ fn the_unperturbed_engine_passes_the_same_cases() {
         reference: &reference,
         tolerance: F64_CONDITIONING,
         engine_reference: None,
+        spread: Some((&oracle, Precision::F64)),
     };
     let row = compare_tensor_programs(
         "random tensor programs",
@@ -167,4 +169,55 @@ fn the_unperturbed_engine_passes_the_same_cases() {
     );
     assert_eq!(row.cases + row.excluded, 200);
     assert!(row.cases >= 180, "{} judged", row.cases);
+}
+
+/// Seed 809 holds `r12 = x4 / x4`: every element of `d/dx4` is exactly 0
+/// (`1/x - x/x^2`). The engine gets 0; libtorch, computing `-g * x / (x * x)`,
+/// gets a few ulps of `1/x` where `x` is 9e-6 (1.46e-11), while its `f32`
+/// run happens to round to 0, so the per-program gap cannot see it. The
+/// per-number spread does: that element is left unjudged and nothing else.
+#[test]
+fn a_cancelling_gradient_element_is_left_unjudged_not_failed() {
+    let cases = random_tensor_programs(809, 1);
+    let p = &cases[0].1;
+    let engine = run_tensor::<f64>(p).unwrap();
+    let oracle = torch_tensor_engine(Target::cpu(Precision::F64));
+    let torch = oracle(p).unwrap();
+    let grad = |o: &TensorOutcome| o.grads[4][13];
+    assert_eq!(grad(&engine), 0.0, "the exact value");
+    assert!(grad(&torch) != 0.0 && grad(&torch).abs() < 1e-10);
+    let reference = torch_tensor_engine(Target::cpu(Precision::F32));
+    let engine_fn =
+        |p: &TensorProgram| -> Result<TensorOutcome, TorchError> { Ok(run_tensor::<f64>(p)?) };
+    let judge = |spread| {
+        let conditioning = TensorConditioning {
+            reference: &reference,
+            tolerance: F64_CONDITIONING,
+            engine_reference: None,
+            spread,
+        };
+        compare_tensor_programs(
+            "random tensor programs",
+            "tensor f64",
+            "libtorch f64 cpu",
+            Tolerance::F64,
+            &cases,
+            &engine_fn,
+            &oracle,
+            Some(&conditioning),
+            &ProgressBar::hidden(),
+        )
+        .unwrap()
+    };
+    let per_program = judge(None);
+    assert_eq!(per_program.mismatches, 1, "the gap alone misses it");
+    assert_eq!(per_program.culprit.as_deref(), Some("mul (r37)"));
+    let per_number = judge(Some((&oracle as &TensorProgramFn<'_>, Precision::F64)));
+    assert!(per_number.passed(), "{:?}", per_number.worst_number);
+    assert_eq!(per_number.cases, 1, "the program is still judged");
+    assert!(
+        (1..=5).contains(&per_number.unjudged_numbers),
+        "{} numbers left out",
+        per_number.unjudged_numbers
+    );
 }
