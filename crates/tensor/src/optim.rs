@@ -20,9 +20,32 @@ pub trait Optimizer<T: Float> {
 /// engine and for the libtorch trajectories.
 pub use ferrograd_scalar::nn::LrSchedule;
 
-/// Makes (or checks) per-tensor state for `mlp`.
-fn ensure_state<T: Float>(state: &mut Vec<Vec<T>>, mlp: &Mlp<T>) -> Result<bool, TensorError> {
-    let sizes = mlp.parameter_tensor_sizes();
+/// The parameter tensors an optimiser steps, whichever engine holds them:
+/// the fused [`Mlp`]'s flat buffers or the autograd engine's
+/// [`crate::Tensor`] leaves. Both optimiser front ends run their update
+/// through this, so the rule and the state handling exist once.
+pub(crate) trait ParamTensors<T> {
+    /// Number of values in each parameter tensor, in [`ParamTensors::for_each`] order.
+    fn sizes(&self) -> Vec<usize>;
+
+    /// Calls `f(index, values, gradient)` for every parameter tensor that has
+    /// a gradient (PyTorch skips the others).
+    fn for_each(&mut self, f: impl FnMut(usize, &mut [T], &[T]));
+}
+
+impl<T: Float> ParamTensors<T> for &mut Mlp<T> {
+    fn sizes(&self) -> Vec<usize> {
+        self.parameter_tensor_sizes()
+    }
+
+    fn for_each(&mut self, f: impl FnMut(usize, &mut [T], &[T])) {
+        self.for_each_parameter(f);
+    }
+}
+
+/// Makes (or checks) per-tensor state for parameter tensors of `sizes`;
+/// `true` when it was made now (the first step).
+fn ensure_state<T: Float>(state: &mut Vec<Vec<T>>, sizes: Vec<usize>) -> Result<bool, TensorError> {
     if state.is_empty() {
         *state = sizes.iter().map(|&n| vec![T::zero(); n]).collect();
         return Ok(true);
@@ -93,22 +116,29 @@ impl<T: Float> Sgd<T> {
     }
 }
 
-impl<T: Float> Optimizer<T> for Sgd<T> {
-    fn step(&mut self, mlp: &mut Mlp<T>) -> Result<(), TensorError> {
+impl<T: Float> Sgd<T> {
+    /// One update of `params` with [`SgdRule`] at the current rate.
+    pub(crate) fn update(&mut self, mut params: impl ParamTensors<T>) -> Result<(), TensorError> {
         let sgd = SgdRule {
             lr: self.schedule.lr(self.t),
             momentum: self.momentum,
             weight_decay: self.weight_decay,
         };
-        let first = sgd.momentum != 0.0 && ensure_state(&mut self.buf, mlp)?;
+        let first = sgd.momentum != 0.0 && ensure_state(&mut self.buf, params.sizes())?;
         let step = sgd.at::<T>(first);
         let bufs = &mut self.buf;
-        mlp.for_each_parameter(|i, p, g| {
+        params.for_each(|i, p, g| {
             let buf = bufs.get_mut(i).map_or(&mut [][..], Vec::as_mut_slice);
             step.apply(p, g, buf);
         });
         self.t += 1;
         Ok(())
+    }
+}
+
+impl<T: Float> Optimizer<T> for Sgd<T> {
+    fn step(&mut self, mlp: &mut Mlp<T>) -> Result<(), TensorError> {
+        self.update(mlp)
     }
 
     fn steps(&self) -> usize {
@@ -177,10 +207,11 @@ impl<T: Float> Adam<T> {
     }
 }
 
-impl<T: Float> Optimizer<T> for Adam<T> {
-    fn step(&mut self, mlp: &mut Mlp<T>) -> Result<(), TensorError> {
-        ensure_state(&mut self.m, mlp)?;
-        ensure_state(&mut self.v, mlp)?;
+impl<T: Float> Adam<T> {
+    /// One update of `params` with [`AdamRule`] at the current rate and step.
+    pub(crate) fn update(&mut self, mut params: impl ParamTensors<T>) -> Result<(), TensorError> {
+        ensure_state(&mut self.m, params.sizes())?;
+        ensure_state(&mut self.v, params.sizes())?;
         let adam = AdamRule {
             lr: self.schedule.lr(self.t),
             beta1: self.beta1,
@@ -191,8 +222,14 @@ impl<T: Float> Optimizer<T> for Adam<T> {
         self.t += 1;
         let step = adam.at::<T>(self.t as u64);
         let (ms, vs) = (&mut self.m, &mut self.v);
-        mlp.for_each_parameter(|i, p, g| step.apply(p, g, &mut ms[i], &mut vs[i]));
+        params.for_each(|i, p, g| step.apply(p, g, &mut ms[i], &mut vs[i]));
         Ok(())
+    }
+}
+
+impl<T: Float> Optimizer<T> for Adam<T> {
+    fn step(&mut self, mlp: &mut Mlp<T>) -> Result<(), TensorError> {
+        self.update(mlp)
     }
 
     fn steps(&self) -> usize {
