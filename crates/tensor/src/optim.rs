@@ -60,6 +60,37 @@ fn ensure_state<T: Float>(state: &mut Vec<Vec<T>>, sizes: Vec<usize>) -> Result<
     Ok(false)
 }
 
+/// What both optimisers have over their `schedule`, `weight_decay` and step
+/// count `t`, written once; each adds its `update`.
+macro_rules! schedule_and_decay {
+    ($name:ident) => {
+        impl<T: Float> $name<T> {
+            /// Adds L2 weight decay (PyTorch's `weight_decay`, added to the
+            /// gradient; not AdamW's decoupled decay).
+            pub fn with_weight_decay(mut self, wd: f64) -> Result<Self, TensorError> {
+                hyper::non_negative("weight_decay", wd).map_err(rule)?;
+                self.weight_decay = wd;
+                Ok(self)
+            }
+
+            /// The rate the next step will use.
+            pub fn lr(&self) -> f64 {
+                self.schedule.lr(self.t)
+            }
+        }
+
+        impl<T: Float> Optimizer<T> for $name<T> {
+            fn step(&mut self, mlp: &mut Mlp<T>) -> Result<(), TensorError> {
+                self.update(mlp)
+            }
+
+            fn steps(&self) -> usize {
+                self.t
+            }
+        }
+    };
+}
+
 /// Stochastic gradient descent, `torch.optim.SGD` (dampening 0, no Nesterov):
 /// the scalar engine's [`SgdRule`], applied to each parameter tensor.
 ///
@@ -98,21 +129,9 @@ impl<T: Float> Sgd<T> {
         Ok(self)
     }
 
-    /// Adds L2 weight decay (added to the gradient, PyTorch's `weight_decay`).
-    pub fn with_weight_decay(mut self, wd: f64) -> Result<Self, TensorError> {
-        hyper::non_negative("weight_decay", wd).map_err(rule)?;
-        self.weight_decay = wd;
-        Ok(self)
-    }
-
     /// The schedule.
     pub fn schedule(&self) -> &LrSchedule {
         &self.schedule
-    }
-
-    /// The rate the next step will use.
-    pub fn lr(&self) -> f64 {
-        self.schedule.lr(self.t)
     }
 }
 
@@ -136,15 +155,7 @@ impl<T: Float> Sgd<T> {
     }
 }
 
-impl<T: Float> Optimizer<T> for Sgd<T> {
-    fn step(&mut self, mlp: &mut Mlp<T>) -> Result<(), TensorError> {
-        self.update(mlp)
-    }
-
-    fn steps(&self) -> usize {
-        self.t
-    }
-}
+schedule_and_decay!(Sgd);
 
 /// Adam, `torch.optim.Adam` (no amsgrad, L2 `weight_decay` added to the
 /// gradient): the scalar engine's [`AdamRule`], applied to each parameter
@@ -193,18 +204,6 @@ impl<T: Float> Adam<T> {
         self.eps = eps;
         Ok(self)
     }
-
-    /// Adds L2 weight decay (added to the gradient, not AdamW's decoupled decay).
-    pub fn with_weight_decay(mut self, wd: f64) -> Result<Self, TensorError> {
-        hyper::non_negative("weight_decay", wd).map_err(rule)?;
-        self.weight_decay = wd;
-        Ok(self)
-    }
-
-    /// The rate the next step will use.
-    pub fn lr(&self) -> f64 {
-        self.schedule.lr(self.t)
-    }
 }
 
 impl<T: Float> Adam<T> {
@@ -227,15 +226,7 @@ impl<T: Float> Adam<T> {
     }
 }
 
-impl<T: Float> Optimizer<T> for Adam<T> {
-    fn step(&mut self, mlp: &mut Mlp<T>) -> Result<(), TensorError> {
-        self.update(mlp)
-    }
-
-    fn steps(&self) -> usize {
-        self.t
-    }
-}
+schedule_and_decay!(Adam);
 
 #[cfg(test)]
 mod tests {

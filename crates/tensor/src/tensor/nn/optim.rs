@@ -36,61 +36,67 @@ impl<T: Float> ParamTensors<T> for Leaves<'_, T> {
     }
 }
 
-/// Sets every parameter's gradient to none (`optimizer.zero_grad()`).
-fn zero_all<T: Float>(params: &[Tensor<T>]) {
-    params.iter().for_each(Tensor::zero_grad);
+/// A fused optimiser over tensors: the struct and what both optimisers
+/// have, written once; each adds its own hyper-parameters.
+macro_rules! over_tensors {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone)]
+        pub struct $name<T: Float>(crate::$name<T>);
+
+        impl<T: Float> $name<T> {
+            /// PyTorch's defaults, following `schedule` (a bare `f64` is a
+            /// constant rate).
+            pub fn new(schedule: impl Into<crate::LrSchedule>) -> Result<Self, TensorError> {
+                crate::$name::new(schedule).map($name)
+            }
+
+            /// Adds L2 weight decay (added to the gradient, not AdamW's).
+            pub fn with_weight_decay(self, wd: f64) -> Result<Self, TensorError> {
+                self.0.with_weight_decay(wd).map($name)
+            }
+
+            /// Number of updates applied so far.
+            pub fn steps(&self) -> usize {
+                self.0.steps()
+            }
+
+            /// Forgets the gradients of `params` (`optimizer.zero_grad()`).
+            pub fn zero_grad(&self, params: &[Tensor<T>]) {
+                params.iter().for_each(Tensor::zero_grad);
+            }
+
+            /// One update of `params` from their gradients; parameters
+            /// without a gradient are skipped, as in PyTorch.
+            pub fn step(&mut self, params: &[Tensor<T>]) -> Result<(), TensorError> {
+                self.0.update(Leaves(params))
+            }
+        }
+    };
 }
 
-/// Stochastic gradient descent, `torch.optim.SGD` (dampening 0, no
-/// Nesterov): the fused [`crate::Sgd`] over tensors. Parameters without a
-/// gradient are skipped, as in PyTorch.
-#[derive(Debug, Clone)]
-pub struct Sgd<T: Float>(crate::Sgd<T>);
+over_tensors!(
+    /// Stochastic gradient descent, `torch.optim.SGD` (dampening 0, no
+    /// Nesterov): the fused [`crate::Sgd`] over tensors, stepping with
+    /// [`ferrograd_scalar::nn::update::SgdRule`].
+    Sgd
+);
 
 impl<T: Float> Sgd<T> {
-    /// Plain SGD following `schedule` (a bare `f64` is a constant rate).
-    pub fn new(schedule: impl Into<crate::LrSchedule>) -> Result<Self, TensorError> {
-        crate::Sgd::new(schedule).map(Sgd)
-    }
-
     /// Adds momentum (PyTorch's, in [0, 1)).
     pub fn with_momentum(self, momentum: f64) -> Result<Self, TensorError> {
         self.0.with_momentum(momentum).map(Sgd)
     }
-
-    /// Adds L2 weight decay (added to the gradient).
-    pub fn with_weight_decay(self, wd: f64) -> Result<Self, TensorError> {
-        self.0.with_weight_decay(wd).map(Sgd)
-    }
-
-    /// Number of updates applied so far.
-    pub fn steps(&self) -> usize {
-        self.0.steps()
-    }
-
-    /// Forgets the gradients of `params`.
-    pub fn zero_grad(&self, params: &[Tensor<T>]) {
-        zero_all(params);
-    }
-
-    /// One update of `params` from their gradients, with
-    /// [`ferrograd_scalar::nn::update::SgdRule`].
-    pub fn step(&mut self, params: &[Tensor<T>]) -> Result<(), TensorError> {
-        self.0.update(Leaves(params))
-    }
 }
 
-/// Adam, `torch.optim.Adam` (no amsgrad, L2 weight decay added to the
-/// gradient): the fused [`crate::Adam`] over tensors.
-#[derive(Debug, Clone)]
-pub struct Adam<T: Float>(crate::Adam<T>);
+over_tensors!(
+    /// Adam, `torch.optim.Adam` (no amsgrad, L2 weight decay added to the
+    /// gradient): the fused [`crate::Adam`] over tensors, stepping with
+    /// [`ferrograd_scalar::nn::update::AdamRule`].
+    Adam
+);
 
 impl<T: Float> Adam<T> {
-    /// Adam with PyTorch's defaults: betas (0.9, 0.999), eps 1e-8.
-    pub fn new(schedule: impl Into<crate::LrSchedule>) -> Result<Self, TensorError> {
-        crate::Adam::new(schedule).map(Adam)
-    }
-
     /// Changes the betas (each in [0, 1)).
     pub fn with_betas(self, beta1: f64, beta2: f64) -> Result<Self, TensorError> {
         self.0.with_betas(beta1, beta2).map(Adam)
@@ -99,26 +105,5 @@ impl<T: Float> Adam<T> {
     /// Changes eps (finite, > 0).
     pub fn with_eps(self, eps: f64) -> Result<Self, TensorError> {
         self.0.with_eps(eps).map(Adam)
-    }
-
-    /// Adds L2 weight decay (added to the gradient, not AdamW's).
-    pub fn with_weight_decay(self, wd: f64) -> Result<Self, TensorError> {
-        self.0.with_weight_decay(wd).map(Adam)
-    }
-
-    /// Number of updates applied so far.
-    pub fn steps(&self) -> usize {
-        self.0.steps()
-    }
-
-    /// Forgets the gradients of `params`.
-    pub fn zero_grad(&self, params: &[Tensor<T>]) {
-        zero_all(params);
-    }
-
-    /// One update of `params` from their gradients, with
-    /// [`ferrograd_scalar::nn::update::AdamRule`].
-    pub fn step(&mut self, params: &[Tensor<T>]) -> Result<(), TensorError> {
-        self.0.update(Leaves(params))
     }
 }
