@@ -79,6 +79,22 @@ pub fn no_grad<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
 
+/// Whether operations on this thread record now (PyTorch's
+/// `torch.is_grad_enabled()`): false inside a [`no_grad`] scope. The
+/// batched engine's tensors read the same scope, so one guard turns
+/// recording off for both engines, as `torch.no_grad()` does for all of
+/// PyTorch.
+///
+/// ```
+/// use ferrograd_scalar::{is_grad_enabled, no_grad};
+/// assert!(is_grad_enabled());
+/// assert!(!no_grad(is_grad_enabled));
+/// ```
+pub fn is_grad_enabled() -> bool {
+    // Both float types' depths move together (see `NoGradGuard::new`).
+    f64::with_tape(|t| t.no_grad == 0)
+}
+
 impl<T: Scalar> Value<T> {
     /// A new leaf with this value's data and gradient zero, not connected to
     /// the graph (PyTorch's `detach()`): gradients stop here.

@@ -66,7 +66,7 @@ mod tape;
 mod value;
 
 pub use error::Error;
-pub use grad_mode::{no_grad, NoGradGuard};
+pub use grad_mode::{is_grad_enabled, no_grad, NoGradGuard};
 pub use op::binary::Binary;
 pub use op::unary::{Edge, Unary};
 pub use replay::Replay;

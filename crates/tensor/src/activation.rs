@@ -88,12 +88,7 @@ mod tests {
 
     #[test]
     fn derivatives_match_finite_differences() {
-        for act in [
-            Activation::Tanh,
-            Activation::Relu,
-            Activation::Sigmoid,
-            Activation::Identity,
-        ] {
+        for act in Activation::ALL {
             for &x in &[-1.3f64, -0.2, 0.4, 0.7, 2.1] {
                 let h = 1e-6;
                 let numeric = (act.value(x + h) - act.value(x - h)) / (2.0 * h);

@@ -27,30 +27,24 @@ pub trait Float:
     fn read_le(bytes: &[u8]) -> Self;
 }
 
-impl Float for f32 {
-    const DTYPE: Dtype = Dtype::F32;
+/// The two implementations differ only in the type, its dtype and its width.
+macro_rules! impl_float {
+    ($t:ty, $dtype:ident) => {
+        impl Float for $t {
+            const DTYPE: Dtype = Dtype::$dtype;
 
-    fn write_le(self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&self.to_le_bytes());
-    }
+            fn write_le(self, out: &mut Vec<u8>) {
+                out.extend_from_slice(&self.to_le_bytes());
+            }
 
-    fn read_le(bytes: &[u8]) -> Self {
-        let mut b = [0u8; 4];
-        b.copy_from_slice(bytes);
-        f32::from_le_bytes(b)
-    }
+            fn read_le(bytes: &[u8]) -> Self {
+                let mut b = [0u8; std::mem::size_of::<$t>()];
+                b.copy_from_slice(bytes);
+                <$t>::from_le_bytes(b)
+            }
+        }
+    };
 }
 
-impl Float for f64 {
-    const DTYPE: Dtype = Dtype::F64;
-
-    fn write_le(self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&self.to_le_bytes());
-    }
-
-    fn read_le(bytes: &[u8]) -> Self {
-        let mut b = [0u8; 8];
-        b.copy_from_slice(bytes);
-        f64::from_le_bytes(b)
-    }
-}
+impl_float!(f32, F32);
+impl_float!(f64, F64);

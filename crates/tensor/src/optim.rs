@@ -20,9 +20,32 @@ pub trait Optimizer<T: Float> {
 /// engine and for the libtorch trajectories.
 pub use ferrograd_scalar::nn::LrSchedule;
 
-/// Makes (or checks) per-tensor state for `mlp`.
-fn ensure_state<T: Float>(state: &mut Vec<Vec<T>>, mlp: &Mlp<T>) -> Result<bool, TensorError> {
-    let sizes = mlp.parameter_tensor_sizes();
+/// The parameter tensors an optimiser steps, whichever engine holds them:
+/// the fused [`Mlp`]'s flat buffers or the autograd engine's
+/// [`crate::Tensor`] leaves. Both optimiser front ends run their update
+/// through this, so the rule and the state handling exist once.
+pub(crate) trait ParamTensors<T> {
+    /// Number of values in each parameter tensor, in [`ParamTensors::for_each`] order.
+    fn sizes(&self) -> Vec<usize>;
+
+    /// Calls `f(index, values, gradient)` for every parameter tensor that has
+    /// a gradient (PyTorch skips the others).
+    fn for_each(&mut self, f: impl FnMut(usize, &mut [T], &[T]));
+}
+
+impl<T: Float> ParamTensors<T> for &mut Mlp<T> {
+    fn sizes(&self) -> Vec<usize> {
+        self.parameter_tensor_sizes()
+    }
+
+    fn for_each(&mut self, f: impl FnMut(usize, &mut [T], &[T])) {
+        self.for_each_parameter(f);
+    }
+}
+
+/// Makes (or checks) per-tensor state for parameter tensors of `sizes`;
+/// `true` when it was made now (the first step).
+fn ensure_state<T: Float>(state: &mut Vec<Vec<T>>, sizes: Vec<usize>) -> Result<bool, TensorError> {
     if state.is_empty() {
         *state = sizes.iter().map(|&n| vec![T::zero(); n]).collect();
         return Ok(true);
@@ -35,6 +58,37 @@ fn ensure_state<T: Float>(state: &mut Vec<Vec<T>>, mlp: &Mlp<T>) -> Result<bool,
         });
     }
     Ok(false)
+}
+
+/// What both optimisers have over their `schedule`, `weight_decay` and step
+/// count `t`, written once; each adds its `update`.
+macro_rules! schedule_and_decay {
+    ($name:ident) => {
+        impl<T: Float> $name<T> {
+            /// Adds L2 weight decay (PyTorch's `weight_decay`, added to the
+            /// gradient; not AdamW's decoupled decay).
+            pub fn with_weight_decay(mut self, wd: f64) -> Result<Self, TensorError> {
+                hyper::non_negative("weight_decay", wd).map_err(rule)?;
+                self.weight_decay = wd;
+                Ok(self)
+            }
+
+            /// The rate the next step will use.
+            pub fn lr(&self) -> f64 {
+                self.schedule.lr(self.t)
+            }
+        }
+
+        impl<T: Float> Optimizer<T> for $name<T> {
+            fn step(&mut self, mlp: &mut Mlp<T>) -> Result<(), TensorError> {
+                self.update(mlp)
+            }
+
+            fn steps(&self) -> usize {
+                self.t
+            }
+        }
+    };
 }
 
 /// Stochastic gradient descent, `torch.optim.SGD` (dampening 0, no Nesterov):
@@ -75,46 +129,33 @@ impl<T: Float> Sgd<T> {
         Ok(self)
     }
 
-    /// Adds L2 weight decay (added to the gradient, PyTorch's `weight_decay`).
-    pub fn with_weight_decay(mut self, wd: f64) -> Result<Self, TensorError> {
-        hyper::non_negative("weight_decay", wd).map_err(rule)?;
-        self.weight_decay = wd;
-        Ok(self)
-    }
-
     /// The schedule.
     pub fn schedule(&self) -> &LrSchedule {
         &self.schedule
     }
-
-    /// The rate the next step will use.
-    pub fn lr(&self) -> f64 {
-        self.schedule.lr(self.t)
-    }
 }
 
-impl<T: Float> Optimizer<T> for Sgd<T> {
-    fn step(&mut self, mlp: &mut Mlp<T>) -> Result<(), TensorError> {
+impl<T: Float> Sgd<T> {
+    /// One update of `params` with [`SgdRule`] at the current rate.
+    pub(crate) fn update(&mut self, mut params: impl ParamTensors<T>) -> Result<(), TensorError> {
         let sgd = SgdRule {
             lr: self.schedule.lr(self.t),
             momentum: self.momentum,
             weight_decay: self.weight_decay,
         };
-        let first = sgd.momentum != 0.0 && ensure_state(&mut self.buf, mlp)?;
+        let first = sgd.momentum != 0.0 && ensure_state(&mut self.buf, params.sizes())?;
         let step = sgd.at::<T>(first);
         let bufs = &mut self.buf;
-        mlp.for_each_parameter(|i, p, g| {
+        params.for_each(|i, p, g| {
             let buf = bufs.get_mut(i).map_or(&mut [][..], Vec::as_mut_slice);
             step.apply(p, g, buf);
         });
         self.t += 1;
         Ok(())
     }
-
-    fn steps(&self) -> usize {
-        self.t
-    }
 }
+
+schedule_and_decay!(Sgd);
 
 /// Adam, `torch.optim.Adam` (no amsgrad, L2 `weight_decay` added to the
 /// gradient): the scalar engine's [`AdamRule`], applied to each parameter
@@ -163,24 +204,13 @@ impl<T: Float> Adam<T> {
         self.eps = eps;
         Ok(self)
     }
-
-    /// Adds L2 weight decay (added to the gradient, not AdamW's decoupled decay).
-    pub fn with_weight_decay(mut self, wd: f64) -> Result<Self, TensorError> {
-        hyper::non_negative("weight_decay", wd).map_err(rule)?;
-        self.weight_decay = wd;
-        Ok(self)
-    }
-
-    /// The rate the next step will use.
-    pub fn lr(&self) -> f64 {
-        self.schedule.lr(self.t)
-    }
 }
 
-impl<T: Float> Optimizer<T> for Adam<T> {
-    fn step(&mut self, mlp: &mut Mlp<T>) -> Result<(), TensorError> {
-        ensure_state(&mut self.m, mlp)?;
-        ensure_state(&mut self.v, mlp)?;
+impl<T: Float> Adam<T> {
+    /// One update of `params` with [`AdamRule`] at the current rate and step.
+    pub(crate) fn update(&mut self, mut params: impl ParamTensors<T>) -> Result<(), TensorError> {
+        ensure_state(&mut self.m, params.sizes())?;
+        ensure_state(&mut self.v, params.sizes())?;
         let adam = AdamRule {
             lr: self.schedule.lr(self.t),
             beta1: self.beta1,
@@ -191,14 +221,12 @@ impl<T: Float> Optimizer<T> for Adam<T> {
         self.t += 1;
         let step = adam.at::<T>(self.t as u64);
         let (ms, vs) = (&mut self.m, &mut self.v);
-        mlp.for_each_parameter(|i, p, g| step.apply(p, g, &mut ms[i], &mut vs[i]));
+        params.for_each(|i, p, g| step.apply(p, g, &mut ms[i], &mut vs[i]));
         Ok(())
     }
-
-    fn steps(&self) -> usize {
-        self.t
-    }
 }
+
+schedule_and_decay!(Adam);
 
 #[cfg(test)]
 mod tests {

@@ -66,12 +66,7 @@ fn linear_backward_matches_finite_differences() {
 
 #[test]
 fn mlp_backward_matches_finite_differences_for_every_activation() {
-    for act in [
-        Activation::Tanh,
-        Activation::Relu,
-        Activation::Sigmoid,
-        Activation::Identity,
-    ] {
+    for act in Activation::ALL {
         let mut rng = ChaCha8Rng::seed_from_u64(5);
         let acts = [act, act, Activation::Identity];
         let mut mlp =

@@ -28,6 +28,41 @@ pub(crate) fn zero_grads<T: Scalar>(params: &[Value<T>]) {
     }
 }
 
+/// The settings both optimisers have, over their `rule`'s `lr` and
+/// `weight_decay`, written once.
+macro_rules! rate_and_decay {
+    ($name:ident) => {
+        impl<T: Scalar> $name<T> {
+            /// Adds L2 weight decay (finite, >= 0), PyTorch's `weight_decay`,
+            /// added to the gradient.
+            pub fn with_weight_decay(mut self, wd: T) -> Result<Self, Error> {
+                hyper::non_negative("weight_decay", wd.to_f64())?;
+                self.rule.weight_decay = wd.to_f64();
+                Ok(self)
+            }
+
+            /// The learning rate.
+            pub fn lr(&self) -> T {
+                T::from_f64(self.rule.lr)
+            }
+
+            #[doc = concat!(
+                "Changes the learning rate (a schedule, like micrograd's `1 - 0.9 k / 100`: ",
+                "see [`crate::nn::LrSchedule`]). Refuses what [`", stringify!($name),
+                "::new`] refuses, with the same error, and then keeps the old rate."
+            )]
+            pub fn set_lr(&mut self, lr: T) -> Result<(), Error> {
+                hyper::learning_rate(lr.to_f64())?;
+                self.rule.lr = lr.to_f64();
+                Ok(())
+            }
+        }
+    };
+}
+
+rate_and_decay!(Sgd);
+rate_and_decay!(Adam);
+
 /// Stochastic gradient descent, `torch.optim.SGD` (no dampening, no Nesterov):
 /// `g = grad + wd p`; `buf = g` on the first step, then `buf = momentum buf + g`;
 /// `p -= lr buf` (with momentum 0, `p -= lr g`). The update is
@@ -66,27 +101,6 @@ impl<T: Scalar> Sgd<T> {
         hyper::fraction("momentum", momentum.to_f64())?;
         self.rule.momentum = momentum.to_f64();
         Ok(self)
-    }
-
-    /// Adds L2 weight decay (finite, >= 0), PyTorch's `weight_decay`.
-    pub fn with_weight_decay(mut self, wd: T) -> Result<Self, Error> {
-        hyper::non_negative("weight_decay", wd.to_f64())?;
-        self.rule.weight_decay = wd.to_f64();
-        Ok(self)
-    }
-
-    /// The learning rate.
-    pub fn lr(&self) -> T {
-        T::from_f64(self.rule.lr)
-    }
-
-    /// Changes the learning rate (a schedule, like micrograd's `1 - 0.9 k / 100`:
-    /// see [`crate::nn::LrSchedule`]). Refuses what [`Sgd::new`] refuses,
-    /// with the same error, and then keeps the old rate.
-    pub fn set_lr(&mut self, lr: T) -> Result<(), Error> {
-        hyper::learning_rate(lr.to_f64())?;
-        self.rule.lr = lr.to_f64();
-        Ok(())
     }
 
     /// One update of `params` from their gradients. Pass the same list, in
@@ -159,26 +173,6 @@ impl<T: Scalar> Adam<T> {
         hyper::positive("eps", eps.to_f64())?;
         self.rule.eps = eps.to_f64();
         Ok(self)
-    }
-
-    /// Adds L2 weight decay (PyTorch's `weight_decay`, added to the gradient).
-    pub fn with_weight_decay(mut self, wd: T) -> Result<Self, Error> {
-        hyper::non_negative("weight_decay", wd.to_f64())?;
-        self.rule.weight_decay = wd.to_f64();
-        Ok(self)
-    }
-
-    /// The learning rate.
-    pub fn lr(&self) -> T {
-        T::from_f64(self.rule.lr)
-    }
-
-    /// Changes the learning rate. Refuses what [`Adam::new`] refuses, with
-    /// the same error, and then keeps the old rate.
-    pub fn set_lr(&mut self, lr: T) -> Result<(), Error> {
-        hyper::learning_rate(lr.to_f64())?;
-        self.rule.lr = lr.to_f64();
-        Ok(())
     }
 
     /// One update of `params`; pass the same list every step. An empty list

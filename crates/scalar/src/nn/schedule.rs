@@ -53,10 +53,10 @@ impl LrSchedule {
             LrSchedule::StepDecay {
                 start,
                 gamma,
-                every,
+                every: period,
             } => {
                 // Past i32::MAX reductions the factor is long at its limit.
-                let n = i32::try_from(k / every.max(1)).unwrap_or(i32::MAX);
+                let n = i32::try_from(k / period.max(1)).unwrap_or(i32::MAX);
                 start * gamma.powi(n)
             }
         }

@@ -171,6 +171,13 @@ impl Unary {
     /// at its edges as soon as it is declared.
     pub fn edges(self) -> &'static [Edge] {
         use Edge::*;
+        // Tiny arguments, down to 1e-30, where a rule that loses the
+        // leading term of the function's series shows.
+        const TINY: Edge = Near {
+            center: 0.0,
+            lo: -30.0,
+            hi: -1.0,
+        };
         match self {
             Unary::Neg => &[At(-0.0), Band { lo: 0.0, hi: 3.0 }],
             // Saturated up to |a| = 50, and log-uniform towards 0.
@@ -194,11 +201,7 @@ impl Unary {
                     lo: -16.0,
                     hi: -1.0,
                 },
-                Near {
-                    center: 0.0,
-                    lo: -30.0,
-                    hi: -1.0,
-                },
+                TINY,
             ],
             Unary::Relu => &[At(0.0), At(-0.0), Band { lo: 0.0, hi: 3.0 }],
             Unary::Sqrt => &[Near {
@@ -232,23 +235,11 @@ impl Unary {
                     lo: -7.0,
                     hi: -1.0,
                 },
-                Near {
-                    center: 0.0,
-                    lo: -30.0,
-                    hi: -1.0,
-                },
+                TINY,
             ],
             // Tiny arguments; below -37 the output rounds to -1 in f64 (and
             // `out + 1` is 0); large ones up to overflow.
-            Unary::Expm1 => &[
-                Near {
-                    center: 0.0,
-                    lo: -30.0,
-                    hi: -1.0,
-                },
-                Band { lo: 17.0, hi: 60.0 },
-                Overflow { below: 5.0 },
-            ],
+            Unary::Expm1 => &[TINY, Band { lo: 17.0, hi: 60.0 }, Overflow { below: 5.0 }],
         }
     }
 }

@@ -63,22 +63,30 @@ pub(crate) enum Op<T: Float> {
     Pick(Tensor<T>, Vec<usize>),
 }
 
+/// Matches an [`Op`] (by value or by reference) by its operands: none, two
+/// (`$a`, `$b`) or one (`$x`). The one list of which operation has which
+/// operands, for [`Op::operands`] and the non-recursive drop.
+macro_rules! match_operands {
+    ($op:expr, none => $none:expr, ($a:ident, $b:ident) => $two:expr, $x:ident => $one:expr) => {
+        match $op {
+            Op::Leaf => $none,
+            Op::Binary(_, $a, $b) | Op::MatMul($a, $b) => $two,
+            Op::Unary(_, $x)
+            | Op::Reshape($x)
+            | Op::Transpose($x, ..)
+            | Op::Softmax($x, _)
+            | Op::LogSoftmax($x, _)
+            | Op::Pick($x, _)
+            | Op::Sum { a: $x, .. }
+            | Op::Max { a: $x, .. } => $one,
+        }
+    };
+}
+
 impl<T: Float> Op<T> {
     /// The operands, in the order the backward rules return their gradients.
     pub(crate) fn operands(&self) -> [Option<&Tensor<T>>; 2] {
-        use Op::*;
-        match self {
-            Leaf => [None, None],
-            Binary(_, a, b) | MatMul(a, b) => [Some(a), Some(b)],
-            Unary(_, a)
-            | Reshape(a)
-            | Transpose(a, ..)
-            | Softmax(a, _)
-            | LogSoftmax(a, _)
-            | Pick(a, _)
-            | Sum { a, .. }
-            | Max { a, .. } => [Some(a), None],
-        }
+        match_operands!(self, none => [None, None], (a, b) => [Some(a), Some(b)], a => [Some(a), None])
     }
 
     /// PyTorch's name of the operation, for pictures and debugging.
@@ -111,22 +119,12 @@ impl<T: Float> Op<T> {
 
     /// Moves the operands out, leaving a leaf.
     fn take_operands(&mut self, into: &mut Vec<Tensor<T>>) {
-        use Op::*;
-        match std::mem::replace(self, Leaf) {
-            Leaf => {}
-            Binary(_, a, b) | MatMul(a, b) => {
-                into.push(a);
-                into.push(b);
-            }
-            Unary(_, a)
-            | Reshape(a)
-            | Transpose(a, ..)
-            | Softmax(a, _)
-            | LogSoftmax(a, _)
-            | Pick(a, _)
-            | Sum { a, .. }
-            | Max { a, .. } => into.push(a),
-        }
+        match_operands!(
+            std::mem::replace(self, Op::Leaf),
+            none => {},
+            (a, b) => into.extend([a, b]),
+            a => into.push(a)
+        )
     }
 }
 

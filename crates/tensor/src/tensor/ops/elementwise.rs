@@ -9,41 +9,17 @@ use crate::tensor::graph::Op;
 use crate::tensor::{AutogradError, Tensor};
 use crate::Float;
 
-/// Runs `$body` with `$k` bound to a constant copy of the [`Unary`] `$u`, so
-/// the rule's `match` folds away inside the element loop.
-macro_rules! with_unary {
-    ($u:expr, $k:ident => $body:expr) => {{
+/// Runs `$body` with `$k` bound to a constant copy of `$f` when it is one
+/// of the listed variants of `$ty`, so the rule's `match` folds away inside
+/// the element loop; other variants (added later) run unfolded.
+macro_rules! with_const {
+    ($f:expr, $ty:ident [$($v:ident),*], $k:ident => $body:expr) => {{
         #[allow(unreachable_patterns)]
-        match $u {
-            Unary::Neg => {
-                const $k: Unary = Unary::Neg;
+        match $f {
+            $($ty::$v => {
+                const $k: $ty = $ty::$v;
                 $body
-            }
-            Unary::Tanh => {
-                const $k: Unary = Unary::Tanh;
-                $body
-            }
-            Unary::Exp => {
-                const $k: Unary = Unary::Exp;
-                $body
-            }
-            Unary::Ln => {
-                const $k: Unary = Unary::Ln;
-                $body
-            }
-            Unary::Sigmoid => {
-                const $k: Unary = Unary::Sigmoid;
-                $body
-            }
-            Unary::Relu => {
-                const $k: Unary = Unary::Relu;
-                $body
-            }
-            Unary::Sqrt => {
-                const $k: Unary = Unary::Sqrt;
-                $body
-            }
-            // Functions added to `Unary` later work, without the folding.
+            })*
             other => {
                 #[allow(non_snake_case)]
                 let $k = other;
@@ -53,34 +29,18 @@ macro_rules! with_unary {
     }};
 }
 
-/// [`with_unary`] for [`Binary`].
+/// [`with_const`] for the [`Unary`] functions the hot paths use.
+macro_rules! with_unary {
+    ($u:expr, $k:ident => $body:expr) => {
+        with_const!($u, Unary [Neg, Tanh, Exp, Ln, Sigmoid, Relu, Sqrt], $k => $body)
+    };
+}
+
+/// [`with_const`] for the four arithmetic [`Binary`] operations.
 macro_rules! with_binary {
-    ($f:expr, $k:ident => $body:expr) => {{
-        #[allow(unreachable_patterns)]
-        match $f {
-            Binary::Add => {
-                const $k: Binary = Binary::Add;
-                $body
-            }
-            Binary::Sub => {
-                const $k: Binary = Binary::Sub;
-                $body
-            }
-            Binary::Mul => {
-                const $k: Binary = Binary::Mul;
-                $body
-            }
-            Binary::Div => {
-                const $k: Binary = Binary::Div;
-                $body
-            }
-            other => {
-                #[allow(non_snake_case)]
-                let $k = other;
-                $body
-            }
-        }
-    }};
+    ($f:expr, $k:ident => $body:expr) => {
+        with_const!($f, Binary [Add, Sub, Mul, Div], $k => $body)
+    };
 }
 
 impl<T: Float> Tensor<T> {

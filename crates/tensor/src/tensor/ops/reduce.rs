@@ -87,12 +87,9 @@ impl<T: Float> Tensor<T> {
                 *o = best;
                 *i = at;
             });
-        if keepdim {
-            out = out.insert_axis(Axis(axis));
-        }
         drop(a);
         Ok(Tensor::from_op(
-            out,
+            kept(out, axis, keepdim),
             Op::Max {
                 a: self.clone(),
                 axis,
@@ -123,12 +120,9 @@ impl<T: Float> Tensor<T> {
         if mean {
             out.mapv_inplace(|v| v * scale);
         }
-        if keepdim {
-            out = out.insert_axis(Axis(axis));
-        }
         drop(a);
         Ok(Tensor::from_op(
-            out,
+            kept(out, axis, keepdim),
             self.sum_op(Some(axis), keepdim, scale),
         ))
     }
@@ -199,4 +193,14 @@ pub(crate) fn max_backward<T: Float>(
         .and(&g)
         .for_each(|mut lane, &at, &g| lane[at] = g);
     ga
+}
+
+/// A reduction's result with the reduced `axis` put back with size 1 when
+/// `keepdim` (PyTorch's `keepdim=True`).
+fn kept<T>(out: ArrayD<T>, axis: usize, keepdim: bool) -> ArrayD<T> {
+    if keepdim {
+        out.insert_axis(Axis(axis))
+    } else {
+        out
+    }
 }
