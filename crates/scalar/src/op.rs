@@ -152,6 +152,16 @@ mod tests {
     use super::*;
     use crate::Value;
 
+    /// Asserts that `got`, a rule's slope of `f` at `x`, matches central
+    /// differences in f64 (away from kinks, to 1e-7).
+    pub(crate) fn assert_slope(got: f64, f: impl Fn(f64) -> f64, x: f64, what: &str) {
+        let fd = crate::numeric::central_difference(f, x, 1e-6);
+        assert!(
+            (got - fd).abs() <= 1e-7 * (1.0 + fd.abs()),
+            "{what}: slope {got} at {x}, finite differences {fd}"
+        );
+    }
+
     #[test]
     fn a_node_stays_40_bytes_with_the_function_inside_its_kind() {
         assert!(std::mem::size_of::<Kind>() <= 2);

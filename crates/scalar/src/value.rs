@@ -25,6 +25,19 @@ macro_rules! record {
         ))
     }};
 }
+
+/// The named method of each [`Unary`] function (`x.tanh()`, ...), each
+/// recording its function fixed at compile time, as `record!` explains.
+macro_rules! unary_methods {
+    ($($(#[$doc:meta])* $name:ident => $variant:ident;)*) => {
+        $(
+            $(#[$doc])*
+            pub fn $name(&self) -> Self {
+                record!(T, Op::Unary(Unary::$variant, self.id))
+            }
+        )*
+    };
+}
 pub(crate) use record;
 
 /// A scalar that remembers how it was computed, micrograd's `Value`.
@@ -276,81 +289,51 @@ impl<T: Scalar> Value<T> {
         T::with_tape(|t| t.stats())
     }
 
-    /// `tanh(self)`; derivative `1 - tanh(x)^2` (formed from `exp(-2|x|)`
-    /// where `tanh(x)` has rounded towards ±1, so it stays accurate).
-    pub fn tanh(&self) -> Self {
-        record!(T, Op::Unary(Unary::Tanh, self.id))
-    }
-
-    /// `e^self`; derivative `e^x`.
-    pub fn exp(&self) -> Self {
-        record!(T, Op::Unary(Unary::Exp, self.id))
-    }
-
-    /// Natural logarithm; derivative `1 / x`.
-    pub fn ln(&self) -> Self {
-        record!(T, Op::Unary(Unary::Ln, self.id))
-    }
-
-    /// `1 / (1 + e^-self)`; derivative `s (1 - s)`.
-    pub fn sigmoid(&self) -> Self {
-        record!(T, Op::Unary(Unary::Sigmoid, self.id))
-    }
-
-    /// `max(self, 0)` (NaN stays NaN); derivative 1 where the output is
-    /// positive, else 0 (PyTorch's choice at 0).
-    pub fn relu(&self) -> Self {
-        record!(T, Op::Unary(Unary::Relu, self.id))
-    }
-
-    /// Square root; derivative `1 / (2 sqrt x)`.
-    pub fn sqrt(&self) -> Self {
-        record!(T, Op::Unary(Unary::Sqrt, self.id))
-    }
-
-    /// `|self|`; derivative `sgn(x)`, 0 at ±0 and at NaN (PyTorch's choice).
-    ///
-    /// ```
-    /// use ferrograd_scalar::Value;
-    /// let x = Value::new(-3.0f64);
-    /// let y = x.abs();
-    /// y.backward();
-    /// assert_eq!((y.data(), x.grad()), (3.0, -1.0));
-    /// ```
-    pub fn abs(&self) -> Self {
-        record!(T, Op::Unary(Unary::Abs, self.id))
-    }
-
-    /// `sin(self)`; derivative `cos x`.
-    pub fn sin(&self) -> Self {
-        record!(T, Op::Unary(Unary::Sin, self.id))
-    }
-
-    /// `cos(self)`; derivative `-sin x`.
-    pub fn cos(&self) -> Self {
-        record!(T, Op::Unary(Unary::Cos, self.id))
-    }
-
-    /// `ln(1 + self)`, accurate for small `x` where `(1 + x).ln()` loses
-    /// digits; derivative `1 / (1 + x)`.
-    pub fn log1p(&self) -> Self {
-        record!(T, Op::Unary(Unary::Log1p, self.id))
-    }
-
-    /// `e^self - 1`, accurate for small `x`; derivative `e^x`, computed as
-    /// such (PyTorch's `out + 1` is 0 once `out` has rounded to -1, from
-    /// x < -37 in `f64`).
-    ///
-    /// ```
-    /// use ferrograd_scalar::Value;
-    /// let x = Value::new(-40.0f64);
-    /// let y = x.expm1();
-    /// y.backward();
-    /// assert_eq!(y.data(), -1.0);
-    /// assert_eq!(x.grad(), (-40.0f64).exp());
-    /// ```
-    pub fn expm1(&self) -> Self {
-        record!(T, Op::Unary(Unary::Expm1, self.id))
+    unary_methods! {
+        /// `tanh(self)`; derivative `1 - tanh(x)^2` (formed from `exp(-2|x|)`
+        /// where `tanh(x)` has rounded towards ±1, so it stays accurate).
+        tanh => Tanh;
+        /// `e^self`; derivative `e^x`.
+        exp => Exp;
+        /// Natural logarithm; derivative `1 / x`.
+        ln => Ln;
+        /// `1 / (1 + e^-self)`; derivative `s (1 - s)`.
+        sigmoid => Sigmoid;
+        /// `max(self, 0)` (NaN stays NaN); derivative 1 where the output is
+        /// positive, else 0 (PyTorch's choice at 0).
+        relu => Relu;
+        /// Square root; derivative `1 / (2 sqrt x)`.
+        sqrt => Sqrt;
+        /// `|self|`; derivative `sgn(x)`, 0 at ±0 and at NaN (PyTorch's choice).
+        ///
+        /// ```
+        /// use ferrograd_scalar::Value;
+        /// let x = Value::new(-3.0f64);
+        /// let y = x.abs();
+        /// y.backward();
+        /// assert_eq!((y.data(), x.grad()), (3.0, -1.0));
+        /// ```
+        abs => Abs;
+        /// `sin(self)`; derivative `cos x`.
+        sin => Sin;
+        /// `cos(self)`; derivative `-sin x`.
+        cos => Cos;
+        /// `ln(1 + self)`, accurate for small `x` where `(1 + x).ln()` loses
+        /// digits; derivative `1 / (1 + x)`.
+        log1p => Log1p;
+        /// `e^self - 1`, accurate for small `x`; derivative `e^x`, computed as
+        /// such (PyTorch's `out + 1` is 0 once `out` has rounded to -1, from
+        /// x < -37 in `f64`).
+        ///
+        /// ```
+        /// use ferrograd_scalar::Value;
+        /// let x = Value::new(-40.0f64);
+        /// let y = x.expm1();
+        /// y.backward();
+        /// assert_eq!(y.data(), -1.0);
+        /// assert_eq!(x.grad(), (-40.0f64).exp());
+        /// ```
+        expm1 => Expm1;
     }
 
     /// `f(self)` for any elementwise function of one operand: the method of

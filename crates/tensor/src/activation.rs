@@ -102,29 +102,6 @@ mod tests {
     }
 
     #[test]
-    fn tanh_and_sigmoid_slopes_are_exact_in_saturation() {
-        // From the output alone, tanh' was 0 from |x| = 19.1 (f64) and 9 (f32),
-        // sigmoid' from x = 37 (f64) and 17 (f32).
-        for (act, cases) in [(Activation::Tanh, TANH), (Activation::Sigmoid, SIGMOID)] {
-            for (x, want) in cases {
-                let got = act.grad(x, act.value(x), 1.0);
-                let e = ulps(got, want, f64::EPSILON);
-                assert!(
-                    e <= 4.0,
-                    "f64 {act:?}'({x}) = {got:e}, want {want:e} ({e} ulps)"
-                );
-                let x = x as f32;
-                let got = f64::from(act.grad(x, act.value(x), 1.0));
-                let e = ulps(got, want, f64::from(f32::EPSILON));
-                assert!(
-                    e <= 4.0,
-                    "f32 {act:?}'({x}) = {got:e}, want {want:e} ({e} ulps)"
-                );
-            }
-        }
-    }
-
-    #[test]
     fn backward_reads_the_pre_activation() {
         for (act, cases) in [(Activation::Tanh, TANH), (Activation::Sigmoid, SIGMOID)] {
             let x = ndarray::Array2::from_shape_fn((1, 6), |(_, j)| cases[j].0);

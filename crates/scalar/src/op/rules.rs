@@ -134,58 +134,61 @@ mod tests {
     // nearest f64 (written as its shortest round-trip literal), e.g. `mpmath.sech(mpf(20))**2` for tanh'(20) and
     // `e = exp(-mpf(40)); e / (1 + e)**2` for sigmoid'(40).
 
-    #[test]
-    fn tanh_slope_is_accurate_in_saturation() {
-        // (x, tanh'(x)) = (x, sech(x)^2)
-        let cases: [(f64, f64); 6] = [
-            (0.25, 0.940014848806378),
-            (0.6, 0.7115777625872228),
-            (5.0, 0.00018158323094380667),
-            (10.0, 8.244614455767397e-09),
-            (20.0, 1.6993417021166355e-17),
-            (-35.0, 1.5901798943634587e-30),
-        ];
-        for (x, want) in cases {
-            let got = tanh_slope(x, x.tanh());
+    /// (x, tanh'(x)) = (x, sech(x)^2)
+    const TANH: [(f64, f64); 6] = [
+        (0.25, 0.940014848806378),
+        (0.6, 0.7115777625872228),
+        (5.0, 0.00018158323094380667),
+        (10.0, 8.244614455767397e-09),
+        (20.0, 1.6993417021166355e-17),
+        (-35.0, 1.5901798943634587e-30),
+    ];
+
+    /// (x, sigmoid(x) sigmoid(-x))
+    const SIGMOID: [(f64, f64); 6] = [
+        (-3.0, 0.04517665973091213),
+        (0.5, 0.2350037122015945),
+        (17.0, 4.1399373760035016e-08),
+        (37.0, 8.533047625744065e-17),
+        (-37.0, 8.533047625744065e-17),
+        (50.0, 1.9287498479639178e-22),
+    ];
+
+    /// `slope(x, value(x))` is within 4 ulps of `want` in both types.
+    fn check_slope(
+        name: &str,
+        cases: &[(f64, f64)],
+        slope64: fn(f64, f64) -> f64,
+        slope32: fn(f32, f32) -> f32,
+        value64: fn(f64) -> f64,
+        value32: fn(f32) -> f32,
+    ) {
+        for &(x, want) in cases {
+            let got = slope64(x, value64(x));
             assert!(
                 eps_err(got, want, f64::EPSILON) <= 4.0,
-                "f64 tanh'({x}) = {got:e}, want {want:e}"
+                "f64 {name}'({x}) = {got:e}, want {want:e}"
             );
             let x32 = x as f32;
-            let got = tanh_slope(x32, x32.tanh()) as f64;
+            let got = f64::from(slope32(x32, value32(x32)));
             assert!(
-                eps_err(got, want, f32::EPSILON as f64) <= 4.0,
-                "f32 tanh'({x}) = {got:e}, want {want:e}"
+                eps_err(got, want, f64::from(f32::EPSILON)) <= 4.0,
+                "f32 {name}'({x}) = {got:e}, want {want:e}"
             );
         }
     }
 
     #[test]
-    fn sigmoid_slope_is_accurate_in_saturation() {
-        // (x, sigmoid(x) sigmoid(-x))
-        let cases: [(f64, f64); 6] = [
-            (-3.0, 0.04517665973091213),
-            (0.5, 0.2350037122015945),
-            (17.0, 4.1399373760035016e-08),
-            (37.0, 8.533047625744065e-17),
-            (-37.0, 8.533047625744065e-17),
-            (50.0, 1.9287498479639178e-22),
-        ];
-        for (x, want) in cases {
-            let s = |x: f64| 1.0 / (1.0 + (-x).exp());
-            let got = sigmoid_slope(x, s(x));
-            assert!(
-                eps_err(got, want, f64::EPSILON) <= 4.0,
-                "f64 sigmoid'({x}) = {got:e}, want {want:e}"
-            );
-            let x32 = x as f32;
-            let s32 = 1.0 / (1.0 + (-x32).exp());
-            let got = sigmoid_slope(x32, s32) as f64;
-            assert!(
-                eps_err(got, want, f32::EPSILON as f64) <= 4.0,
-                "f32 sigmoid'({x}) = {got:e}, want {want:e}"
-            );
-        }
+    fn tanh_and_sigmoid_slopes_are_accurate_in_saturation() {
+        check_slope("tanh", &TANH, tanh_slope, tanh_slope, f64::tanh, f32::tanh);
+        check_slope(
+            "sigmoid",
+            &SIGMOID,
+            sigmoid_slope,
+            sigmoid_slope,
+            |x| 1.0 / (1.0 + (-x).exp()),
+            |x| 1.0 / (1.0 + (-x).exp()),
+        );
     }
 
     #[test]
