@@ -412,8 +412,8 @@ macro_rules! binary_shortcuts {
 }
 
 macro_rules! unary_shortcuts {
-    ($($(#[$doc:meta])* $name:ident => $variant:ident;)*) => {$(
-        $(#[$doc])*
+    ($($name:ident => $variant:ident;)*) => {$(
+        #[doc = concat!("Appends `", stringify!($name), "(a)` ([`Unary::", stringify!($variant), "`]).")]
         pub fn $name(&mut self, a: Reg) -> Reg {
             self.unary(Unary::$variant, a)
         }
@@ -480,19 +480,12 @@ impl Builder {
     }
 
     unary_shortcuts! {
-        /// `-a`
         neg => Neg;
-        /// `tanh(a)`
         tanh => Tanh;
-        /// `exp(a)`
         exp => Exp;
-        /// `ln(a)`
         ln => Ln;
-        /// `sigmoid(a)`
         sigmoid => Sigmoid;
-        /// `relu(a)`
         relu => Relu;
-        /// `sqrt(a)`
         sqrt => Sqrt;
     }
 

@@ -171,66 +171,36 @@ impl Unary {
     /// at its edges as soon as it is declared.
     pub fn edges(self) -> &'static [Edge] {
         use Edge::*;
+        /// `center ± 10^u`, `u` in `lo..hi` ([`Edge::Near`]).
+        const fn near(center: f64, lo: f64, hi: f64) -> Edge {
+            Near { center, lo, hi }
+        }
         // Tiny arguments, down to 1e-30, where a rule that loses the
         // leading term of the function's series shows.
-        const TINY: Edge = Near {
-            center: 0.0,
-            lo: -30.0,
-            hi: -1.0,
-        };
+        const TINY: Edge = near(0.0, -30.0, -1.0);
         // From 1e-30 up to 1: the whole range below the first unit.
-        const TO_ONE: Edge = Near {
-            center: 0.0,
-            lo: -30.0,
-            hi: 0.0,
-        };
+        const TO_ONE: Edge = near(0.0, -30.0, 0.0);
         match self {
             Unary::Neg => &[At(-0.0), Band { lo: 0.0, hi: 3.0 }],
             // Saturated up to |a| = 50, and log-uniform towards 0.
-            Unary::Tanh | Unary::Sigmoid => &[
-                Band { lo: 0.0, hi: 50.0 },
-                Near {
-                    center: 0.0,
-                    lo: -3.0,
-                    hi: 1.7,
-                },
-            ],
+            Unary::Tanh | Unary::Sigmoid => {
+                const { &[Band { lo: 0.0, hi: 50.0 }, near(0.0, -3.0, 1.7)] }
+            }
             Unary::Exp => &[
                 Overflow { below: 5.0 },
                 Overflow {
                     below: f64::INFINITY,
                 },
             ],
-            Unary::Ln => &[
-                Near {
-                    center: 1.0,
-                    lo: -16.0,
-                    hi: -1.0,
-                },
-                TINY,
-            ],
+            Unary::Ln => const { &[near(1.0, -16.0, -1.0), TINY] },
             Unary::Relu => &[At(0.0), At(-0.0), Band { lo: 0.0, hi: 3.0 }],
             Unary::Sqrt => &[TO_ONE],
             Unary::Abs => &[At(0.0), At(-0.0), TO_ONE],
             // Arguments reduced by many periods, and tiny ones.
-            Unary::Sin | Unary::Cos => &[
-                Band { lo: 1e3, hi: 1e5 },
-                Near {
-                    center: 0.0,
-                    lo: -8.0,
-                    hi: 5.0,
-                },
-            ],
+            Unary::Sin | Unary::Cos => const { &[Band { lo: 1e3, hi: 1e5 }, near(0.0, -8.0, 5.0)] },
             // Next to the pole at -1 (no closer than f32 can tell from -1),
             // and tiny arguments, where `ln(1 + a)` would lose every digit.
-            Unary::Log1p => &[
-                Near {
-                    center: -1.0,
-                    lo: -7.0,
-                    hi: -1.0,
-                },
-                TINY,
-            ],
+            Unary::Log1p => const { &[near(-1.0, -7.0, -1.0), TINY] },
             // Tiny arguments; below -37 the output rounds to -1 in f64 (and
             // `out + 1` is 0); large ones up to overflow.
             Unary::Expm1 => &[TINY, Band { lo: 17.0, hi: 60.0 }, Overflow { below: 5.0 }],
