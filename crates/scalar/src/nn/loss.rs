@@ -133,19 +133,13 @@ pub fn bce_with_logits<T: Scalar>(logits: &[Value<T>], labels: &[T]) -> Result<V
         .zip(labels)
         .map(|(z, &y)| {
             if z.data() >= T::zero() {
-                z * (one - y) + ln_1p(&(-z).exp())
+                z * (one - y) + (-z).exp().log1p()
             } else {
-                z * -y + ln_1p(&z.exp())
+                z * -y + z.exp().log1p()
             }
         })
         .sum();
     Ok(total * (one / T::from_f64(logits.len() as f64)))
-}
-
-/// `ln(1 + e)` on the tape. `Value` has no `log1p` node yet: for `e` below
-/// an ulp of 1 the value rounds to 0 (the slope `1 / (1 + e)` stays right).
-fn ln_1p<T: Scalar>(e: &Value<T>) -> Value<T> {
-    (e + T::one()).ln()
 }
 
 /// `CrossEntropyLoss` over rows of logits and one class index per row:
@@ -188,7 +182,7 @@ pub fn cross_entropy<T: Scalar, R: AsRef<[Value<T>]>>(
             .filter(|&(j, _)| j != top)
             .map(|(_, zj)| (zj - &z[top]).exp())
             .sum();
-        let log1p_rest = ln_1p(&rest);
+        let log1p_rest = rest.log1p();
         rows.push(if c == top {
             log1p_rest
         } else {
