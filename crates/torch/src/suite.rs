@@ -19,7 +19,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
-use crate::compare::{Tolerance, Worst};
+use crate::compare::{labelled, Tolerance, Worst};
 use crate::mlp::{scalar_mlp, tensor_mlp, torch_mlp, Batch, Loss, MlpOutcome, Weights};
 use crate::program::run_program;
 use crate::tensor_suite::tensor_nn_trajectory;
@@ -136,9 +136,7 @@ impl Default for Options {
 
 fn numbers(a: &Outcome, b: &Outcome) -> Vec<(String, f64, f64)> {
     let mut v = vec![("value".to_string(), a.value, b.value)];
-    for (k, (x, y)) in a.grads.iter().zip(&b.grads).enumerate() {
-        v.push((format!("d/dx{k}"), *x, *y));
-    }
+    v.extend(labelled("d/dx", &a.grads, &b.grads));
     v
 }
 
@@ -548,20 +546,8 @@ pub fn mlp_cases(networks: usize) -> Result<Vec<MlpCase>, TorchError> {
 
 fn mlp_numbers(a: &MlpOutcome, b: &MlpOutcome) -> Vec<(String, f64, f64)> {
     let mut v = vec![("loss".to_string(), a.loss, b.loss)];
-    v.extend(
-        a.outputs
-            .iter()
-            .zip(&b.outputs)
-            .enumerate()
-            .map(|(i, (x, y))| (format!("output {i}"), *x, *y)),
-    );
-    v.extend(
-        a.grads
-            .iter()
-            .zip(&b.grads)
-            .enumerate()
-            .map(|(i, (x, y))| (format!("grad p{i}"), *x, *y)),
-    );
+    v.extend(labelled("output ", &a.outputs, &b.outputs));
+    v.extend(labelled("grad p", &a.grads, &b.grads));
     v
 }
 
@@ -625,12 +611,8 @@ pub fn moons_problem() -> Result<(Weights, Batch), TorchError> {
 
 fn trajectory_worst(tol: Tolerance, name: &str, a: &Trajectory, b: &Trajectory) -> Worst {
     let mut w = Worst::default();
-    for (k, (x, y)) in a.losses.iter().zip(&b.losses).enumerate() {
-        w.case(
-            tol,
-            || format!("{name} step {k}"),
-            [(format!("loss step {k}"), *x, *y)],
-        );
+    for (k, pair) in labelled("loss step ", &a.losses, &b.losses).enumerate() {
+        w.case(tol, || format!("{name} step {k}"), [pair]);
     }
     // The final weights are judged as one vector: relative to its largest
     // entry, so a weight that Adam has driven close to 0 (where rounding in
@@ -640,17 +622,8 @@ fn trajectory_worst(tol: Tolerance, name: &str, a: &Trajectory, b: &Trajectory) 
         rel: tol.rel,
         abs: tol.abs.max(tol.rel * scale),
     };
-    let params = a
-        .final_params
-        .iter()
-        .zip(&b.final_params)
-        .enumerate()
-        .map(|(i, (x, y))| (format!("final p{i}"), *x, *y));
-    w.case(
-        vtol,
-        || format!("{name} final weights"),
-        params.collect::<Vec<_>>(),
-    );
+    let params = labelled("final p", &a.final_params, &b.final_params);
+    w.case(vtol, || format!("{name} final weights"), params);
     w
 }
 

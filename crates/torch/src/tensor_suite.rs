@@ -36,7 +36,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::compare::{Tolerance, Worst};
 use crate::exact::CONDITION_MARGIN;
-use crate::mlp::{Batch, Weights};
+use crate::mlp::{array, Batch, Weights};
 use crate::suite::{Row, F32_CONDITIONING, F64_CONDITIONING};
 use crate::tensor_program::run::{run_tensor, run_torch};
 use crate::tensor_program::{TInstr, TensorOutcome, TensorProgram, TensorShape};
@@ -361,12 +361,8 @@ pub fn tensor_nn_trajectory<T: tensor::Float>(
 ) -> Result<Trajectory, TorchError> {
     let mlp = tnn::Mlp::from_fused(&w.to_tensor::<T>()?);
     let params = mlp.parameters();
-    let matrix = |rows: &[Vec<f64>]| {
-        let cols = rows.first().map_or(0, Vec::len);
-        let flat: Vec<T> = rows.iter().flatten().map(|&v| T::from_f64(v)).collect();
-        Tensor::from_vec(flat, &[rows.len(), cols]).map_err(TensorError::from)
-    };
-    let (x, y) = (matrix(&batch.x)?, matrix(&batch.y)?);
+    let x = Tensor::from_array(array::<T>(&batch.x)?);
+    let y = Tensor::from_array(array::<T>(&batch.y)?);
     let l2 = T::from_f64(L2);
     let mut losses = Vec::with_capacity(steps);
     // Both optimisers are built (each checks its schedule); `optim` picks
