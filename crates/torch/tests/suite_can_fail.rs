@@ -109,11 +109,12 @@ fn a_perturbed_derivative_of_each_new_function_is_caught_and_named() {
         // at the function, or at an op after it that amplifies it (expm1 of a
         // large argument, then tanh), so the listing holds the function.
         assert!(row.culprit.is_some(), "a failing row names an op");
+        let listing = row.worst_program.unwrap_or_default();
         assert!(
-            row.worst_program
-                .is_some_and(|l| l.contains(&format!("torch.{}(", f.name()))),
-            "{}",
-            f.name()
+            listing.contains(&format!("torch.{}(", f.name())),
+            "{} (culprit {:?}):\n{listing}",
+            f.name(),
+            row.culprit
         );
     }
 }
