@@ -13,24 +13,41 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use ferrograd::tensor::autograd_nn::{self as ann, loss};
-use ferrograd::tensor::ndarray::Array2;
-use ferrograd::tensor::{Activation, Float, Init, Loss, Mlp, Sgd, Target, Tensor};
-use rand::{Rng, SeedableRng};
+use ferrograd::tensor::{Activation, Float, Loss, Mlp, Sgd, Target, Tensor};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-fn threads() -> String {
-    std::env::var("MATMUL_NUM_THREADS").unwrap_or_else(|_| "default".into())
+mod common;
+
+use common::env::matmul_threads as threads;
+use common::ClassifierStep;
+
+/// The `Tensor`-built step: `loss_of()` recorded, backward, SGD at `lr`.
+fn bench_graph_step<T: Float>(
+    c: &mut Criterion,
+    name: &str,
+    params: &[Tensor<T>],
+    lr: f64,
+    loss_of: impl Fn() -> Tensor<T>,
+) {
+    let mut sgd = ann::Sgd::new(lr).expect("valid lr");
+    c.bench_function(
+        &format!("{name}/tensor/{}/threads={}", T::NAME, threads()),
+        |b| {
+            b.iter(|| {
+                let total = loss_of();
+                sgd.zero_grad(params);
+                total.backward().expect("one element");
+                sgd.step(params).expect("same parameters");
+                total.item().expect("one element")
+            })
+        },
+    );
 }
 
 fn moons<T: Float>(c: &mut Criterion) {
     let mut rng = ChaCha8Rng::seed_from_u64(0);
-    let data = ferrograd::data::make_moons(100, 0.1, 1).expect("valid moons parameters");
-    let x = Array2::from_shape_fn((100, 2), |(i, j)| T::from_f64(data.x[i][j]));
-    let y = Array2::from_shape_vec(
-        (100, 1),
-        data.labels_pm1().into_iter().map(T::from_f64).collect(),
-    )
-    .expect("100 labels");
+    let (x, y) = common::moons_arrays::<T>();
     let mut fused = Mlp::<T>::with_activation(2, &[16, 16, 1], Activation::Relu, &mut rng)
         .expect("valid sizes");
     let graph = ann::Mlp::from_fused(&fused);
@@ -52,72 +69,27 @@ fn moons<T: Float>(c: &mut Criterion) {
             })
         },
     );
-    let (tx, ty) = (Tensor::from_array(x.clone()), Tensor::from_array(y.clone()));
+    let (tx, ty) = (Tensor::from_array(x), Tensor::from_array(y));
     let params = graph.parameters();
-    let mut tsgd = ann::Sgd::new(0.1).expect("valid lr");
-    c.bench_function(
-        &format!("moons/tensor/{}/threads={}", T::NAME, threads()),
-        |b| {
-            b.iter(|| {
-                let scores = graph.forward(&tx).expect("shapes fit");
-                let total =
-                    loss::hinge(&scores, &ty).expect("shapes fit") + loss::l2(&params, alpha);
-                tsgd.zero_grad(&params);
-                total.backward().expect("one element");
-                tsgd.step(&params).expect("same parameters");
-                total.item().expect("one element")
-            })
-        },
-    );
+    bench_graph_step(c, "moons", &params, 0.1, || {
+        let scores = graph.forward(&tx).expect("shapes fit");
+        loss::hinge(&scores, &ty).expect("shapes fit") + loss::l2(&params, alpha)
+    });
 }
 
 fn mlp784<T: Float>(c: &mut Criterion) {
-    let mut rng = ChaCha8Rng::seed_from_u64(0);
-    let batch = 256;
-    let x = Array2::from_shape_simple_fn((batch, 784), || T::from_f64(rng.random_range(0.0..1.0)));
-    let classes: Vec<usize> = (0..batch).map(|_| rng.random_range(0..10)).collect();
-    let mut fused = Mlp::<T>::with_init(
-        784,
-        &[256, 256, 10],
-        Activation::Relu,
-        Init::KaimingUniform,
-        &mut rng,
-    )
-    .expect("valid sizes");
-    let graph = ann::Mlp::from_fused(&fused);
-    let mut sgd = Sgd::new(0.01).expect("valid lr");
+    let mut step = ClassifierStep::<T>::new(784, &[256, 256, 10], Activation::Relu, 256);
+    let graph = ann::Mlp::from_fused(step.model());
+    let tx = Tensor::from_array(step.x().clone());
+    let classes = step.classes().to_vec();
     c.bench_function(
         &format!("mlp784/fused/{}/threads={}", T::NAME, threads()),
-        |b| {
-            b.iter(|| {
-                fused
-                    .train_step(
-                        x.view(),
-                        Target::Classes(&classes),
-                        Loss::SoftmaxCrossEntropy,
-                        T::zero(),
-                        &mut sgd,
-                    )
-                    .expect("finite loss")
-            })
-        },
+        |b| b.iter(|| step.step()),
     );
-    let tx = Tensor::from_array(x.clone());
-    let params = graph.parameters();
-    let mut tsgd = ann::Sgd::new(0.01).expect("valid lr");
-    c.bench_function(
-        &format!("mlp784/tensor/{}/threads={}", T::NAME, threads()),
-        |b| {
-            b.iter(|| {
-                let logits = graph.forward(&tx).expect("shapes fit");
-                let total = loss::cross_entropy(&logits, &classes).expect("classes fit");
-                tsgd.zero_grad(&params);
-                total.backward().expect("one element");
-                tsgd.step(&params).expect("same parameters");
-                total.item().expect("one element")
-            })
-        },
-    );
+    bench_graph_step(c, "mlp784", &graph.parameters(), 0.01, || {
+        let logits = graph.forward(&tx).expect("shapes fit");
+        loss::cross_entropy(&logits, &classes).expect("classes fit")
+    });
 }
 
 fn all(c: &mut Criterion) {

@@ -24,7 +24,6 @@ mod common;
 use common::env::matmul_threads as threads;
 use common::ClassifierStep;
 use criterion::{criterion_group, criterion_main, Criterion};
-use ferrograd::tensor::ndarray::Array2;
 use ferrograd::tensor::{Activation, Float, Loss, Mlp, Sgd, Target};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -39,10 +38,7 @@ fn model_name(name: &str, act: Activation) -> String {
 
 fn moons<T: Float>(c: &mut Criterion, act: Activation) {
     let mut rng = ChaCha8Rng::seed_from_u64(0);
-    let (points, labels) = common::moons();
-    let x = Array2::from_shape_fn((100, 2), |(i, j)| T::from_f64(points[i][j]));
-    let y = Array2::from_shape_vec((100, 1), labels.into_iter().map(T::from_f64).collect())
-        .expect("100 labels");
+    let (x, y) = common::moons_arrays::<T>();
     let mut model = Mlp::<T>::with_activation(2, &[16, 16, 1], act, &mut rng).expect("valid sizes");
     let mut sgd = Sgd::new(0.1).expect("valid lr");
     let alpha = T::from_f64(1e-4);

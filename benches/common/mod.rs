@@ -28,6 +28,16 @@ pub fn moons() -> (Vec<[f64; 2]>, Vec<f64>) {
     (moons.x, labels)
 }
 
+/// [`moons`] as the batched engine reads it: points `(100, 2)` and labels
+/// `(100, 1)` in precision `T`.
+pub fn moons_arrays<T: Float>() -> (Array2<T>, Array2<T>) {
+    let (points, labels) = moons();
+    let x = Array2::from_shape_fn((100, 2), |(i, j)| T::from_f64(points[i][j]));
+    let y = Array2::from_shape_vec((100, 1), labels.into_iter().map(T::from_f64).collect())
+        .expect("100 labels");
+    (x, y)
+}
+
 /// One SGD step of the scalar engine timed two ways: `rebuild` records the
 /// graph of `loss_of()` every step; `replay` records it once and each step
 /// only recomputes it from the updated weights (micrograd PR #55's idea).
@@ -86,6 +96,21 @@ impl<T: Float> ClassifierStep<T> {
             classes,
             sgd,
         }
+    }
+
+    /// The model (before any step).
+    pub fn model(&self) -> &Mlp<T> {
+        &self.model
+    }
+
+    /// The batch's rows.
+    pub fn x(&self) -> &Array2<T> {
+        &self.x
+    }
+
+    /// The batch's classes.
+    pub fn classes(&self) -> &[usize] {
+        &self.classes
     }
 
     /// Forward, backward and update; the loss.

@@ -98,18 +98,23 @@ fn matching(s: &str, open: char, close: char) -> Option<usize> {
     None
 }
 
+/// The indentation every non-blank line of `lines` has (0 if none).
+fn shared_indent(lines: &[&str]) -> usize {
+    lines
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start().len())
+        .min()
+        .unwrap_or(0)
+}
+
 /// The shown expression with its continuation lines indented by four spaces
 /// (in the file they are indented relative to the `cell!` call).
 fn reindent_tail(tail: &str) -> String {
     let mut lines = tail.lines();
     let first = lines.next().unwrap_or("").to_string();
     let rest: Vec<&str> = lines.collect();
-    let indent = rest
-        .iter()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| l.len() - l.trim_start().len())
-        .min()
-        .unwrap_or(0);
+    let indent = shared_indent(&rest);
     rest.iter().fold(first, |mut acc, l| {
         acc.push_str("\n    ");
         acc.push_str(l.get(indent..).unwrap_or("").trim_end());
@@ -127,12 +132,7 @@ fn dedent(body: &str) -> String {
         return String::new();
     };
     let lines = &lines[first..=last];
-    let indent = lines
-        .iter()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| l.len() - l.trim_start().len())
-        .min()
-        .unwrap_or(0);
+    let indent = shared_indent(lines);
     lines
         .iter()
         .map(|l| l.get(indent..).unwrap_or("").trim_end())

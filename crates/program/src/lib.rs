@@ -509,20 +509,20 @@ impl fmt::Display for Program {
             writeln!(
                 f,
                 "x{k} = torch.tensor({}, dtype=dt, requires_grad=True)",
-                py(*x)
+                python_float(*x)
             )?;
         }
         for (i, instr) in self.instrs.iter().enumerate() {
             write!(f, "r{i} = ")?;
             match *instr {
                 Instr::Input(k) => writeln!(f, "x{k}")?,
-                Instr::Const(c) => writeln!(f, "torch.tensor({}, dtype=dt)", py(c))?,
+                Instr::Const(c) => writeln!(f, "torch.tensor({}, dtype=dt)", python_float(c))?,
                 // Python's operators are micrograd's picture labels.
                 Instr::Binary(g, a, b) => writeln!(f, "r{a} {} r{b}", g.symbol())?,
                 Instr::Unary(Unary::Neg, a) => writeln!(f, "-r{a}")?,
                 Instr::Unary(g, a) => writeln!(f, "torch.{}(r{a})", g.name())?,
                 Instr::Powi(a, n) => writeln!(f, "r{a} ** {n}")?,
-                Instr::Powf(a, e) => writeln!(f, "r{a} ** {}", py(e))?,
+                Instr::Powf(a, e) => writeln!(f, "r{a} ** {}", python_float(e))?,
             }
         }
         let out = self.output();
@@ -534,8 +534,15 @@ impl fmt::Display for Program {
     }
 }
 
-/// A float as a Python literal that reads back to the same `f64`.
-fn py(x: f64) -> String {
+/// A float as a Python literal that reads back to the same `f64`
+/// (`float('nan')`, `float('-inf')`, or Rust's shortest round-trip form):
+/// the one spelling of numbers in every PyTorch script this workspace prints.
+///
+/// ```
+/// assert_eq!(ferrograd_program::python_float(0.1), "0.1");
+/// assert_eq!(ferrograd_program::python_float(f64::NEG_INFINITY), "float('-inf')");
+/// ```
+pub fn python_float(x: f64) -> String {
     if x.is_nan() {
         "float('nan')".into()
     } else if x.is_infinite() {

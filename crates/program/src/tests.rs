@@ -103,18 +103,13 @@ fn random_programs_reach_domain_edges() {
 
 #[test]
 fn display_is_a_pytorch_script() {
-    let p = Program::new(
-        vec![0.5],
-        vec![
-            Instr::Input(0),
-            Instr::Unary(Unary::Tanh, 0),
-            Instr::Powf(1, 1.5),
-            Instr::Const(1e-7),
-            Instr::Binary(Binary::Add, 2, 3),
-        ],
-    )
-    .unwrap();
-    let text = p.to_string();
+    // r0 = x0, r1 = tanh, r2 = ** 1.5, r3 = 1e-7, r4 = r2 + r3.
+    let mut b = Builder::new();
+    let x = b.input(0.5);
+    let t = b.tanh(x);
+    let q = b.powf(t, 1.5);
+    b.add_const(q, 1e-7);
+    let text = b.finish().unwrap().to_string();
     assert!(
         text.contains("x0 = torch.tensor(0.5, dtype=dt, requires_grad=True)"),
         "{text}"

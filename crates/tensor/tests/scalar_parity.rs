@@ -306,6 +306,22 @@ fn saturated_count(grads: &[f64]) -> usize {
         .count()
 }
 
+/// One row of 3 inputs drawn within ±`scale` and one target: the tensor
+/// engine's forward and MSE backward on it, and its loss.
+fn saturating_step(
+    tensor: &mut Mlp<f64>,
+    rng: &mut ChaCha8Rng,
+    scale: f64,
+) -> (Array2<f64>, Array2<f64>, f64) {
+    let x = batch(rng, 1, 3).mapv(|v| scale * v);
+    let y = batch(rng, 1, 1);
+    tensor.forward(x.view()).unwrap();
+    let t_loss = tensor
+        .loss_backward(Loss::Mse, Target::Values(y.view()))
+        .unwrap();
+    (x, y, t_loss)
+}
+
 #[test]
 fn tanh_network_matches_scalar_engine_in_saturation() {
     // Inputs up to ±50 drive most first-layer pre-activations beyond
@@ -320,12 +336,7 @@ fn tanh_network_matches_scalar_engine_in_saturation() {
     let params = scalar.parameters();
     let mut saturated = 0;
     for _ in 0..5 {
-        let x = batch(&mut rng, 1, 3).mapv(|v| 25.0 * v);
-        let y = batch(&mut rng, 1, 1);
-        tensor.forward(x.view()).unwrap();
-        let t_loss = tensor
-            .loss_backward(Loss::Mse, Target::Values(y.view()))
-            .unwrap();
+        let (x, y, t_loss) = saturating_step(&mut tensor, &mut rng, 25.0);
         let s_out = scalar_forward(&scalar, x.view());
         let s_loss = scalar_loss(Loss::Mse, &s_out, &y, &[]);
         scalar.zero_grad();
@@ -378,12 +389,7 @@ fn sigmoid_network_matches_scalar_engine_in_saturation() {
     let params: Vec<Value<f64>> = tensor.parameters().into_iter().map(Value::new).collect();
     let mut saturated = 0;
     for _ in 0..5 {
-        let x = batch(&mut rng, 1, 3).mapv(|v| 37.5 * v);
-        let y = batch(&mut rng, 1, 1);
-        tensor.forward(x.view()).unwrap();
-        let t_loss = tensor
-            .loss_backward(Loss::Mse, Target::Values(y.view()))
-            .unwrap();
+        let (x, y, t_loss) = saturating_step(&mut tensor, &mut rng, 37.5);
         let s_out = vec![value_forward(&tensor, &params, &x.row(0).to_vec())];
         close("output", tensor.output()[(0, 0)], s_out[0][0].data(), 0.0);
         let s_loss = scalar_loss(Loss::Mse, &s_out, &y, &[]);

@@ -4,7 +4,7 @@
 use ferrograd_tensor::ndarray::{Array2, ArrayD};
 use ferrograd_tensor::tensor::nn::{self, loss};
 use ferrograd_tensor::{
-    evaluate_loss, Activation, Adam, Loss, Mlp, Optimizer, Sgd, Target, Tensor,
+    evaluate_loss, Activation, Adam, Loss, Mlp, Optimizer, Sgd, StepStats, Target, Tensor,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -77,6 +77,18 @@ fn loss_and_gradients_match_the_fused_mlp() {
     }
 }
 
+/// One step of the fused `Mlp` on the moons batch (hinge loss, L2 `ALPHA`).
+fn fused_step(
+    fused: &mut Mlp<f64>,
+    x: &Array2<f64>,
+    y: &Array2<f64>,
+    opt: &mut impl Optimizer<f64>,
+) -> StepStats<f64> {
+    fused
+        .train_step(x.view(), Target::Values(y.view()), Loss::Hinge, ALPHA, opt)
+        .unwrap()
+}
+
 fn trajectory(adam: bool) {
     let (x, y) = moons();
     let mut rng = ChaCha8Rng::seed_from_u64(3);
@@ -91,24 +103,11 @@ fn trajectory(adam: bool) {
         let got = tensor_loss(&tensor, &tx, &ty);
         let stats = if adam {
             ta.step(&params).unwrap();
-            fused.train_step(
-                x.view(),
-                Target::Values(y.view()),
-                Loss::Hinge,
-                ALPHA,
-                &mut fa,
-            )
+            fused_step(&mut fused, &x, &y, &mut fa)
         } else {
             ts.step(&params).unwrap();
-            fused.train_step(
-                x.view(),
-                Target::Values(y.view()),
-                Loss::Hinge,
-                ALPHA,
-                &mut fs,
-            )
-        }
-        .unwrap();
+            fused_step(&mut fused, &x, &y, &mut fs)
+        };
         close(&format!("loss at step {step}"), got, stats.loss);
         let tp = tensor_flat(|t| t.to_array(), &tensor);
         for (i, (&p, &f)) in tp.iter().zip(&fused.parameters()).enumerate() {

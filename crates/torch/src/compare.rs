@@ -61,6 +61,19 @@ impl Tolerance {
     }
 }
 
+/// `(label i, a[i], b[i])` for every index both slices have: the numbers of
+/// one case in the form [`Worst::case`] reads.
+pub(crate) fn labelled<'a>(
+    label: &'a str,
+    a: &'a [f64],
+    b: &'a [f64],
+) -> impl Iterator<Item = (String, f64, f64)> + 'a {
+    a.iter()
+        .zip(b)
+        .enumerate()
+        .map(move |(i, (x, y))| (format!("{label}{i}"), *x, *y))
+}
+
 /// The worst comparison seen so far in a scenario.
 #[derive(Debug, Clone, Default)]
 pub struct Worst {

@@ -212,7 +212,8 @@ fn one_hot_class(row: &[f64]) -> Result<usize, TorchError> {
     }
 }
 
-fn array<T: Scalar>(rows: &[Vec<f64>]) -> Result<Array2<T>, TorchError> {
+/// Rows of `f64` as a matrix in precision `T`.
+pub(crate) fn array<T: Scalar>(rows: &[Vec<f64>]) -> Result<Array2<T>, TorchError> {
     let cols = rows.first().map_or(0, Vec::len);
     let flat: Vec<T> = rows.iter().flatten().map(|&v| T::from_f64(v)).collect();
     Array2::from_shape_vec((rows.len(), cols), flat).map_err(|e| TorchError::Shape(e.to_string()))

@@ -19,9 +19,10 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
-use crate::compare::{Tolerance, Worst};
+use crate::compare::{labelled, Tolerance, Worst};
 use crate::mlp::{scalar_mlp, tensor_mlp, torch_mlp, Batch, Loss, MlpOutcome, Weights};
 use crate::program::run_program;
+use crate::tensor_suite::tensor_nn_trajectory;
 use crate::train::{scalar_trajectory, tensor_trajectory, torch_trajectory, Optim, Trajectory};
 use crate::{Precision, Target, TorchError};
 
@@ -135,9 +136,7 @@ impl Default for Options {
 
 fn numbers(a: &Outcome, b: &Outcome) -> Vec<(String, f64, f64)> {
     let mut v = vec![("value".to_string(), a.value, b.value)];
-    for (k, (x, y)) in a.grads.iter().zip(&b.grads).enumerate() {
-        v.push((format!("d/dx{k}"), *x, *y));
-    }
+    v.extend(labelled("d/dx", &a.grads, &b.grads));
     v
 }
 
@@ -547,20 +546,8 @@ pub fn mlp_cases(networks: usize) -> Result<Vec<MlpCase>, TorchError> {
 
 fn mlp_numbers(a: &MlpOutcome, b: &MlpOutcome) -> Vec<(String, f64, f64)> {
     let mut v = vec![("loss".to_string(), a.loss, b.loss)];
-    v.extend(
-        a.outputs
-            .iter()
-            .zip(&b.outputs)
-            .enumerate()
-            .map(|(i, (x, y))| (format!("output {i}"), *x, *y)),
-    );
-    v.extend(
-        a.grads
-            .iter()
-            .zip(&b.grads)
-            .enumerate()
-            .map(|(i, (x, y))| (format!("grad p{i}"), *x, *y)),
-    );
+    v.extend(labelled("output ", &a.outputs, &b.outputs));
+    v.extend(labelled("grad p", &a.grads, &b.grads));
     v
 }
 
@@ -622,19 +609,10 @@ pub fn moons_problem() -> Result<(Weights, Batch), TorchError> {
     Ok((Weights::from_scalar(&mlp), Batch { x, y }))
 }
 
-pub(crate) fn trajectory_worst(
-    tol: Tolerance,
-    name: &str,
-    a: &Trajectory,
-    b: &Trajectory,
-) -> Worst {
+fn trajectory_worst(tol: Tolerance, name: &str, a: &Trajectory, b: &Trajectory) -> Worst {
     let mut w = Worst::default();
-    for (k, (x, y)) in a.losses.iter().zip(&b.losses).enumerate() {
-        w.case(
-            tol,
-            || format!("{name} step {k}"),
-            [(format!("loss step {k}"), *x, *y)],
-        );
+    for (k, pair) in labelled("loss step ", &a.losses, &b.losses).enumerate() {
+        w.case(tol, || format!("{name} step {k}"), [pair]);
     }
     // The final weights are judged as one vector: relative to its largest
     // entry, so a weight that Adam has driven close to 0 (where rounding in
@@ -644,21 +622,16 @@ pub(crate) fn trajectory_worst(
         rel: tol.rel,
         abs: tol.abs.max(tol.rel * scale),
     };
-    let params = a
-        .final_params
-        .iter()
-        .zip(&b.final_params)
-        .enumerate()
-        .map(|(i, (x, y))| (format!("final p{i}"), *x, *y));
-    w.case(
-        vtol,
-        || format!("{name} final weights"),
-        params.collect::<Vec<_>>(),
-    );
+    let params = labelled("final p", &a.final_params, &b.final_params);
+    w.case(vtol, || format!("{name} final weights"), params);
     w
 }
 
-/// Training trajectories: scalar vs libtorch and batched vs libtorch, SGD and Adam.
+/// Training trajectories of micrograd's moons demo, SGD and Adam, per
+/// target: libtorch's trajectory is computed once and the scalar engine,
+/// the fused batched `Mlp` and the `Tensor`-built MLP
+/// ([`tensor_nn_trajectory`]) are each judged against it; the
+/// `Tensor`-built MLP is also judged against the fused one.
 pub fn trajectory_rows(
     steps: usize,
     targets: &[Target],
@@ -671,33 +644,33 @@ pub fn trajectory_rows(
         let tol = p.tolerance();
         for optim in [Optim::MICROGRAD_SGD, Optim::ADAM] {
             let oracle = torch_trajectory(&weights, &batch, optim, steps, target)?;
-            let (s, t) = match p {
+            let (w, b) = (&weights, &batch);
+            let (scalar, fused, built) = match p {
                 Precision::F64 => (
-                    scalar_trajectory::<f64>(&weights, &batch, optim, steps)?,
-                    tensor_trajectory::<f64>(&weights, &batch, optim, steps)?,
+                    scalar_trajectory::<f64>(w, b, optim, steps)?,
+                    tensor_trajectory::<f64>(w, b, optim, steps)?,
+                    tensor_nn_trajectory::<f64>(w, b, optim, steps)?,
                 ),
                 Precision::F32 => (
-                    scalar_trajectory::<f32>(&weights, &batch, optim, steps)?,
-                    tensor_trajectory::<f32>(&weights, &batch, optim, steps)?,
+                    scalar_trajectory::<f32>(w, b, optim, steps)?,
+                    tensor_trajectory::<f32>(w, b, optim, steps)?,
+                    tensor_nn_trajectory::<f32>(w, b, optim, steps)?,
                 ),
             };
-            let scenario = format!("moons training, {} steps, {}", steps, optim.name());
-            let o = target.name();
-            rows.push(Row::new(
-                &scenario,
-                &format!("scalar {}", p.name()),
-                &o,
-                tol,
-                trajectory_worst(tol, optim.name(), &s, &oracle),
-            ));
-            rows.push(Row::new(
-                &scenario,
-                &format!("batched {}", p.name()),
-                &o,
-                tol,
-                trajectory_worst(tol, optim.name(), &t, &oracle),
-            ));
-            progress.inc(1);
+            let scenario = format!("moons training, {steps} steps, {}", optim.name());
+            let (torch, fused_name) = (target.name(), format!("fused Mlp {}", p.name()));
+            let built_name = format!("Tensor-built MLP {}", p.name());
+            let pairs = [
+                (format!("scalar {}", p.name()), &scalar, &torch, &oracle),
+                (format!("batched {}", p.name()), &fused, &torch, &oracle),
+                (built_name.clone(), &built, &torch, &oracle),
+                (built_name, &built, &fused_name, &fused),
+            ];
+            for (engine, a, oracle_name, reference) in pairs {
+                let worst = trajectory_worst(tol, optim.name(), a, reference);
+                rows.push(Row::new(&scenario, &engine, oracle_name, tol, worst));
+            }
+            progress.inc(2);
         }
     }
     Ok(rows)

@@ -29,6 +29,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use ferrograd_program::python_float;
 use ferrograd_scalar::{Binary, Unary};
 use rand::Rng;
 
@@ -270,20 +271,13 @@ impl TensorProgram {
         random::program(rng, shape)
     }
 
-    /// Checks operands, leaves, and every shape and axis (by running the
-    /// forward pass in `f64` without recording).
+    /// Checks operands, leaves, and every shape and axis by running the
+    /// forward pass in `f64` without recording, which checks each
+    /// instruction's operands before it runs: the first bad instruction is
+    /// the one reported.
     pub fn validate(&self) -> Result<(), TensorProgramError> {
         if self.instrs.is_empty() {
             return Err(TensorProgramError::Empty);
-        }
-        for (at, instr) in self.instrs.iter().enumerate() {
-            if let Some(&operand) = instr.operands().iter().find(|&&r| r >= at) {
-                return Err(TensorProgramError::ForwardReference {
-                    at,
-                    op: instr.name(),
-                    operand,
-                });
-            }
         }
         run::forward_f64(self).map(|_| ())
     }
@@ -350,21 +344,6 @@ impl TensorProgram {
     }
 }
 
-/// A float as a Python literal that reads back to the same `f64`.
-fn py(x: f64) -> String {
-    if x.is_nan() {
-        "float('nan')".into()
-    } else if x.is_infinite() {
-        if x > 0.0 {
-            "float('inf')".into()
-        } else {
-            "float('-inf')".into()
-        }
-    } else {
-        format!("{x:?}")
-    }
-}
-
 /// A shape as a Python tuple.
 fn py_shape(s: &[usize]) -> String {
     match s {
@@ -381,7 +360,7 @@ fn py_shape(s: &[usize]) -> String {
 }
 
 fn py_leaf(l: &Leaf) -> String {
-    let data: Vec<String> = l.data.iter().map(|&x| py(x)).collect();
+    let data: Vec<String> = l.data.iter().map(|&x| python_float(x)).collect();
     format!(
         "torch.tensor([{}], dtype=dt).reshape{}",
         data.join(", "),
@@ -409,8 +388,8 @@ impl fmt::Display for TensorProgram {
                 Const(k) => writeln!(f, "c{k}")?,
                 Unary(u, a) => writeln!(f, "torch.{}(r{a})", u.name())?,
                 Binary(b, a, c) => writeln!(f, "torch.{}(r{a}, r{c})", b.name())?,
-                FloatRight(b, a, c) => writeln!(f, "r{a} {} {}", b.symbol(), py(*c))?,
-                FloatLeft(b, c, a) => writeln!(f, "{} {} r{a}", py(*c), b.symbol())?,
+                FloatRight(b, a, c) => writeln!(f, "r{a} {} {}", b.symbol(), python_float(*c))?,
+                FloatLeft(b, c, a) => writeln!(f, "{} {} r{a}", python_float(*c), b.symbol())?,
                 MatMul(a, b) => writeln!(f, "r{a} @ r{b}")?,
                 Sum(a) => writeln!(f, "r{a}.sum()")?,
                 Mean(a) => writeln!(f, "r{a}.mean()")?,

@@ -36,11 +36,11 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::compare::{Tolerance, Worst};
 use crate::exact::CONDITION_MARGIN;
-use crate::mlp::{Batch, Weights};
-use crate::suite::{moons_problem, trajectory_worst, Row, F32_CONDITIONING, F64_CONDITIONING};
+use crate::mlp::{array, Batch, Weights};
+use crate::suite::{Row, F32_CONDITIONING, F64_CONDITIONING};
 use crate::tensor_program::run::{run_tensor, run_torch};
 use crate::tensor_program::{TInstr, TensorOutcome, TensorProgram, TensorShape};
-use crate::train::{tensor_trajectory, torch_trajectory, Optim, Trajectory, L2};
+use crate::train::{Optim, Trajectory, L2};
 use crate::{Precision, Target, TorchError};
 
 /// A backend that runs tensor programs.
@@ -361,40 +361,24 @@ pub fn tensor_nn_trajectory<T: tensor::Float>(
 ) -> Result<Trajectory, TorchError> {
     let mlp = tnn::Mlp::from_fused(&w.to_tensor::<T>()?);
     let params = mlp.parameters();
-    let matrix = |rows: &[Vec<f64>]| {
-        let cols = rows.first().map_or(0, Vec::len);
-        let flat: Vec<T> = rows.iter().flatten().map(|&v| T::from_f64(v)).collect();
-        Tensor::from_vec(flat, &[rows.len(), cols]).map_err(TensorError::from)
-    };
-    let (x, y) = (matrix(&batch.x)?, matrix(&batch.y)?);
+    let x = Tensor::from_array(array::<T>(&batch.x)?);
+    let y = Tensor::from_array(array::<T>(&batch.y)?);
     let l2 = T::from_f64(L2);
     let mut losses = Vec::with_capacity(steps);
-    let loss = || -> Result<Tensor<T>, TorchError> {
+    // Both optimisers are built (each checks its schedule); `optim` picks
+    // which one steps, so SGD and Adam share one loop.
+    let mut sgd = tnn::Sgd::new(optim.schedule())?;
+    let mut adam = tnn::Adam::new(optim.schedule())?;
+    for _ in 0..steps {
         let scores = mlp.forward(&x).map_err(TensorError::from)?;
         let data = tnn::loss::hinge(&scores, &y).map_err(TensorError::from)?;
         let total = data + tnn::loss::l2(&params, l2);
-        Ok(total)
-    };
-    match optim {
-        Optim::Sgd { .. } => {
-            let mut opt = tnn::Sgd::new(optim.schedule())?;
-            for _ in 0..steps {
-                let total = loss()?;
-                opt.zero_grad(&params);
-                total.backward().map_err(TensorError::from)?;
-                losses.push(Scalar::to_f64(total.item().map_err(TensorError::from)?));
-                opt.step(&params)?;
-            }
-        }
-        Optim::Adam { .. } => {
-            let mut opt = tnn::Adam::new(optim.schedule())?;
-            for _ in 0..steps {
-                let total = loss()?;
-                opt.zero_grad(&params);
-                total.backward().map_err(TensorError::from)?;
-                losses.push(Scalar::to_f64(total.item().map_err(TensorError::from)?));
-                opt.step(&params)?;
-            }
+        sgd.zero_grad(&params);
+        total.backward().map_err(TensorError::from)?;
+        losses.push(Scalar::to_f64(total.item().map_err(TensorError::from)?));
+        match optim {
+            Optim::Sgd { .. } => sgd.step(&params)?,
+            Optim::Adam { .. } => adam.step(&params)?,
         }
     }
     // The scalar engine's order: per layer, per neuron, its weights then its
@@ -411,50 +395,4 @@ pub fn tensor_nn_trajectory<T: tensor::Float>(
         losses,
         final_params,
     })
-}
-
-/// The moons demo on the `Tensor`-built MLP, SGD and Adam, step by step:
-/// against libtorch and against the fused `Mlp`, per target.
-pub fn tensor_nn_rows(
-    steps: usize,
-    targets: &[Target],
-    progress: &ProgressBar,
-) -> Result<Vec<Row>, TorchError> {
-    let (weights, batch) = moons_problem()?;
-    let mut rows = Vec::new();
-    for &target in targets {
-        let p = target.precision;
-        let tol = p.tolerance();
-        for optim in [Optim::MICROGRAD_SGD, Optim::ADAM] {
-            let oracle = torch_trajectory(&weights, &batch, optim, steps, target)?;
-            let (t, fused) = match p {
-                Precision::F64 => (
-                    tensor_nn_trajectory::<f64>(&weights, &batch, optim, steps)?,
-                    tensor_trajectory::<f64>(&weights, &batch, optim, steps)?,
-                ),
-                Precision::F32 => (
-                    tensor_nn_trajectory::<f32>(&weights, &batch, optim, steps)?,
-                    tensor_trajectory::<f32>(&weights, &batch, optim, steps)?,
-                ),
-            };
-            let scenario = format!("moons training, {steps} steps, {}", optim.name());
-            let engine = format!("Tensor-built MLP {}", p.name());
-            rows.push(Row::new(
-                &scenario,
-                &engine,
-                &target.name(),
-                tol,
-                trajectory_worst(tol, optim.name(), &t, &oracle),
-            ));
-            rows.push(Row::new(
-                &scenario,
-                &engine,
-                &format!("fused Mlp {}", p.name()),
-                tol,
-                trajectory_worst(tol, optim.name(), &t, &fused),
-            ));
-            progress.inc(1);
-        }
-    }
-    Ok(rows)
 }

@@ -9,7 +9,7 @@ use ferrograd_tensor as tensor;
 use serde::Serialize;
 use tch::COptimizer;
 
-use crate::mlp::{matrix, scalar_loss, Batch, Loss, TorchNet, Weights};
+use crate::mlp::{array, matrix, scalar_loss, Batch, Loss, TorchNet, Weights};
 use crate::{Target, TorchError};
 
 /// micrograd's L2 weight in the moons demo.
@@ -118,14 +118,8 @@ pub fn tensor_trajectory<T: tensor::Float>(
     steps: usize,
 ) -> Result<Trajectory, TorchError> {
     let mut mlp = w.to_tensor::<T>()?;
-    let to_array = |rows: &[Vec<f64>]| {
-        let cols = rows.first().map_or(0, Vec::len);
-        let flat: Vec<T> = rows.iter().flatten().map(|&v| T::from_f64(v)).collect();
-        ndarray::Array2::from_shape_vec((rows.len(), cols), flat)
-            .map_err(|e| TorchError::Shape(e.to_string()))
-    };
-    let x = to_array(&batch.x)?;
-    let y = to_array(&batch.y)?;
+    let x = array::<T>(&batch.x)?;
+    let y = array::<T>(&batch.y)?;
     let target = tensor::Target::Values(y.view());
     let l2 = T::from_f64(L2);
     let mut losses = Vec::with_capacity(steps);

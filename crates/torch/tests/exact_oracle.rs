@@ -7,7 +7,7 @@
 
 use std::path::PathBuf;
 
-use ferrograd_program::{run_scalar, Binary, Instr, Outcome, Program, Unary};
+use ferrograd_program::{run_scalar, Binary, Builder, Instr, Outcome, Program, Unary};
 use ferrograd_torch::exact::{self, judge, Oracle, Reference, Verdict};
 use ferrograd_torch::suite::Arbitration;
 use ferrograd_torch::Precision;
@@ -110,17 +110,13 @@ fn the_old_tanh_rule_is_caught_and_the_new_one_passes() {
 fn an_ill_conditioned_number_is_not_judged() {
     // x / x - 1 at x = 0.1 in f32: exactly 0, but any rounding of x / x
     // leaves 2^-24: the spread is far beyond 1e-5.
-    let p = program(
-        vec![0.1],
-        vec![
-            Instr::Input(0),
-            Instr::Const(3.0),
-            Instr::Binary(Binary::Mul, 0, 1),
-            Instr::Binary(Binary::Div, 2, 0),
-            Instr::Const(3.0),
-            Instr::Binary(Binary::Sub, 3, 4),
-        ],
-    );
+    let mut b = Builder::new();
+    let x = b.input(0.1);
+    let x3 = b.mul_const(x, 3.0);
+    let ratio = b.div(x3, x);
+    let three = b.constant(3.0);
+    b.sub(ratio, three);
+    let p = b.finish().unwrap();
     let Reference::Exact { value, .. } = &references(&[p], Precision::F32)[0] else {
         panic!("real")
     };
@@ -133,15 +129,11 @@ fn a_disagreement_is_settled_by_the_exact_value() {
     // tanh(20) in f64: the engine's slope is exact, a 1 - out^2 oracle
     // gives 0. They are 1.7e-17 apart, which the absolute floor (1e-12)
     // hides, so scale the output by 1e20: d/dx = 1e20 tanh'(20) = 1699.3.
-    let p = program(
-        vec![20.0],
-        vec![
-            Instr::Input(0),
-            Instr::Unary(Unary::Tanh, 0),
-            Instr::Const(1e20),
-            Instr::Binary(Binary::Mul, 1, 2),
-        ],
-    );
+    let mut b = Builder::new();
+    let x = b.input(20.0);
+    let t = b.tanh(x);
+    b.mul_const(t, 1e20);
+    let p = b.finish().unwrap();
     let engine = run_scalar::<f64>(&p).unwrap();
     let wrong = Outcome {
         value: engine.value,

@@ -9,11 +9,12 @@
 
 use ferrograd_program::{run_scalar, Binary, Instr, Outcome, Program, Reg, Unary};
 use ferrograd_torch::compare::Tolerance;
-use ferrograd_torch::suite::{compare_programs, random_programs, torch_engine};
+use ferrograd_torch::suite::{compare_programs, random_programs, torch_engine, Row};
 use ferrograd_torch::{Precision, Target, TorchError};
 use indicatif::ProgressBar;
 
-const EPS: f64 = 1e-3;
+mod common;
+use common::{assert_caught, assert_caught_and_printed, assert_passed, assert_same_value, EPS};
 
 /// `program` with the derivative of every `op` instruction perturbed.
 fn perturbed(program: &Program, op: &str) -> Program {
@@ -40,19 +41,16 @@ fn perturbed(program: &Program, op: &str) -> Program {
     Program::new(program.inputs.clone(), out).expect("the rewrite keeps the program valid")
 }
 
-fn run(op: &'static str) -> ferrograd_torch::suite::Row {
-    let wrong = move |p: &Program| -> Result<Outcome, TorchError> {
-        Ok(run_scalar::<f64>(&perturbed(p, op))?)
-    };
+/// `engine` against libtorch f64 on 300 random programs.
+fn judge(engine_name: &str, engine: &dyn Fn(&Program) -> Result<Outcome, TorchError>) -> Row {
     let oracle = torch_engine(Target::cpu(Precision::F64));
-    let cases = random_programs(0, 300);
     compare_programs(
         "random programs",
-        &format!("scalar f64 with {op}' perturbed"),
+        engine_name,
         "libtorch f64 cpu",
         Tolerance::F64,
-        &cases,
-        &wrong,
+        &random_programs(0, 300),
+        engine,
         &oracle,
         None,
         &ProgressBar::hidden(),
@@ -60,68 +58,37 @@ fn run(op: &'static str) -> ferrograd_torch::suite::Row {
     .unwrap()
 }
 
+fn run(op: &'static str) -> Row {
+    let wrong = move |p: &Program| -> Result<Outcome, TorchError> {
+        Ok(run_scalar::<f64>(&perturbed(p, op))?)
+    };
+    judge(&format!("scalar f64 with {op}' perturbed"), &wrong)
+}
+
 #[test]
 fn the_rewrite_keeps_forward_values() {
     for (_, p) in random_programs(0, 50) {
         let a = run_scalar::<f64>(&p).unwrap();
         let b = run_scalar::<f64>(&perturbed(&p, "tanh")).unwrap();
-        assert!(
-            a.value == b.value || (a.value.is_nan() && b.value.is_nan()),
-            "{p}"
-        );
+        assert_same_value(a.value, b.value, &p);
     }
 }
 
 #[test]
 fn a_perturbed_tanh_derivative_is_caught_and_named() {
-    let row = run("tanh");
-    assert!(!row.passed());
-    assert!(row.mismatches > 10, "{} mismatches", row.mismatches);
-    let culprit = row.culprit.expect("a failing row names the op");
-    assert!(culprit.starts_with("tanh"), "named {culprit}");
-    let listing = row.worst_program.expect("the failing prefix is printed");
-    assert!(
-        listing
-            .trim_end()
-            .lines()
-            .rev()
-            .nth(1)
-            .unwrap()
-            .contains(".backward()"),
-        "{listing}"
-    );
-    assert!(listing.contains("torch.tanh("), "{listing}");
+    assert_caught_and_printed(&run("tanh"), "tanh");
 }
 
 #[test]
 fn a_perturbed_sqrt_derivative_is_caught_and_named() {
-    let row = run("sqrt");
-    assert!(!row.passed());
-    assert!(row.culprit.expect("named").starts_with("sqrt"));
+    assert_caught(&run("sqrt"), "sqrt");
 }
 
 #[test]
 fn the_unperturbed_engine_passes_the_same_cases() {
-    let oracle = torch_engine(Target::cpu(Precision::F64));
     let engine = |p: &Program| -> Result<Outcome, TorchError> { Ok(run_scalar::<f64>(p)?) };
-    let row = compare_programs(
-        "random programs",
-        "scalar f64",
-        "libtorch f64 cpu",
-        Tolerance::F64,
-        &random_programs(0, 300),
-        &engine,
-        &oracle,
-        None,
-        &ProgressBar::hidden(),
-    )
-    .unwrap();
-    assert!(
-        row.passed(),
-        "worst {:e} at {:?}",
-        row.worst_error,
-        row.worst_case
-    );
+    let row = judge("scalar f64", &engine);
+    assert_passed(&row);
     assert_eq!(row.cases, 300);
 }
 
@@ -142,11 +109,12 @@ fn a_perturbed_derivative_of_each_new_function_is_caught_and_named() {
         // at the function, or at an op after it that amplifies it (expm1 of a
         // large argument, then tanh), so the listing holds the function.
         assert!(row.culprit.is_some(), "a failing row names an op");
+        let listing = row.worst_program.unwrap_or_default();
         assert!(
-            row.worst_program
-                .is_some_and(|l| l.contains(&format!("torch.{}(", f.name()))),
-            "{}",
-            f.name()
+            listing.contains(&format!("torch.{}(", f.name())),
+            "{} (culprit {:?}):\n{listing}",
+            f.name(),
+            row.culprit
         );
     }
 }

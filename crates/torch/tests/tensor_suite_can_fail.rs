@@ -20,7 +20,8 @@ use ferrograd_torch::tensor_suite::{
 use ferrograd_torch::{Precision, Target, TorchError};
 use indicatif::ProgressBar;
 
-const EPS: f64 = 1e-3;
+mod common;
+use common::{assert_caught, assert_caught_and_printed, assert_passed, assert_same_value, EPS};
 
 /// Every register of `instr` moved through `map`.
 fn moved(instr: &TInstr, m: impl Fn(Reg) -> Reg) -> TInstr {
@@ -103,10 +104,7 @@ fn the_rewrite_keeps_forward_values() {
         for op in ["tanh", "softmax"] {
             let a = run_tensor::<f64>(&p).unwrap();
             let b = run_tensor::<f64>(&perturbed(&p, op)).unwrap();
-            assert!(
-                a.value == b.value || (a.value.is_nan() && b.value.is_nan()),
-                "{p}"
-            );
+            assert_same_value(a.value, b.value, &p);
         }
     }
 }
@@ -114,22 +112,12 @@ fn the_rewrite_keeps_forward_values() {
 #[test]
 fn a_perturbed_tanh_derivative_is_caught_and_named() {
     assert_eq!(Unary::Tanh.name(), "tanh");
-    let row = run("tanh");
-    assert!(!row.passed());
-    assert!(row.mismatches > 10, "{} mismatches", row.mismatches);
-    let culprit = row.culprit.expect("a failing row names the op");
-    assert!(culprit.starts_with("tanh"), "named {culprit}");
-    let listing = row.worst_program.expect("the failing prefix is printed");
-    let last = listing.trim_end().lines().rev().nth(1).unwrap();
-    assert!(last.contains(".backward()"), "{listing}");
-    assert!(listing.contains("torch.tanh("), "{listing}");
+    assert_caught_and_printed(&run("tanh"), "tanh");
 }
 
 #[test]
 fn a_perturbed_softmax_derivative_is_caught_and_named() {
-    let row = run("softmax");
-    assert!(!row.passed());
-    assert!(row.culprit.expect("named").starts_with("softmax"));
+    assert_caught(&run("softmax"), "softmax");
 }
 
 #[test]
@@ -159,14 +147,7 @@ fn the_unperturbed_engine_passes_the_same_cases() {
         &ProgressBar::hidden(),
     )
     .unwrap();
-    assert!(
-        row.passed(),
-        "worst {:e} at {:?} ({:?})\n{}",
-        row.worst_error,
-        row.worst_case,
-        row.worst_number,
-        row.worst_program.unwrap_or_default()
-    );
+    assert_passed(&row);
     assert_eq!(row.cases + row.excluded, 200);
     assert!(row.cases >= 180, "{} judged", row.cases);
 }

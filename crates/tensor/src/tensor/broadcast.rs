@@ -8,7 +8,14 @@ use crate::Float;
 
 /// The common shape of `a` and `b`: aligned from the right, each pair of
 /// sizes equal or one of them 1 (which stretches); `None` otherwise.
-pub(crate) fn broadcast_shape(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
+///
+/// ```
+/// use ferrograd_tensor::tensor::broadcast_shape;
+/// assert_eq!(broadcast_shape(&[2, 1, 3], &[4, 1]), Some(vec![2, 4, 3]));
+/// assert_eq!(broadcast_shape(&[], &[2, 3]), Some(vec![2, 3]));
+/// assert_eq!(broadcast_shape(&[2], &[3]), None);
+/// ```
+pub fn broadcast_shape(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
     let n = a.len().max(b.len());
     let at = |s: &[usize], i: usize| {
         // Missing leading axes count as size 1.

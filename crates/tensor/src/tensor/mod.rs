@@ -45,6 +45,7 @@ use rand_distr::{Distribution, Normal};
 #[allow(unused_imports)] // named in the docs
 use ferrograd_scalar::{Binary, Unary};
 
+pub use broadcast::broadcast_shape;
 pub use error::AutogradError;
 pub use grad_mode::{no_grad, NoGradGuard};
 

@@ -232,7 +232,6 @@ fn main() -> Result<ExitCode> {
     rows.extend(suite::mlp_rows(&mlp_cases, &targets, &pb)?);
     pb.set_message("training");
     rows.extend(suite::trajectory_rows(opts.steps, &targets, &pb)?);
-    rows.extend(tensor_suite::tensor_nn_rows(opts.steps, &targets, &pb)?);
     pb.set_message("exact values (mpmath)");
     let mut sections = Vec::new();
     for s in started {

@@ -1,0 +1,49 @@
+//! What the two "the suite can fail" tests share: the size of the
+//! perturbation and the checks on the rows they get back.
+
+use ferrograd_torch::suite::Row;
+
+/// How far a perturbed derivative is off.
+pub const EPS: f64 = 1e-3;
+
+/// The forward values of a program and its perturbed rewrite agree (NaN
+/// agrees with NaN): the perturbation only touches derivatives.
+pub fn assert_same_value(original: f64, rewritten: f64, program: &dyn std::fmt::Display) {
+    assert!(
+        original == rewritten || (original.is_nan() && rewritten.is_nan()),
+        "{program}"
+    );
+}
+
+/// `row` failed and named `op` as the culprit.
+pub fn assert_caught(row: &Row, op: &str) {
+    assert!(!row.passed(), "{op}' perturbed passed");
+    let culprit = row.culprit.as_deref().expect("a failing row names the op");
+    assert!(culprit.starts_with(op), "named {culprit}");
+}
+
+/// `row` failed on many cases, named `op`, and printed the shortest failing
+/// prefix as a script that calls `torch.<op>(` and ends in `.backward()`.
+pub fn assert_caught_and_printed(row: &Row, op: &str) {
+    assert_caught(row, op);
+    assert!(row.mismatches > 10, "{} mismatches", row.mismatches);
+    let listing = row
+        .worst_program
+        .as_deref()
+        .expect("the failing prefix is printed");
+    let last = listing.trim_end().lines().rev().nth(1).unwrap();
+    assert!(last.contains(".backward()"), "{listing}");
+    assert!(listing.contains(&format!("torch.{op}(")), "{listing}");
+}
+
+/// `row` passed; else the worst case and its program are shown.
+pub fn assert_passed(row: &Row) {
+    assert!(
+        row.passed(),
+        "worst {:e} at {:?} ({:?})\n{}",
+        row.worst_error,
+        row.worst_case,
+        row.worst_number,
+        row.worst_program.as_deref().unwrap_or_default()
+    );
+}
