@@ -223,6 +223,43 @@ pub const F64_CONDITIONING: Tolerance = Tolerance {
     abs: 1e-6,
 };
 
+/// How a row counts one program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    /// Ill-conditioned, by the f32/f64 gap or by the exact value.
+    Excluded,
+    /// The engine agrees with the exact value where the oracle does not.
+    OracleOff,
+    /// Compared with the tolerance.
+    Judged,
+}
+
+/// The verdict on program `p`, given the engine's outcome `a` and the
+/// oracle's `b`.
+fn verdict(
+    tol: Tolerance,
+    conditioning: Option<&Conditioning<'_>>,
+    p: &Program,
+    a: &Outcome,
+    b: &Outcome,
+) -> Result<Verdict, TorchError> {
+    let Some(c) = conditioning else {
+        return Ok(Verdict::Judged);
+    };
+    if c.ill_conditioned(p, a, b)? {
+        return Ok(Verdict::Excluded);
+    }
+    let agree = numbers(a, b).iter().all(|(_, x, y)| tol.agrees(*x, *y));
+    if let (false, Some(arbiter)) = (agree, c.arbiter) {
+        match arbiter(p, a, b)? {
+            Arbitration::EngineRight => return Ok(Verdict::OracleOff),
+            Arbitration::IllConditioned => return Ok(Verdict::Excluded),
+            Arbitration::Unresolved => {}
+        }
+    }
+    Ok(Verdict::Judged)
+}
+
 /// Compares `engine` with `oracle` on every program of `cases` (`(id, program)`).
 #[allow(clippy::too_many_arguments)]
 pub fn compare_programs(
@@ -242,27 +279,13 @@ pub fn compare_programs(
     for (id, p) in cases {
         progress.inc(1);
         let (a, b) = (engine(p)?, oracle(p)?);
-        if let Some(c) = conditioning {
-            if c.ill_conditioned(p, &a, &b)? {
-                excluded += 1;
-                continue;
-            }
-            let agree = numbers(&a, &b).iter().all(|(_, x, y)| tol.agrees(*x, *y));
-            if let (false, Some(arbiter)) = (agree, c.arbiter) {
-                match arbiter(p, &a, &b)? {
-                    Arbitration::EngineRight => {
-                        oracle_off.push(id.clone());
-                        continue;
-                    }
-                    Arbitration::IllConditioned => {
-                        excluded += 1;
-                        continue;
-                    }
-                    Arbitration::Unresolved => {}
-                }
+        match verdict(tol, conditioning, p, &a, &b)? {
+            Verdict::Excluded => excluded += 1,
+            Verdict::OracleOff => oracle_off.push(id.clone()),
+            Verdict::Judged => {
+                worst.case(tol, || id.clone(), numbers(&a, &b));
             }
         }
-        worst.case(tol, || id.clone(), numbers(&a, &b));
     }
     let mut row = Row::new(scenario, engine_name, oracle_name, tol, worst);
     row.excluded = excluded;
@@ -279,10 +302,14 @@ pub fn compare_programs(
     if row.passed() {
         return Ok(row);
     }
+    // A prefix counts as failing only as the row judges a program: one the
+    // conditioning excludes, or where the exact value finds the engine right
+    // and the oracle off, names no culprit.
     for last in 0..p.instrs.len() {
         let prefix = p.truncated(last);
         let (a, b) = (engine(&prefix)?, oracle(&prefix)?);
-        if numbers(&a, &b).iter().any(|(_, x, y)| !tol.agrees(*x, *y)) {
+        let disagree = numbers(&a, &b).iter().any(|(_, x, y)| !tol.agrees(*x, *y));
+        if disagree && verdict(tol, conditioning, &prefix, &a, &b)? == Verdict::Judged {
             row.culprit = Some(format!("{} (r{last})", p.instrs[last].name()));
             row.worst_program = Some(prefix.to_string());
             break;

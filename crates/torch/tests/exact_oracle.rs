@@ -5,23 +5,13 @@
 //! must import mpmath: `cargo xtask parity` installs it into the cache and
 //! sets `PYTHONPATH` for these tests.
 
-use std::path::PathBuf;
-
 use ferrograd_program::{run_scalar, Binary, Builder, Instr, Outcome, Program, Unary};
 use ferrograd_torch::exact::{self, judge, Oracle, Reference, Verdict};
 use ferrograd_torch::suite::Arbitration;
 use ferrograd_torch::Precision;
 
-fn oracle() -> Oracle {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    Oracle {
-        python: std::env::var_os("FERROGRAD_PYTHON")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| "python3".into()),
-        script: exact::script_in(&root),
-        samples: 4,
-    }
-}
+mod common;
+use common::exact_oracle as oracle;
 
 fn references(programs: &[Program], p: Precision) -> Vec<Reference> {
     oracle()

@@ -1,6 +1,9 @@
 //! What the two "the suite can fail" tests share: the size of the
 //! perturbation and the checks on the rows they get back.
 
+use std::path::PathBuf;
+
+use ferrograd_torch::exact::{self, Oracle};
 use ferrograd_torch::suite::Row;
 
 /// How far a perturbed derivative is off.
@@ -46,4 +49,19 @@ pub fn assert_passed(row: &Row) {
         row.worst_number,
         row.worst_program.as_deref().unwrap_or_default()
     );
+}
+
+/// The exact-value oracle (`scripts/exact.py`) run by the Python named by
+/// `FERROGRAD_PYTHON` (else `python3`), which must import mpmath: `cargo
+/// xtask parity` installs it and sets `PYTHONPATH` for these tests.
+#[allow(dead_code)] // not every test binary that shares this module uses it
+pub fn exact_oracle() -> Oracle {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    Oracle {
+        python: std::env::var_os("FERROGRAD_PYTHON")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| "python3".into()),
+        script: exact::script_in(&root),
+        samples: 4,
+    }
 }
