@@ -7,7 +7,8 @@
 //! - the products the fused `Mlp` computes (`crates/tensor/src/linear.rs`,
 //!   weights stored `[nout, nin]`): forward `x W^T`, weight gradient
 //!   `delta^T x` and input gradient `delta W` (not for the first layer), each
-//!   with `matrixmultiply` (through `ndarray`) and with the `gemm` crate.
+//!   with `matrixmultiply` (through `ndarray`, today's kernel), the `gemm`
+//!   crate and `faer`, each on one thread.
 //!
 //! Before the criterion benchmarks a table is printed: GFLOP/s and fraction
 //! of peak per product and for the step's products together, each time the
@@ -133,6 +134,38 @@ fn gemm_into(
     }
 }
 
+/// A standard-layout matrix or the transpose of one, as a faer view.
+fn faer_ref(a: ArrayView2<'_, f32>) -> faer::MatRef<'_, f32> {
+    let (rows, cols) = a.dim();
+    let s = a
+        .to_slice_memory_order()
+        .expect("a standard matrix or its transpose");
+    if a.is_standard_layout() {
+        faer::MatRef::from_row_major_slice(s, rows, cols)
+    } else {
+        faer::MatRef::from_row_major_slice(s, cols, rows).transpose()
+    }
+}
+
+/// `out = a b + beta out` (`beta` 0 or 1) with faer, one thread, through
+/// its safe slice views.
+fn faer_into(
+    a: ArrayView2<'_, f32>,
+    b: ArrayView2<'_, f32>,
+    beta: f32,
+    out: &mut ArrayViewMut2<'_, f32>,
+) {
+    let (rows, cols) = out.dim();
+    let accum = if beta == 0.0 {
+        faer::Accum::Replace
+    } else {
+        faer::Accum::Add
+    };
+    let out = out.as_slice_mut().expect("a standard-layout output");
+    let dst = faer::MatMut::from_row_major_slice_mut(out, rows, cols);
+    faer::linalg::matmul::matmul(dst, accum, faer_ref(a), faer_ref(b), 1.0, faer::Par::Seq);
+}
+
 /// One product of the step: its name and its operands as stored by `Mlp`.
 struct Product {
     name: String,
@@ -174,6 +207,7 @@ impl Product {
         match kernel {
             Kernel::Matrixmultiply => general_mat_mul(1.0, &a, &b, self.beta, &mut out),
             Kernel::Gemm => gemm_into(1.0, a, b, self.beta, &mut out),
+            Kernel::Faer => faer_into(a, b, self.beta, &mut out),
         }
         black_box(&self.out);
     }
@@ -183,9 +217,10 @@ impl Product {
 enum Kernel {
     Matrixmultiply,
     Gemm,
+    Faer,
 }
 
-const KERNELS: [Kernel; 2] = [Kernel::Matrixmultiply, Kernel::Gemm];
+const KERNELS: [Kernel; 3] = [Kernel::Matrixmultiply, Kernel::Gemm, Kernel::Faer];
 
 fn filled(rows: usize, cols: usize, seed: usize) -> Array2<f32> {
     Array2::from_shape_fn((rows, cols), |(i, j)| {
@@ -253,14 +288,20 @@ fn check_agreement(ps: &mut [Product]) {
         let keep = p.out.clone();
         p.run(Kernel::Matrixmultiply);
         let want = std::mem::replace(&mut p.out, keep.clone());
-        p.run(Kernel::Gemm);
         let scale = want.iter().fold(1.0f32, |m, x| m.max(x.abs()));
-        let err = want
-            .iter()
-            .zip(p.out.iter())
-            .fold(0.0f32, |m, (x, y)| m.max((x - y).abs()));
-        assert!(err <= 1e-4 * scale, "{}: kernels differ by {err}", p.name);
-        p.out = keep;
+        for kernel in &KERNELS[1..] {
+            p.run(*kernel);
+            let err = want
+                .iter()
+                .zip(p.out.iter())
+                .fold(0.0f32, |m, (x, y)| m.max((x - y).abs()));
+            assert!(
+                err <= 1e-4 * scale,
+                "{} {kernel:?}: differs by {err}",
+                p.name
+            );
+            p.out = keep.clone();
+        }
     }
 }
 
@@ -284,53 +325,42 @@ fn summary(ps: &mut [Product]) {
     println!(
         "FMA peak, one core, f32x{lanes}: {peak:.1} GFLOP/s (fastest call of {ROUNDS} rounds)"
     );
+    let cell = |flops: f64, s: f64| {
+        let gflops = flops / s / 1e9;
+        format!("{gflops:6.1} GF/s {:4.0}%", 100.0 * gflops / peak)
+    };
+    let row = |name: &str, flops: f64, best: &[f64]| {
+        let cells: Vec<String> = best
+            .iter()
+            .map(|&s| format!("{:>17}", cell(flops, s)))
+            .collect();
+        println!("{name:<30} {:>7.2}  {}", flops / 1e6, cells.join("  "));
+    };
+    let heads: Vec<String> = KERNELS
+        .iter()
+        .map(|k| format!("{:>17}", format!("{k:?}")))
+        .collect();
     println!(
-        "{:<34} {:>8}  {:>20}  {:>20}",
-        "product (batch 256)", "MFLOP", "matrixmultiply", "gemm"
+        "{:<30} {:>7}  {}",
+        "product (batch 256)",
+        "MFLOP",
+        heads.join("  ")
     );
     let mut total = [0.0; KERNELS.len()];
-    let mut flops = 0.0;
     for (p, best) in ps.iter().zip(&best) {
-        let f = p.flops();
-        flops += f;
-        let cell = |s: f64| {
-            format!(
-                "{:6.1} GF/s {:4.0}%",
-                f / s / 1e9,
-                100.0 * f / s / 1e9 / peak
-            )
-        };
-        println!(
-            "{:<34} {:>8.2}  {:>20}  {:>20}",
-            p.name,
-            f / 1e6,
-            cell(best[0]),
-            cell(best[1])
-        );
+        row(&p.name, p.flops(), best);
         for (t, s) in total.iter_mut().zip(best) {
             *t += s;
         }
     }
-    let cell = |s: f64| {
-        format!(
-            "{:6.1} GF/s {:4.0}%",
-            flops / s / 1e9,
-            100.0 * flops / s / 1e9 / peak
-        )
-    };
-    println!(
-        "{:<34} {:>8.2}  {:>20}  {:>20}",
-        "step products",
-        flops / 1e6,
-        cell(total[0]),
-        cell(total[1])
-    );
-    println!(
-        "step products time: matrixmultiply {:.0} us, gemm {:.0} us ({:.2}x)",
-        total[0] * 1e6,
-        total[1] * 1e6,
-        total[0] / total[1]
-    );
+    let flops: f64 = ps.iter().map(Product::flops).sum();
+    row("step products", flops, &total);
+    let times: Vec<String> = KERNELS
+        .iter()
+        .zip(&total)
+        .map(|(k, t)| format!("{k:?} {:.0} us ({:.2}x)", t * 1e6, total[0] / t))
+        .collect();
+    println!("step products time: {}", times.join(", "));
 }
 
 fn main() {
