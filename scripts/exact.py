@@ -212,10 +212,23 @@ def run(prog, rng=None, unit=0.0, tiny=0.0, big=float("inf")):
 
     inputs = [mpf(x) for x in prog["inputs"]]
     instrs = prog["instrs"]
+    # Only the registers the output depends on: a dead one cannot move the
+    # value or a gradient, and outside its domain it would stop the program
+    # for nothing (floats carry its NaN along harmlessly).
+    live = [False] * len(instrs)
+    live[-1] = True
+    for i in range(len(instrs) - 1, -1, -1):
+        if live[i]:
+            for r in operands(instrs[i]):
+                live[r] = True
     vals = []
     taint = []
     for i, ins in enumerate(instrs):
         op = ins[0]
+        if not live[i]:
+            vals.append(mpf(0))
+            taint.append(False)
+            continue
         if op == "input":
             vals.append(inputs[ins[1]])
         elif op == "const":

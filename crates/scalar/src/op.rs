@@ -127,9 +127,9 @@ impl Kind {
             Kind::Binary(f) => f.grads(a, b, out, g),
             Kind::Unary(f) => (f.grad(a, out, g), zero),
             Kind::Powi if n == 0 => (zero, zero),
-            Kind::Powi => (g * rules::powi_slope(a, n), zero),
+            Kind::Powi => (rules::times_slope(g, rules::powi_slope(a, n), a), zero),
             Kind::Powf if b == zero => (zero, zero),
-            Kind::Powf => (g * rules::powf_slope(a, b, out), zero),
+            Kind::Powf => (rules::times_slope(g, rules::powf_slope(a, b, out), a), zero),
         }
     }
 
@@ -160,6 +160,31 @@ mod tests {
             (got - fd).abs() <= 1e-7 * (1.0 + fd.abs()),
             "{what}: slope {got} at {x}, finite differences {fd}"
         );
+    }
+
+    /// `x^-3` of a tiny `x` is finite but its slope `-3 x^-4` overflows; a
+    /// zero upstream gradient (`r - r`) still gives the exact 0, not NaN.
+    #[test]
+    fn a_zero_gradient_through_an_overflowing_slope_stays_zero() {
+        let x = Value::new(9.475795164633155e-82f64);
+        let r = x.powi(-3) + x.powi(-3);
+        let z = &r - &r;
+        z.backward();
+        assert_eq!(x.grad(), 0.0);
+        let y = Value::new(7.07e-27f32);
+        let r = y.powi(-1);
+        let d = &r - &r;
+        d.backward();
+        assert_eq!(y.grad(), 0.0);
+        let w = Value::new(9.475795164633155e-82f64);
+        let r = w.powf(-3.0);
+        let e = &r - &r;
+        e.backward();
+        assert_eq!(w.grad(), 0.0);
+        // A NaN argument still gives NaN.
+        let n = Value::new(f64::NAN);
+        (n.powi(-3) * 0.0).backward();
+        assert!(n.grad().is_nan());
     }
 
     #[test]

@@ -96,7 +96,7 @@ impl Binary {
                 let da = if b == zero {
                     zero
                 } else {
-                    g * rules::powf_slope(a, b, out)
+                    rules::times_slope(g, rules::powf_slope(a, b, out), a)
                 };
                 let db = if a == zero && b >= zero {
                     zero

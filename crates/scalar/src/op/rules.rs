@@ -48,6 +48,19 @@ pub(crate) fn powi_slope<T: Scalar>(a: T, n: i32) -> T {
     T::from_f64(f64::from(n) * powi_f64(a.to_f64(), i64::from(n) - 1))
 }
 
+/// `g * slope` for a slope taken at the finite argument `a`: a slope that
+/// overflowed there (`(1e-82)^-4`) stands for a large finite number, so a
+/// zero upstream gradient gives its exact product 0, not IEEE's `0 * inf =
+/// NaN`. NaN and infinite arguments keep IEEE's answer.
+#[inline]
+pub(crate) fn times_slope<T: Scalar>(g: T, slope: T, a: T) -> T {
+    if g == T::zero() && slope.is_infinite() && a.is_finite() {
+        T::zero()
+    } else {
+        g * slope
+    }
+}
+
 /// d(a ** e)/da = e a^(e-1) given `out = a ** e`; 0 when `e = 0`.
 ///
 /// `a.powf(e - 1)` rounds `e - 1` first, and `a^(e - 1 + d)` is off by
