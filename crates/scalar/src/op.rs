@@ -126,10 +126,8 @@ impl Kind {
             Kind::Leaf | Kind::Dot => (zero, zero),
             Kind::Binary(f) => f.grads(a, b, out, g),
             Kind::Unary(f) => (f.grad(a, out, g), zero),
-            Kind::Powi if n == 0 => (zero, zero),
-            Kind::Powi => (rules::times_slope(g, rules::powi_slope(a, n), a), zero),
-            Kind::Powf if b == zero => (zero, zero),
-            Kind::Powf => (rules::times_slope(g, rules::powf_slope(a, b, out), a), zero),
+            Kind::Powi => (rules::powi_grad(g, a, n, out), zero),
+            Kind::Powf => (rules::powf_grad(g, a, b, out), zero),
         }
     }
 
@@ -185,6 +183,33 @@ mod tests {
         let n = Value::new(f64::NAN);
         (n.powi(-3) * 0.0).backward();
         assert!(n.grad().is_nan());
+    }
+
+    /// Slopes a float type cannot hold, in products it can: `-2 x^-3` at
+    /// `x = 6.1e117` underflows f64 and at `x = -5.1e-16` overflows f32.
+    /// Exact values: `x^-2` times the upstream gradient (mpmath).
+    #[test]
+    fn a_power_slope_out_of_range_still_gives_the_product() {
+        // d/dx sin(-(x^-2 x)) = cos(..) x^-2: the x^-2 path carries +2 x^-2.
+        let x = Value::new(6.124922941187498e117f64);
+        let y = (-(x.powi(-2) * &x)).sin();
+        y.backward();
+        let want = 6.124922941187498e117f64.powi(-2);
+        assert!(
+            (x.grad() - want).abs() <= 4.0 * f64::EPSILON * want,
+            "{}",
+            x.grad()
+        );
+        // d/dx (x^-2 c) = -2 c x^-3 = 3.3e29 in f32.
+        let x = Value::new(-5.076481288230408e-16f32);
+        let c = 2.1679822469745366e-17f32;
+        (x.powi(-2) * c).backward();
+        let want = -2.0 * f64::from(c) * f64::from(-5.076481288230408e-16f32).powi(-3);
+        let got = f64::from(x.grad());
+        assert!(
+            (got - want).abs() <= 4.0 * f64::from(f32::EPSILON) * want.abs(),
+            "{got} vs {want}"
+        );
     }
 
     #[test]

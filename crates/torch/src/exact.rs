@@ -660,7 +660,8 @@ impl ExactSection {
 /// What the exact value of `p` in `precision` says where `engine` and
 /// `theirs` disagree: [`Arbitration::EngineRight`] when the engine is within
 /// the tolerance on every such number and `theirs` beyond it on one,
-/// [`Arbitration::IllConditioned`] when one of them is ill-conditioned.
+/// [`Arbitration::IllConditioned`] when one of them is ill-conditioned or the
+/// exact program is not real where the floats are.
 pub fn engine_right(
     oracle: &Oracle,
     p: &Program,
@@ -672,8 +673,16 @@ pub fn engine_right(
     let refs = oracle
         .start(&[rounded(p, precision)], precision)?
         .finish()?;
-    let Some(Reference::Exact { value, grads }) = refs.into_iter().next() else {
-        return Ok(Arbitration::Unresolved);
+    let (value, grads) = match refs.into_iter().next() {
+        Some(Reference::Exact { value, grads }) => (value, grads),
+        // The floats stayed inside every function's domain where the exact
+        // program leaves one (a difference that should be 0 came out -6e-17
+        // under `** 1.5`): rounding decided a sign, so the program is
+        // ill-conditioned there, whichever side the disagreement favours.
+        Some(Reference::NotReal(_)) if !engine.value.is_nan() => {
+            return Ok(Arbitration::IllConditioned)
+        }
+        _ => return Ok(Arbitration::Unresolved),
     };
     let triples = std::iter::once((engine.value, theirs.value, value)).chain(
         engine

@@ -96,7 +96,7 @@ impl Binary {
                 let da = if b == zero {
                     zero
                 } else {
-                    rules::times_slope(g, rules::powf_slope(a, b, out), a)
+                    rules::powf_grad(g, a, b, out)
                 };
                 let db = if a == zero && b >= zero {
                     zero

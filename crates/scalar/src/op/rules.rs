@@ -38,14 +38,43 @@ pub fn powi<T: Scalar>(a: T, n: i32) -> T {
     }
 }
 
-/// d(a ** n)/da = n a^(n-1), with `n - 1` in `i64` (no wrap at `i32::MIN`)
-/// and the product formed in `f64`; 0 when `n = 0`.
+/// `g` times a power's slope `slope = e out / a` (formed in `f64`), with
+/// `out = a ** e`: the product is formed in `f64` before it is rounded to
+/// `T`, so a slope only `f64` holds (`-2 x^-3` at `x = 5e-16` in f32) still
+/// gives a product `T` holds; where `f64` cannot hold the slope either
+/// (`-2 x^-3` at `x = 6e117`), the product is regrouped as `(g out) e / a`.
 #[inline]
-pub(crate) fn powi_slope<T: Scalar>(a: T, n: i32) -> T {
+fn power_grad<T: Scalar>(g: T, slope: f64, e: f64, a: T, out: T) -> T {
+    if slope.is_normal() {
+        return T::from_f64(g.to_f64() * slope);
+    }
+    if a != T::zero() && a.is_finite() && out.is_normal() {
+        return T::from_f64(g.to_f64() * out.to_f64() * e / a.to_f64());
+    }
+    times_slope(g, T::from_f64(slope), a)
+}
+
+/// The contribution `g n a^(n-1)` of `a ** n`, with `n - 1` in `i64` (no
+/// wrap at `i32::MIN`) and the slope formed in `f64` (see [`power_grad`]); 0
+/// when `n = 0`.
+#[inline]
+pub(crate) fn powi_grad<T: Scalar>(g: T, a: T, n: i32, out: T) -> T {
     if n == 0 {
         return T::zero();
     }
-    T::from_f64(f64::from(n) * powi_f64(a.to_f64(), i64::from(n) - 1))
+    let slope = f64::from(n) * powi_f64(a.to_f64(), i64::from(n) - 1);
+    power_grad(g, slope, f64::from(n), a, out)
+}
+
+/// The contribution `g e a^(e-1)` of `a ** e` (see [`power_grad`] and
+/// [`powf_slope`]); 0 when `e = 0`.
+#[inline]
+pub(crate) fn powf_grad<T: Scalar>(g: T, a: T, e: T, out: T) -> T {
+    if e == T::zero() {
+        return T::zero();
+    }
+    let slope = powf_slope(a, e, out).to_f64();
+    power_grad(g, slope, e.to_f64(), a, out)
 }
 
 /// `g * slope` for a slope taken at the finite argument `a`: a slope that
@@ -205,18 +234,27 @@ mod tests {
     }
 
     #[test]
-    fn powi_slope_does_not_wrap_at_i32_min() {
+    fn powi_grad_does_not_wrap_at_i32_min() {
         // d/dx x^n = n x^(n-1): at x = 2, n = i32::MIN the true value is
         // -2^31 * 2^(-2^31 - 1), far below the smallest f64: -0.
-        let s = powi_slope(2.0f64, i32::MIN);
+        let s = powi_grad(1.0, 2.0f64, i32::MIN, powi(2.0f64, i32::MIN));
         assert_eq!(s, 0.0);
         assert!(s.is_sign_negative());
         // At x = -1: (-1)^(n-1) = -1 for even n, so the slope is -n = 2^31.
-        assert_eq!(powi_slope(-1.0f64, i32::MIN), 2147483648.0);
-        assert_eq!(powi_slope(-1.0f32, i32::MIN), 2147483648.0);
+        assert_eq!(
+            powi_grad(1.0, -1.0f64, i32::MIN, powi(-1.0f64, i32::MIN)),
+            2147483648.0
+        );
+        assert_eq!(
+            powi_grad(1.0, -1.0f32, i32::MIN, powi(-1.0f32, i32::MIN)),
+            2147483648.0
+        );
         // i32::MAX is odd: (-1)^MAX = -1 even in f32, where MAX as f32 is even.
         assert_eq!(powi(-1.0f32, i32::MAX), -1.0);
-        assert_eq!(powi_slope(1.0f64, i32::MAX), 2147483647.0);
+        assert_eq!(
+            powi_grad(1.0, 1.0f64, i32::MAX, powi(1.0f64, i32::MAX)),
+            2147483647.0
+        );
     }
 
     #[test]
@@ -226,7 +264,13 @@ mod tests {
         let want_60 = 304.48163954141955; // 1.1^60
         let want_slope_60 = 16608.089429531974; // 60 * 1.1^59
         assert!(eps_err(powi(x, 60), want_60, f64::EPSILON) <= 1.0);
-        assert!(eps_err(powi_slope(x, 60), want_slope_60, f64::EPSILON) <= 1.5);
+        assert!(
+            eps_err(
+                powi_grad(1.0, x, 60, powi(x, 60)),
+                want_slope_60,
+                f64::EPSILON
+            ) <= 1.5
+        );
         let want_m64 = 0.002243200793301555; // 1.1^-64
         assert!(eps_err(powi(x, -64), want_m64, f64::EPSILON) <= 1.0);
     }
