@@ -99,6 +99,14 @@ macro_rules! schedule_and_decay {
 /// let sgd = Sgd::<f64>::new(LrSchedule::LinearDecay { start: 1.0, drop: 0.9, steps: 100 }).unwrap();
 /// assert_eq!(sgd.schedule().lr(50), 1.0 - 0.9 * 50.0 / 100.0);
 /// ```
+/// A learning-rate schedule both optimisers accept: the scalar engine's
+/// check, its error passed on.
+fn checked(schedule: impl Into<LrSchedule>) -> Result<LrSchedule, TensorError> {
+    let schedule = schedule.into();
+    schedule.validate().map_err(rule)?;
+    Ok(schedule)
+}
+
 #[derive(Debug, Clone)]
 pub struct Sgd<T: Float> {
     schedule: LrSchedule,
@@ -111,10 +119,8 @@ pub struct Sgd<T: Float> {
 impl<T: Float> Sgd<T> {
     /// Plain SGD following `schedule` (a bare `f64` is a constant rate).
     pub fn new(schedule: impl Into<LrSchedule>) -> Result<Self, TensorError> {
-        let schedule = schedule.into();
-        schedule.validate().map_err(rule)?;
         Ok(Sgd {
-            schedule,
+            schedule: checked(schedule)?,
             momentum: 0.0,
             weight_decay: 0.0,
             buf: Vec::new(),
@@ -175,10 +181,8 @@ pub struct Adam<T: Float> {
 impl<T: Float> Adam<T> {
     /// Adam with PyTorch's defaults: betas (0.9, 0.999), eps 1e-8.
     pub fn new(schedule: impl Into<LrSchedule>) -> Result<Self, TensorError> {
-        let schedule = schedule.into();
-        schedule.validate().map_err(rule)?;
         Ok(Adam {
-            schedule,
+            schedule: checked(schedule)?,
             beta1: 0.9,
             beta2: 0.999,
             eps: 1e-8,

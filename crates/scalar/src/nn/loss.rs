@@ -76,14 +76,22 @@ fn check_pairs(loss: &'static str, predictions: usize, targets: usize) -> Result
 /// assert_eq!(loss.data(), 0.25); // (0 + 0.5) / 2
 /// ```
 pub fn max_margin<T: Scalar>(scores: &[Value<T>], labels: &[T]) -> Result<Value<T>, Error> {
-    check_pairs("max_margin", scores.len(), labels.len())?;
-    let one = T::one();
-    let total: Value<T> = scores
-        .iter()
-        .zip(labels)
-        .map(|(s, &y)| ((s * -y) + one).relu())
-        .sum();
-    Ok(total * (one / T::from_f64(scores.len() as f64)))
+    mean_over_pairs("max_margin", scores, labels, |s, y| {
+        ((s * -y) + T::one()).relu()
+    })
+}
+
+/// `mean(term(x_i, y_i))`, the sum scaled by `1/n` as PyTorch's `mean`
+/// reduction does; `loss` names the loss in a length error.
+fn mean_over_pairs<T: Scalar>(
+    loss: &'static str,
+    xs: &[Value<T>],
+    ys: &[T],
+    term: impl Fn(&Value<T>, T) -> Value<T>,
+) -> Result<Value<T>, Error> {
+    check_pairs(loss, xs.len(), ys.len())?;
+    let total: Value<T> = xs.iter().zip(ys).map(|(x, &y)| term(x, y)).sum();
+    Ok(total * (T::one() / T::from_f64(xs.len() as f64)))
 }
 
 /// Sum of squared errors, the seed notebook's loss: `sum((y_pred - y)^2)`.
@@ -126,20 +134,13 @@ pub fn mse<T: Scalar>(pred: &[Value<T>], targets: &[T]) -> Result<Value<T>, Erro
 /// assert_eq!((z[0].grad(), z[1].grad()), (-0.25, 0.25)); // (s(0) - y) / 2
 /// ```
 pub fn bce_with_logits<T: Scalar>(logits: &[Value<T>], labels: &[T]) -> Result<Value<T>, Error> {
-    check_pairs("bce_with_logits", logits.len(), labels.len())?;
-    let one = T::one();
-    let total: Value<T> = logits
-        .iter()
-        .zip(labels)
-        .map(|(z, &y)| {
-            if z.data() >= T::zero() {
-                z * (one - y) + (-z).exp().log1p()
-            } else {
-                z * -y + z.exp().log1p()
-            }
-        })
-        .sum();
-    Ok(total * (one / T::from_f64(logits.len() as f64)))
+    mean_over_pairs("bce_with_logits", logits, labels, |z, y| {
+        if z.data() >= T::zero() {
+            z * (T::one() - y) + (-z).exp().log1p()
+        } else {
+            z * -y + z.exp().log1p()
+        }
+    })
 }
 
 /// `CrossEntropyLoss` over rows of logits and one class index per row:
