@@ -69,7 +69,7 @@ macro_rules! schedule_and_decay {
             /// gradient; not AdamW's decoupled decay).
             pub fn with_weight_decay(mut self, wd: f64) -> Result<Self, TensorError> {
                 hyper::non_negative("weight_decay", wd).map_err(rule)?;
-                self.weight_decay = wd;
+                self.rule.weight_decay = wd;
                 Ok(self)
             }
 
@@ -110,8 +110,8 @@ fn checked(schedule: impl Into<LrSchedule>) -> Result<LrSchedule, TensorError> {
 #[derive(Debug, Clone)]
 pub struct Sgd<T: Float> {
     schedule: LrSchedule,
-    momentum: f64,
-    weight_decay: f64,
+    /// Hyper-parameters; `lr` is set from the schedule at each step.
+    rule: SgdRule,
     buf: Vec<Vec<T>>,
     t: usize,
 }
@@ -121,8 +121,7 @@ impl<T: Float> Sgd<T> {
     pub fn new(schedule: impl Into<LrSchedule>) -> Result<Self, TensorError> {
         Ok(Sgd {
             schedule: checked(schedule)?,
-            momentum: 0.0,
-            weight_decay: 0.0,
+            rule: SgdRule::new(0.0),
             buf: Vec::new(),
             t: 0,
         })
@@ -131,7 +130,7 @@ impl<T: Float> Sgd<T> {
     /// Adds momentum (PyTorch's, in [0, 1)).
     pub fn with_momentum(mut self, momentum: f64) -> Result<Self, TensorError> {
         hyper::fraction("momentum", momentum).map_err(rule)?;
-        self.momentum = momentum;
+        self.rule.momentum = momentum;
         Ok(self)
     }
 
@@ -146,8 +145,7 @@ impl<T: Float> Sgd<T> {
     pub(crate) fn update(&mut self, mut params: impl ParamTensors<T>) -> Result<(), TensorError> {
         let sgd = SgdRule {
             lr: self.schedule.lr(self.t),
-            momentum: self.momentum,
-            weight_decay: self.weight_decay,
+            ..self.rule
         };
         let first = sgd.momentum != 0.0 && ensure_state(&mut self.buf, params.sizes())?;
         let step = sgd.at::<T>(first);
@@ -169,10 +167,9 @@ schedule_and_decay!(Sgd);
 #[derive(Debug, Clone)]
 pub struct Adam<T: Float> {
     schedule: LrSchedule,
-    beta1: f64,
-    beta2: f64,
-    eps: f64,
-    weight_decay: f64,
+    /// Hyper-parameters (PyTorch's defaults from [`AdamRule::new`]); `lr` is
+    /// set from the schedule at each step.
+    rule: AdamRule,
     m: Vec<Vec<T>>,
     v: Vec<Vec<T>>,
     t: usize,
@@ -183,10 +180,7 @@ impl<T: Float> Adam<T> {
     pub fn new(schedule: impl Into<LrSchedule>) -> Result<Self, TensorError> {
         Ok(Adam {
             schedule: checked(schedule)?,
-            beta1: 0.9,
-            beta2: 0.999,
-            eps: 1e-8,
-            weight_decay: 0.0,
+            rule: AdamRule::new(0.0),
             m: Vec::new(),
             v: Vec::new(),
             t: 0,
@@ -197,15 +191,15 @@ impl<T: Float> Adam<T> {
     pub fn with_betas(mut self, beta1: f64, beta2: f64) -> Result<Self, TensorError> {
         hyper::fraction("beta1", beta1).map_err(rule)?;
         hyper::fraction("beta2", beta2).map_err(rule)?;
-        self.beta1 = beta1;
-        self.beta2 = beta2;
+        self.rule.beta1 = beta1;
+        self.rule.beta2 = beta2;
         Ok(self)
     }
 
     /// Changes eps (finite, > 0).
     pub fn with_eps(mut self, eps: f64) -> Result<Self, TensorError> {
         hyper::positive("eps", eps).map_err(rule)?;
-        self.eps = eps;
+        self.rule.eps = eps;
         Ok(self)
     }
 }
@@ -217,10 +211,7 @@ impl<T: Float> Adam<T> {
         ensure_state(&mut self.v, params.sizes())?;
         let adam = AdamRule {
             lr: self.schedule.lr(self.t),
-            beta1: self.beta1,
-            beta2: self.beta2,
-            eps: self.eps,
-            weight_decay: self.weight_decay,
+            ..self.rule
         };
         self.t += 1;
         let step = adam.at::<T>(self.t as u64);

@@ -87,11 +87,7 @@ impl<T: Scalar> Sgd<T> {
     pub fn new(lr: T) -> Result<Self, Error> {
         hyper::learning_rate(lr.to_f64())?;
         Ok(Sgd {
-            rule: SgdRule {
-                lr: lr.to_f64(),
-                momentum: 0.0,
-                weight_decay: 0.0,
-            },
+            rule: SgdRule::new(lr.to_f64()),
             buf: Vec::new(),
         })
     }

@@ -41,6 +41,15 @@ pub struct SgdRule {
 }
 
 impl SgdRule {
+    /// Plain SGD at rate `lr`: no momentum, no decay (PyTorch's defaults).
+    pub fn new(lr: f64) -> Self {
+        SgdRule {
+            lr,
+            momentum: 0.0,
+            weight_decay: 0.0,
+        }
+    }
+
     /// The step's constants in `T`; `first` says whether the momentum buffers
     /// are new (PyTorch starts them at the gradient, not at 0).
     pub fn at<T: Scalar>(&self, first: bool) -> SgdStep<T> {
