@@ -328,31 +328,34 @@ mod tests {
 
     #[test]
     fn known_values() {
-        let mut g = Array2::zeros((1, 2));
-        let ce = evaluate_loss(
-            Loss::SoftmaxCrossEntropy,
-            array![[0.0, 0.0]].view(),
-            Target::Classes(&[1]),
-            g.view_mut(),
-        )
-        .unwrap();
-        assert!((ce - std::f64::consts::LN_2).abs() < 1e-15);
-        let h = evaluate_loss(
-            Loss::Hinge,
-            array![[2.0, 0.5]].view(),
-            Target::Values(array![[1.0, 1.0]].view()),
-            g.view_mut(),
-        )
-        .unwrap();
-        assert_eq!(h, 0.25);
-        let bce = evaluate_loss(
-            Loss::BceWithLogits,
-            array![[0.0, 0.0]].view(),
-            Target::Values(array![[1.0, 0.0]].view()),
-            g.view_mut(),
-        )
-        .unwrap();
-        assert!((bce - std::f64::consts::LN_2).abs() < 1e-15);
+        let ln2 = std::f64::consts::LN_2;
+        let (zeros, ones) = (array![[0.0, 0.0]], array![[1.0, 1.0]]);
+        let (hinge_scores, bce_labels) = (array![[2.0, 0.5]], array![[1.0, 0.0]]);
+        let cases = [
+            (
+                Loss::SoftmaxCrossEntropy,
+                &zeros,
+                Target::Classes(&[1]),
+                ln2,
+            ),
+            (
+                Loss::Hinge,
+                &hinge_scores,
+                Target::Values(ones.view()),
+                0.25,
+            ),
+            (
+                Loss::BceWithLogits,
+                &zeros,
+                Target::Values(bce_labels.view()),
+                ln2,
+            ),
+        ];
+        for (loss, pred, target, want) in cases {
+            let mut g = Array2::zeros((1, 2));
+            let got = evaluate_loss(loss, pred.view(), target, g.view_mut()).unwrap();
+            assert!((got - want).abs() < 1e-15, "{loss:?}: {got} vs {want}");
+        }
     }
 
     /// Relative error against an exact value, in units of f64 epsilon.
