@@ -83,8 +83,9 @@ binary_op!(Sub, sub, Sub, SubAssign, sub_assign);
 binary_op!(Mul, mul, Mul, MulAssign, mul_assign);
 binary_op!(Div, div, Div, DivAssign, div_assign);
 
-/// `2.0 * &x`: the orphan rule forbids `impl<T> Mul<Value<T>> for T`, so each
-/// float type gets its own impls.
+/// `2.0 * &x` and `&2.0 * x`: the orphan rule forbids `impl<T> Mul<Value<T>>
+/// for T`, so each float type gets its own impls, owned or borrowed on
+/// either side (`zip` over a slice of targets hands out `&f64`).
 macro_rules! scalar_lhs {
     ($($t:ty),*) => {$(
         scalar_lhs!(@op $t, Add, add);
@@ -93,18 +94,18 @@ macro_rules! scalar_lhs {
         scalar_lhs!(@op $t, Div, div);
     )*};
     (@op $t:ty, $trait:ident, $method:ident) => {
-        impl $trait<&Value<$t>> for $t {
+        scalar_lhs!(@impl [$t] [&Value<$t>] $t, $trait, $method, |l, r| (&Value::new(l)).$method(r));
+        scalar_lhs!(@impl [$t] [Value<$t>] $t, $trait, $method, |l, r| (&Value::new(l)).$method(&r));
+        scalar_lhs!(@impl [&$t] [&Value<$t>] $t, $trait, $method, |l, r| (*l).$method(r));
+        scalar_lhs!(@impl [&$t] [Value<$t>] $t, $trait, $method, |l, r| (*l).$method(&r));
+    };
+    (@impl [$($lhs:tt)*] [$($rhs:tt)*] $t:ty, $trait:ident, $method:ident, |$l:ident, $r:ident| $body:expr) => {
+        impl $trait<$($rhs)*> for $($lhs)* {
             type Output = Value<$t>;
             #[inline(always)]
-            fn $method(self, rhs: &Value<$t>) -> Value<$t> {
-                (&Value::new(self)).$method(rhs)
-            }
-        }
-        impl $trait<Value<$t>> for $t {
-            type Output = Value<$t>;
-            #[inline(always)]
-            fn $method(self, rhs: Value<$t>) -> Value<$t> {
-                (&Value::new(self)).$method(&rhs)
+            fn $method(self, $r: $($rhs)*) -> Value<$t> {
+                let $l = self;
+                $body
             }
         }
     };

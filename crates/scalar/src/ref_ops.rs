@@ -1,6 +1,7 @@
-//! Operators with a borrowed float on one side (`&yout - ygt` where `ygt:
+//! Operators with a borrowed float on the right (`&yout - ygt` where `ygt:
 //! &f64`, as `zip` over a slice of targets yields), and compound assignment
-//! with one. Each forwards to the owned-float operator in `arith`.
+//! with one. Each forwards to the owned-float operator in `arith`, which
+//! also has the float-on-the-left ones, borrowed or not.
 
 use std::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Sub, SubAssign};
 
@@ -35,35 +36,6 @@ ref_float_rhs!(Add, add, AddAssign, add_assign);
 ref_float_rhs!(Sub, sub, SubAssign, sub_assign);
 ref_float_rhs!(Mul, mul, MulAssign, mul_assign);
 ref_float_rhs!(Div, div, DivAssign, div_assign);
-
-/// `&2.0 * &x`: a borrowed float on the left; per float type, as the orphan
-/// rule requires.
-macro_rules! ref_float_lhs {
-    ($($t:ty),*) => {$(
-        ref_float_lhs!(@op $t, Add, add);
-        ref_float_lhs!(@op $t, Sub, sub);
-        ref_float_lhs!(@op $t, Mul, mul);
-        ref_float_lhs!(@op $t, Div, div);
-    )*};
-    (@op $t:ty, $trait:ident, $method:ident) => {
-        impl $trait<&Value<$t>> for &$t {
-            type Output = Value<$t>;
-            #[inline]
-            fn $method(self, rhs: &Value<$t>) -> Value<$t> {
-                (*self).$method(rhs)
-            }
-        }
-        impl $trait<Value<$t>> for &$t {
-            type Output = Value<$t>;
-            #[inline]
-            fn $method(self, rhs: Value<$t>) -> Value<$t> {
-                (*self).$method(&rhs)
-            }
-        }
-    };
-}
-
-ref_float_lhs!(f32, f64);
 
 #[cfg(test)]
 // The references are the point: they are what `iter()` and `zip` hand out.
