@@ -4,7 +4,10 @@
 use std::fmt::Write as _;
 
 use super::format::{cell, human_ratio, human_time, short_error};
-use super::{Report, TargetCheck, BATCHED_MODELS, FERRO_BATCHED, LIBTORCH, TORCH_EAGER};
+use super::{
+    Report, TargetCheck, BATCHED_MODELS, FERRO_BATCHED, FERRO_TENSOR, LIBTORCH, RUST_PEER_ROWS,
+    TORCH_EAGER,
+};
 
 impl Report {
     /// The Markdown report; `charts` are `(chart key, file name)` pairs of
@@ -159,15 +162,16 @@ impl Report {
         }
     }
 
-    /// One table per batched model: a line per precision and thread count.
+    /// One table per batched model: a line per precision and thread count,
+    /// a column per system (`—` where a system is not measured at that
+    /// precision and thread count).
     fn write_batched(&self, s: &mut String, charts: &[(String, String)]) {
+        let mut systems = vec![FERRO_BATCHED, FERRO_TENSOR, LIBTORCH, TORCH_EAGER];
+        systems.extend(RUST_PEER_ROWS.iter().map(|p| p.0));
         for (model, title) in BATCHED_MODELS {
             let _ = writeln!(s, "## Batched engine: {title}\n");
-            let _ = writeln!(
-                s,
-                "| precision | threads | {FERRO_BATCHED} | {LIBTORCH} | {TORCH_EAGER} |"
-            );
-            let _ = writeln!(s, "|---|---:|---:|---:|---:|");
+            let _ = writeln!(s, "| precision | threads | {} |", systems.join(" | "));
+            let _ = writeln!(s, "|---|---:|{}", "---:|".repeat(systems.len()));
             for w in self
                 .workloads
                 .iter()
@@ -179,7 +183,12 @@ impl Report {
                     .and_then(|t| t.strip_prefix("threads="))
                     .unwrap_or("?");
                 let mut cells = vec![parts.get(2).unwrap_or(&"?").to_string(), threads.into()];
-                cells.extend(w.rows.iter().map(|r| cell(r, true)));
+                cells.extend(systems.iter().map(|&system| {
+                    w.rows
+                        .iter()
+                        .find(|r| r.system == system)
+                        .map_or_else(|| "—".to_string(), |r| cell(r, true))
+                }));
                 table_row(s, &cells);
             }
             chart_link(s, charts, &format!("batched/{model}"));
