@@ -16,7 +16,7 @@
 //!
 //! Benchmark ids: `<peer>/<model>/f32/threads=<n>`, as libtorch's are.
 
-#[cfg(any(feature = "burn-ndarray", feature = "burn-flex"))]
+#[cfg(feature = "burn")]
 pub mod burn_models;
 
 /// A model of the comparison: its layer sizes, batch and learning rate.

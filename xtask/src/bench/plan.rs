@@ -50,9 +50,13 @@ const FERROGRAD_BENCHES: [&str; 6] = [
     "tensor_autograd",
 ];
 
-/// The Rust peers: each a feature and a bench of `benches/peers`, built on
-/// its own so that one failing to build leaves the others' numbers.
-pub const RUST_PEERS: [&str; 3] = ["burn_ndarray", "burn_flex", "candle"];
+/// The Rust peers: (bench of `benches/peers`, the feature it needs). burn
+/// and candle build on their own, so one failing leaves the other's numbers.
+pub const RUST_PEERS: [(&str, &str); 3] = [
+    ("burn_ndarray", "burn"),
+    ("burn_flex", "burn"),
+    ("candle", "candle"),
+];
 
 /// The task that measures Rust peer `bench` (one of [`RUST_PEERS`]).
 pub fn peer_task(bench: &str) -> String {
@@ -205,12 +209,12 @@ fn rust_peers(benches: &Benches, target: &Path) -> Vec<Task> {
     let manifest = workspace::root().join("benches/peers/Cargo.toml");
     RUST_PEERS
         .iter()
-        .map(|&bench| {
+        .map(|&(bench, feature)| {
             let mut c = cargo();
             c.arg("bench")
                 .arg("--manifest-path")
                 .arg(&manifest)
-                .args(["--features", &bench.replace('_', "-"), "--bench", bench])
+                .args(["--features", feature, "--bench", bench])
                 .env("CARGO_TARGET_DIR", target.join("peers"))
                 // candle's matrix product reads it; burn is built without rayon.
                 .env("RAYON_NUM_THREADS", "1");
@@ -352,7 +356,7 @@ mod tests {
         assert!(args[2].ends_with("benches/peers/Cargo.toml"));
         assert_eq!(
             args[3..].join(" "),
-            "--features burn-flex --bench burn_flex -- --noplot --warm-up-time 0.3 --measurement-time 1"
+            "--features burn --bench burn_flex -- --noplot --warm-up-time 0.3 --measurement-time 1"
         );
         let envs: Vec<_> = flex.get_envs().collect();
         assert!(envs.contains(&(
