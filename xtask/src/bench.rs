@@ -68,9 +68,10 @@ const THREADS: [usize; 2] = [1, 2];
 pub fn run(args: &Args) -> Result<()> {
     let start = Instant::now();
     let root = workspace::root();
+    let outputs = workspace::Outputs::invoking()?;
     let out = match &args.out {
         Some(out) => out.clone(),
-        None => workspace::Outputs::invoking()?.bench(),
+        None => outputs.bench(),
     };
     if args.report_only {
         return redraw(&out);
@@ -89,7 +90,7 @@ pub fn run(args: &Args) -> Result<()> {
     eprintln!("bench: preparing the Python peers");
     let py = python::prepare(args.python.as_deref(), !args.no_install);
 
-    let tasks = plan::plan(args.quick, &grid, &crit, &lt, &py);
+    let tasks = plan::plan(args.quick, &grid, &crit, &outputs.target, &lt, &py);
     // The libtorch bench builds and runs in the oracle's shared folder: this
     // checkout holds it for the whole run, as `cargo xtask parity` does.
     let _claim = match &lt {

@@ -4,8 +4,9 @@
 use std::path::Path;
 
 use super::machine;
+use super::plan::peer_task;
 use super::python::{self, PythonEnv};
-use super::report::{self, Peer, Results};
+use super::report::{self, Peer, Results, RUST_PEER_ROWS};
 use crate::libtorch::Libtorch;
 use crate::lock::Lock;
 
@@ -39,6 +40,10 @@ pub fn versions(
                 Err(e) => report::short_error(e),
             },
         ),
+        (
+            "burn / candle (benches/peers)".into(),
+            format!("{} / {}", peer_version("burn"), peer_version("candle-core")),
+        ),
         ("Python".into(), known(py.version.clone())),
         ("PyTorch (Python)".into(), known(py.version_of("torch"))),
     ];
@@ -46,6 +51,12 @@ pub fn versions(
         v.push((dist.to_string(), known(py.version_of(dist))));
     }
     v
+}
+
+/// The version of `package` in the Rust peers' lock file, or `?`.
+fn peer_version(package: &str) -> String {
+    let lock = Lock::read(&crate::workspace::root().join("benches/peers/Cargo.lock"));
+    lock.version(package).unwrap_or("?").to_string()
 }
 
 /// The peers' table: one row per peer, with its error if it could not run.
@@ -80,6 +91,18 @@ pub fn peers(lt: &Result<Libtorch, String>, py: &PythonEnv, results: &Results) -
             system: system.into(),
             version: py.version_of(dist),
             error: py.check(dist).err().or_else(|| task_error(tasks)),
+        });
+    }
+    for (system, _, bench) in RUST_PEER_ROWS {
+        let package = if bench == "candle" {
+            "candle-core"
+        } else {
+            "burn"
+        };
+        out.push(Peer {
+            system: system.into(),
+            version: Some(peer_version(package)),
+            error: results.failures.get(&peer_task(bench)).cloned(),
         });
     }
     out

@@ -1,5 +1,6 @@
 //! What a run does, in order: builds first so each bench's time is its own,
-//! then ferrograd's criterion benches, libtorch's, and the Python peers.
+//! then ferrograd's criterion benches, libtorch's, the Rust peers' (burn and
+//! candle, in their own workspace `benches/peers`) and the Python peers.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -40,34 +41,53 @@ fn task(key: impl Into<String>, cmd: Result<Command, String>, output: Output) ->
 }
 
 /// The root package's criterion benches.
-const FERROGRAD_BENCHES: [&str; 5] = [
+const FERROGRAD_BENCHES: [&str; 6] = [
     "scalar",
     "scalar_tanh",
     "scalar_tape",
     "tensor_step",
     "tensor_sweep",
+    "tensor_autograd",
 ];
+
+/// The Rust peers: (bench of `benches/peers`, the feature it needs). burn
+/// and candle build on their own, so one failing leaves the other's numbers.
+pub const RUST_PEERS: [(&str, &str); 3] = [
+    ("burn_ndarray", "burn"),
+    ("burn_flex", "burn"),
+    ("candle", "candle"),
+];
+
+/// The task that measures Rust peer `bench` (one of [`RUST_PEERS`]).
+pub fn peer_task(bench: &str) -> String {
+    format!("peers/{bench}")
+}
 
 /// Whether a task needs the given build.
 pub fn depends_on(task: &str, build: &str) -> bool {
+    // The Rust peers build in their own tasks.
     if build == "build libtorch bench" {
         task == "libtorch"
     } else {
-        task != "libtorch"
+        task != "libtorch" && !task.starts_with("peers/")
     }
 }
 
 /// The tasks in order: builds first so each bench's time is its own.
+/// `target` is the invoking checkout's target folder (the Rust peers build
+/// in `<target>/peers`).
 pub fn plan(
     quick: bool,
     grid: &Grid,
     crit: &Path,
+    target: &Path,
     lt: &Result<Libtorch, String>,
     py: &PythonEnv,
 ) -> Vec<Task> {
     let benches = Benches::new(quick, grid, crit);
     let mut tasks = ferrograd(&benches, grid);
     tasks.extend(libtorch(&benches, lt));
+    tasks.extend(rust_peers(&benches, target));
     tasks.extend(python(quick, grid, py));
     tasks
 }
@@ -108,7 +128,13 @@ impl Benches {
     /// `cargo bench -p <package> --bench <name>`.
     fn command(&self, package: &str, name: &str) -> Command {
         let mut c = cargo();
-        c.args(["bench", "-p", package, "--bench", name, "--"])
+        c.args(["bench", "-p", package, "--bench", name]);
+        self.criterion(c)
+    }
+
+    /// `c` (a `cargo bench` of one bench) with the run's criterion options.
+    fn criterion(&self, mut c: Command) -> Command {
+        c.arg("--")
             .args(&self.criterion_args)
             .env("CRITERION_HOME", &self.crit);
         for (k, v) in &self.sweep_env {
@@ -131,7 +157,7 @@ fn ferrograd(benches: &Benches, grid: &Grid) -> Vec<Task> {
         let cmd = benches.command("ferrograd", name);
         tasks.push(task(name, Ok(cmd), Output::Criterion));
     }
-    for name in ["tensor_step", "tensor_sweep"] {
+    for name in ["tensor_step", "tensor_sweep", "tensor_autograd"] {
         for &t in &grid.threads {
             let mut c = benches.command("ferrograd", name);
             c.env("MATMUL_NUM_THREADS", t.to_string());
@@ -175,6 +201,30 @@ fn libtorch(benches: &Benches, lt: &Result<Libtorch, String>) -> Vec<Task> {
         task("build libtorch bench", with_libtorch(build), Output::Build),
         task("libtorch", with_libtorch(bench), Output::Criterion),
     ]
+}
+
+/// The Rust peers, one task each (its build included): `cargo bench` of
+/// `benches/peers` on one thread, built in `<target>/peers`.
+fn rust_peers(benches: &Benches, target: &Path) -> Vec<Task> {
+    let manifest = workspace::root().join("benches/peers/Cargo.toml");
+    RUST_PEERS
+        .iter()
+        .map(|&(bench, feature)| {
+            let mut c = cargo();
+            c.arg("bench")
+                .arg("--manifest-path")
+                .arg(&manifest)
+                .args(["--features", feature, "--bench", bench])
+                .env("CARGO_TARGET_DIR", target.join("peers"))
+                // candle's matrix product reads it; burn is built without rayon.
+                .env("RAYON_NUM_THREADS", "1");
+            task(
+                peer_task(bench),
+                Ok(benches.criterion(c)),
+                Output::Criterion,
+            )
+        })
+        .collect()
 }
 
 /// The Python peers' scripts in `benches/python/`.
@@ -242,6 +292,7 @@ mod tests {
             "build ferrograd benches"
         ));
         assert!(!depends_on("libtorch", "build ferrograd benches"));
+        assert!(!depends_on("peers/candle", "build ferrograd benches"));
     }
 
     #[test]
@@ -252,7 +303,14 @@ mod tests {
             ..PythonEnv::default()
         };
         let lt = Err("no libtorch: offline".to_string());
-        let tasks = plan(true, &grid, Path::new("/tmp/crit"), &lt, &py);
+        let tasks = plan(
+            true,
+            &grid,
+            Path::new("/tmp/crit"),
+            Path::new("/tmp/target"),
+            &lt,
+            &py,
+        );
         let keys: Vec<&str> = tasks.iter().map(|t| t.key.as_str()).collect();
         assert_eq!(
             keys,
@@ -265,8 +323,13 @@ mod tests {
                 "tensor_step/threads=2",
                 "tensor_sweep/threads=1",
                 "tensor_sweep/threads=2",
+                "tensor_autograd/threads=1",
+                "tensor_autograd/threads=2",
                 "build libtorch bench",
                 "libtorch",
+                "peers/burn_ndarray",
+                "peers/burn_flex",
+                "peers/candle",
                 "python/moons_torch",
                 "python/batched/threads=1",
                 "python/batched/threads=2",
@@ -274,9 +337,12 @@ mod tests {
                 "python/micrograd",
             ]
         );
-        assert_eq!(tasks[9].cmd.as_ref().err().unwrap(), "no libtorch: offline");
         assert_eq!(
-            tasks[14].cmd.as_ref().err().unwrap(),
+            tasks[11].cmd.as_ref().err().unwrap(),
+            "no libtorch: offline"
+        );
+        assert_eq!(
+            tasks[19].cmd.as_ref().err().unwrap(),
             "no Python with torch"
         );
         let scalar = tasks[1].cmd.as_ref().unwrap();
@@ -285,5 +351,17 @@ mod tests {
             args.join(" "),
             "bench -p ferrograd --bench scalar -- --noplot --warm-up-time 0.3 --measurement-time 1"
         );
+        let flex = tasks[13].cmd.as_ref().unwrap();
+        let args: Vec<_> = flex.get_args().map(|a| a.to_string_lossy()).collect();
+        assert!(args[2].ends_with("benches/peers/Cargo.toml"));
+        assert_eq!(
+            args[3..].join(" "),
+            "--features burn --bench burn_flex -- --noplot --warm-up-time 0.3 --measurement-time 1"
+        );
+        let envs: Vec<_> = flex.get_envs().collect();
+        assert!(envs.contains(&(
+            std::ffi::OsStr::new("CARGO_TARGET_DIR"),
+            Some(std::ffi::OsStr::new("/tmp/target/peers"))
+        )));
     }
 }

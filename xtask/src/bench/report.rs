@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use super::machine::Machine;
 pub use format::{human_ratio, human_time, short_error};
 pub use targets::targets;
-pub use workloads::{sweep, workloads, BATCHED_MODELS};
+pub use workloads::{sweep, workloads, BATCHED_MODELS, RUST_PEER_ROWS};
 
 /// Every measurement of a run: medians by id, and why a task produced none.
 #[derive(Debug, Default)]
@@ -175,6 +175,7 @@ impl Grid {
 }
 
 const FERRO_BATCHED: &str = "ferrograd batched";
+const FERRO_TENSOR: &str = "ferrograd Tensor-built Mlp (autograd)";
 const LIBTORCH: &str = "libtorch (tch)";
 const TORCH_EAGER: &str = "PyTorch eager (Python)";
 

@@ -4,7 +4,10 @@
 use std::fmt::Write as _;
 
 use super::format::{cell, human_ratio, human_time, short_error};
-use super::{Report, TargetCheck, BATCHED_MODELS, FERRO_BATCHED, LIBTORCH, TORCH_EAGER};
+use super::{
+    Report, TargetCheck, BATCHED_MODELS, FERRO_BATCHED, FERRO_TENSOR, LIBTORCH, RUST_PEER_ROWS,
+    TORCH_EAGER,
+};
 
 impl Report {
     /// The Markdown report; `charts` are `(chart key, file name)` pairs of
@@ -159,15 +162,16 @@ impl Report {
         }
     }
 
-    /// One table per batched model: a line per precision and thread count.
+    /// One table per batched model: a line per precision and thread count,
+    /// a column per system (`—` where a system is not measured at that
+    /// precision and thread count).
     fn write_batched(&self, s: &mut String, charts: &[(String, String)]) {
+        let mut systems = vec![FERRO_BATCHED, FERRO_TENSOR, LIBTORCH, TORCH_EAGER];
+        systems.extend(RUST_PEER_ROWS.iter().map(|p| p.0));
         for (model, title) in BATCHED_MODELS {
             let _ = writeln!(s, "## Batched engine: {title}\n");
-            let _ = writeln!(
-                s,
-                "| precision | threads | {FERRO_BATCHED} | {LIBTORCH} | {TORCH_EAGER} |"
-            );
-            let _ = writeln!(s, "|---|---:|---:|---:|---:|");
+            let _ = writeln!(s, "| precision | threads | {} |", systems.join(" | "));
+            let _ = writeln!(s, "|---|---:|{}", "---:|".repeat(systems.len()));
             for w in self
                 .workloads
                 .iter()
@@ -179,7 +183,12 @@ impl Report {
                     .and_then(|t| t.strip_prefix("threads="))
                     .unwrap_or("?");
                 let mut cells = vec![parts.get(2).unwrap_or(&"?").to_string(), threads.into()];
-                cells.extend(w.rows.iter().map(|r| cell(r, true)));
+                cells.extend(systems.iter().map(|&system| {
+                    w.rows
+                        .iter()
+                        .find(|r| r.system == system)
+                        .map_or_else(|| "—".to_string(), |r| cell(r, true))
+                }));
                 table_row(s, &cells);
             }
             chart_link(s, charts, &format!("batched/{model}"));
@@ -281,4 +290,68 @@ fn chart_link(s: &mut String, charts: &[(String, String)], key: &str) {
         let _ = writeln!(s, "\n![{key}]({file})");
     }
     let _ = writeln!(s);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{targets, workloads, Grid, Results};
+    use super::*;
+    use crate::bench::machine::Machine;
+
+    #[test]
+    fn the_batched_tables_have_a_column_per_system_and_a_dash_where_unmeasured() {
+        let mut r = Results::default();
+        for (id, ns) in [
+            ("moons/f32/threads=1", 20e3),
+            ("moons/tensor/f32/threads=1", 25e3),
+            ("candle/moons/f32/threads=1", 180e3),
+            ("moons/f64/threads=1", 22e3),
+        ] {
+            r.medians.insert(id.into(), ns);
+        }
+        r.failures.insert(
+            "peers/burn_flex".into(),
+            "could not compile `burn-flex`".into(),
+        );
+        let grid = Grid::tiny(&[1]);
+        let w = workloads(&r, &grid);
+        let report = Report {
+            date: "2026-11-26".into(),
+            command: "cargo xtask bench --quick".into(),
+            mode: "quick".into(),
+            duration_s: 1.0,
+            machine: Machine::detect(),
+            versions: vec![],
+            peers: vec![],
+            targets: targets(&w),
+            workloads: w,
+            sweep: vec![],
+            scalar_nodes_per_s: None,
+            scalar_mixed_nodes_per_s: None,
+            failures: r.failures.clone(),
+        };
+        let md = report.markdown(&[]);
+        let table = md
+            .split("## Batched engine: micrograd's moons model")
+            .nth(1)
+            .unwrap();
+        let lines: Vec<&str> = table.lines().filter(|l| l.starts_with('|')).collect();
+        assert!(lines[0].contains(&format!(
+            "| {FERRO_BATCHED} | {FERRO_TENSOR} | {LIBTORCH} |"
+        )));
+        assert!(lines[0].ends_with("| candle |"));
+        let cells =
+            |line: &str| -> Vec<String> { line.split('|').map(|c| c.trim().to_string()).collect() };
+        let f32 = cells(lines[2]);
+        assert_eq!(f32[1..3], ["f32", "1"]);
+        assert_eq!(f32[3], "20.0 µs (1.00×)");
+        assert_eq!(f32[4], "25.0 µs (1.25×)");
+        assert!(f32[8].contains("could not compile"), "{}", f32[8]);
+        assert_eq!(f32[9], "180 µs (9.00×)");
+        // f64: no Rust peer measures it, so their cells are dashes.
+        let f64 = cells(lines[3]);
+        assert_eq!(f64[1], "f64");
+        assert_eq!(f64[7..10], ["—", "—", "—"]);
+        assert!(md.contains("Tensor-built MLP, moons, f32, 1 thread: faster than candle"));
+    }
 }

@@ -1,8 +1,24 @@
 //! Which measurements form which workload: the scalar engine's against
-//! micrograd and PyTorch, the batched engine's against libtorch and
-//! PyTorch at each precision and thread count, and the width sweep's lines.
+//! micrograd and PyTorch, the batched engine's (fused `Mlp`, and the MLP
+//! built from `Tensor`) against libtorch, PyTorch and the Rust peers at each
+//! precision and thread count, and the width sweep's lines.
 
-use super::{Grid, Results, Row, SweepLine, Workload, FERRO_BATCHED, LIBTORCH, TORCH_EAGER};
+use super::{
+    Grid, Results, Row, SweepLine, Workload, FERRO_BATCHED, FERRO_TENSOR, LIBTORCH, TORCH_EAGER,
+};
+use crate::bench::plan::peer_task;
+
+/// The Rust peers' rows: system, benchmark-id prefix, bench. They are
+/// measured in f32 on one thread only.
+pub const RUST_PEER_ROWS: [(&str, &str, &str); 3] = [
+    (
+        "burn-ndarray (autodiff, no rayon)",
+        "burn-ndarray",
+        "burn_ndarray",
+    ),
+    ("burn Flex (autodiff, no rayon)", "burn-flex", "burn_flex"),
+    ("candle", "candle", "candle"),
+];
 
 /// Batched model keys and their descriptions.
 pub const BATCHED_MODELS: [(&str, &str); 2] = [
@@ -99,26 +115,39 @@ fn batched(results: &Results, grid: &Grid) -> Vec<Workload> {
                 let suffix = format!("{model}/{dtype}/threads={t}");
                 let ours = format!("tensor_step/threads={t}");
                 let eager = format!("python/batched/threads={t}");
+                let mut rows = vec![
+                    row(results, FERRO_BATCHED, t, &suffix, &ours),
+                    row(
+                        results,
+                        LIBTORCH,
+                        t,
+                        &format!("libtorch/{suffix}"),
+                        "libtorch",
+                    ),
+                    row(
+                        results,
+                        TORCH_EAGER,
+                        t,
+                        &format!("pytorch/{suffix}"),
+                        &eager,
+                    ),
+                ];
+                // `benches/tensor_autograd.rs` has no f64 784-256-256-10.
+                if dtype == "f32" || model == "moons" {
+                    let id = format!("{model}/tensor/{dtype}/threads={t}");
+                    let task = format!("tensor_autograd/threads={t}");
+                    rows.push(row(results, FERRO_TENSOR, t, &id, &task));
+                }
+                if dtype == "f32" && t == 1 {
+                    for (system, prefix, bench) in RUST_PEER_ROWS {
+                        let id = format!("{prefix}/{suffix}");
+                        rows.push(row(results, system, t, &id, &peer_task(bench)));
+                    }
+                }
                 out.push(workload(
                     &format!("batched/{suffix}"),
                     &format!("Batched engine: {title}; {dtype}, {t} thread(s)"),
-                    vec![
-                        row(results, FERRO_BATCHED, t, &suffix, &ours),
-                        row(
-                            results,
-                            LIBTORCH,
-                            t,
-                            &format!("libtorch/{suffix}"),
-                            "libtorch",
-                        ),
-                        row(
-                            results,
-                            TORCH_EAGER,
-                            t,
-                            &format!("pytorch/{suffix}"),
-                            &eager,
-                        ),
-                    ],
+                    rows,
                 ));
             }
         }
@@ -228,6 +257,65 @@ mod tests {
             .as_deref()
             .unwrap()
             .contains("reported nothing"));
+    }
+
+    #[test]
+    fn the_tensor_built_mlp_and_the_rust_peers_sit_beside_the_fused_mlp() {
+        let mut r = Results::default();
+        for (id, ns) in [
+            ("mlp784/f32/threads=1", 1.8e6),
+            ("mlp784/tensor/f32/threads=1", 2.0e6),
+            ("libtorch/mlp784/f32/threads=1", 2.7e6),
+            ("burn-ndarray/mlp784/f32/threads=1", 5.4e6),
+            ("candle/mlp784/f32/threads=1", 4.5e6),
+            ("moons/tensor/f64/threads=2", 30e3),
+        ] {
+            r.medians.insert(id.into(), ns);
+        }
+        r.failures
+            .insert("peers/burn_flex".into(), "error[E0433]: no Flex".into());
+        let w = workloads(&r, &Grid::tiny(&[1, 2]));
+        let mlp = w
+            .iter()
+            .find(|w| w.key == "batched/mlp784/f32/threads=1")
+            .unwrap();
+        let cells: Vec<(&str, Option<f64>, Option<&str>)> = mlp
+            .rows
+            .iter()
+            .map(|r| (r.system.as_str(), r.ratio, r.error.as_deref()))
+            .collect();
+        assert_eq!(cells.len(), 7);
+        assert_eq!(cells[0], (FERRO_BATCHED, Some(1.0), None));
+        assert_eq!(cells[1].1, Some(1.5));
+        assert_eq!(cells[3], (FERRO_TENSOR, Some(2.0 / 1.8), None));
+        assert_eq!(cells[4].1, Some(3.0));
+        assert_eq!(
+            cells[5],
+            (RUST_PEER_ROWS[1].0, None, Some("error[E0433]: no Flex"))
+        );
+        assert_eq!(cells[6].1, Some(2.5));
+        // The peers run f32 on one thread; the Tensor-built MLP at each count.
+        let systems = |key: &str| w.iter().find(|w| w.key == key).unwrap().rows.len();
+        assert_eq!(systems("batched/mlp784/f32/threads=2"), 4);
+        assert_eq!(systems("batched/mlp784/f64/threads=1"), 3);
+        let moons = w
+            .iter()
+            .find(|w| w.key == "batched/moons/f64/threads=2")
+            .unwrap();
+        assert_eq!(moons.rows[3].median_ns, Some(30e3));
+        let t = targets(&w);
+        let claim = |words: &[&str]| {
+            t.iter()
+                .find(|c| {
+                    c.claim.contains("784-256-256-10") && words.iter().all(|w| c.claim.contains(w))
+                })
+                .unwrap()
+        };
+        let near = claim(&["within 1.5x"]);
+        assert_eq!((near.ratio, near.met), (Some(1.8 / 2.0), Some(true)));
+        let candle = claim(&["faster than candle"]);
+        assert_eq!((candle.ratio, candle.met), (Some(2.25), Some(true)));
+        assert_eq!(claim(&["burn Flex"]).met, None, "burn Flex failed to build");
     }
 
     #[test]
