@@ -290,6 +290,47 @@ pub fn compare_programs(
     let mut row = Row::new(scenario, engine_name, oracle_name, tol, worst);
     row.excluded = excluded;
     row.oracle_off_exact = oracle_off;
+    // A prefix counts as failing only as the row judges a program: one the
+    // conditioning excludes, or where the exact value finds the engine right
+    // and the oracle off, names no culprit.
+    name_culprit(row, cases, |prefix| {
+        let (a, b) = (engine(prefix)?, oracle(prefix)?);
+        let disagree = numbers(&a, &b).iter().any(|(_, x, y)| !tol.agrees(*x, *y));
+        Ok(disagree && verdict(tol, conditioning, prefix, &a, &b)? == Verdict::Judged)
+    })
+}
+
+/// What naming a culprit needs of a program: its length, its prefixes and
+/// the name of each instruction's op.
+pub(crate) trait Prefixes: std::fmt::Display {
+    /// Instructions.
+    fn len(&self) -> usize;
+    /// The program cut after instruction `last`, which becomes the output.
+    fn prefix(&self, last: usize) -> Self;
+    /// The op of instruction `i`, as reports name it.
+    fn op_name(&self, i: usize) -> String;
+}
+
+impl Prefixes for Program {
+    fn len(&self) -> usize {
+        self.instrs.len()
+    }
+    fn prefix(&self, last: usize) -> Self {
+        self.truncated(last)
+    }
+    fn op_name(&self, i: usize) -> String {
+        self.instrs[i].name().to_string()
+    }
+}
+
+/// Fills in `row.worst_program` and, for a failing row, `row.culprit`: the
+/// op ending the shortest prefix of the worst case that `fails`, whose
+/// listing then replaces the whole program's.
+pub(crate) fn name_culprit<P: Prefixes>(
+    mut row: Row,
+    cases: &[(String, P)],
+    fails: impl Fn(&P) -> Result<bool, TorchError>,
+) -> Result<Row, TorchError> {
     let Some(p) = row
         .worst_case
         .as_ref()
@@ -302,15 +343,10 @@ pub fn compare_programs(
     if row.passed() {
         return Ok(row);
     }
-    // A prefix counts as failing only as the row judges a program: one the
-    // conditioning excludes, or where the exact value finds the engine right
-    // and the oracle off, names no culprit.
-    for last in 0..p.instrs.len() {
-        let prefix = p.truncated(last);
-        let (a, b) = (engine(&prefix)?, oracle(&prefix)?);
-        let disagree = numbers(&a, &b).iter().any(|(_, x, y)| !tol.agrees(*x, *y));
-        if disagree && verdict(tol, conditioning, &prefix, &a, &b)? == Verdict::Judged {
-            row.culprit = Some(format!("{} (r{last})", p.instrs[last].name()));
+    for last in 0..p.len() {
+        let prefix = p.prefix(last);
+        if fails(&prefix)? {
+            row.culprit = Some(format!("{} (r{last})", p.op_name(last)));
             row.worst_program = Some(prefix.to_string());
             break;
         }

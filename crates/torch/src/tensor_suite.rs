@@ -37,7 +37,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::compare::{Tolerance, Worst};
 use crate::exact::CONDITION_MARGIN;
 use crate::mlp::{array, Batch, Weights};
-use crate::suite::{Row, F32_CONDITIONING, F64_CONDITIONING};
+use crate::suite::{name_culprit, Prefixes, Row, F32_CONDITIONING, F64_CONDITIONING};
 use crate::tensor_program::run::{run_tensor, run_torch};
 use crate::tensor_program::{TInstr, TensorOutcome, TensorProgram, TensorShape};
 use crate::train::{Optim, Trajectory, L2};
@@ -222,29 +222,23 @@ pub fn compare_tensor_programs(
     let mut row = Row::new(scenario, engine_name, oracle_name, tol, worst);
     row.excluded = excluded;
     row.unjudged_numbers = unjudged;
-    let Some(p) = row
-        .worst_case
-        .as_ref()
-        .and_then(|id| cases.iter().find(|(c, _)| c == id))
-        .map(|(_, p)| p)
-    else {
-        return Ok(row);
-    };
-    row.worst_program = Some(p.to_string());
-    if row.passed() {
-        return Ok(row);
+    name_culprit(row, cases, |prefix| {
+        let (a, b) = (engine(prefix)?, oracle(prefix)?);
+        let (numbers, _) = judged(prefix, &a, &b)?;
+        Ok(numbers.iter().any(|(_, x, y)| !tol.agrees(*x, *y)))
+    })
+}
+
+impl Prefixes for TensorProgram {
+    fn len(&self) -> usize {
+        self.instrs.len()
     }
-    for last in 0..p.instrs.len() {
-        let prefix = p.truncated(last);
-        let (a, b) = (engine(&prefix)?, oracle(&prefix)?);
-        let (numbers, _) = judged(&prefix, &a, &b)?;
-        if numbers.iter().any(|(_, x, y)| !tol.agrees(*x, *y)) {
-            row.culprit = Some(format!("{} (r{last})", p.instrs[last].name()));
-            row.worst_program = Some(prefix.to_string());
-            break;
-        }
+    fn prefix(&self, last: usize) -> Self {
+        self.truncated(last)
     }
-    Ok(row)
+    fn op_name(&self, i: usize) -> String {
+        self.instrs[i].name()
+    }
 }
 
 /// How often each op and each feature occurs in a set of programs.

@@ -6,7 +6,7 @@
 //! sets `PYTHONPATH` for these tests.
 
 use ferrograd_program::{run_scalar, Binary, Builder, Instr, Outcome, Program, Unary};
-use ferrograd_torch::exact::{self, judge, Oracle, Reference, Verdict};
+use ferrograd_torch::exact::{self, judge, Reference, Verdict};
 use ferrograd_torch::suite::Arbitration;
 use ferrograd_torch::Precision;
 

@@ -1,5 +1,8 @@
-//! What the two "the suite can fail" tests share: the size of the
-//! perturbation and the checks on the rows they get back.
+//! What the oracle's tests share: the size of the perturbation and the
+//! checks on the rows the two "the suite can fail" tests get back, and the
+//! exact-value oracle.
+// Each test binary that includes this module uses only part of it.
+#![allow(dead_code)]
 
 use std::path::PathBuf;
 
@@ -54,7 +57,6 @@ pub fn assert_passed(row: &Row) {
 /// The exact-value oracle (`scripts/exact.py`) run by the Python named by
 /// `FERROGRAD_PYTHON` (else `python3`), which must import mpmath: `cargo
 /// xtask parity` installs it and sets `PYTHONPATH` for these tests.
-#[allow(dead_code)] // not every test binary that shares this module uses it
 pub fn exact_oracle() -> Oracle {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     Oracle {
