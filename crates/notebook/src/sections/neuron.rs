@@ -66,13 +66,18 @@ pub(super) fn run(nb: &mut Notebook) -> Res<()> {
     } => draw_dot(&o)?);
 
     nb.section("Semiautomation of the backpropagation").text(
-        "Reset the gradients of the network (zero_grad, where the notebook builds it again), \
-         then apply each node's own chain rule (micrograd's _backward, here backward_step) in \
-         turn.",
+        "Reset values of the network (a fresh neuron, as the notebook builds it again), then \
+         apply each node's own chain rule (micrograd's _backward, here backward_step) in turn.",
     );
     nb.caption("draw_dot(o)");
     cell!(nb, {
-        o.zero_grad();
+        let seed::Neuron { x1, x2, w1, w2, b } =
+            seed::NEURON.map(|label, x| Value::new(x).with_label(label));
+        let x1w1 = (&x1 * &w1).with_label("x1*w1");
+        let x2w2 = (&x2 * &w2).with_label("x2*w2");
+        let x1w1x2w2 = (&x1w1 + &x2w2).with_label("x1*w1 + x2*w2");
+        let n = (&x1w1x2w2 + &b).with_label("n");
+        let o = n.tanh().with_label("o");
     } => draw_dot(&o)?);
     nb.caption("after o's step");
     cell!(nb, {
@@ -101,10 +106,16 @@ pub(super) fn run(nb: &mut Notebook) -> Res<()> {
     cell!(nb, {} => o.topo());
 
     nb.section("Automation of the backpropagation")
-        .text("Reseting gradients, then one call fills every gradient.");
+        .text("Reseting gradients: a fresh neuron, then one call fills every gradient.");
     nb.caption("draw_dot(o)");
     cell!(nb, {
-        o.zero_grad();
+        let seed::Neuron { x1, x2, w1, w2, b } =
+            seed::NEURON.map(|label, x| Value::new(x).with_label(label));
+        let x1w1 = (&x1 * &w1).with_label("x1*w1");
+        let x2w2 = (&x2 * &w2).with_label("x2*w2");
+        let x1w1x2w2 = (&x1w1 + &x2w2).with_label("x1*w1 + x2*w2");
+        let n = (&x1w1x2w2 + &b).with_label("n");
+        let o = n.tanh().with_label("o");
     } => draw_dot(&o)?);
     nb.caption("after o.backward()");
     cell!(nb, {
