@@ -354,17 +354,26 @@ pub(crate) fn name_culprit<P: Prefixes>(
     Ok(row)
 }
 
+/// `n` cases drawn by `draw`, case `i` from its own generator seeded with
+/// `first_seed + i` and named `"{prefix}seed {seed}"`.
+pub(crate) fn seeded<P>(
+    prefix: &str,
+    first_seed: u64,
+    n: usize,
+    draw: impl Fn(&mut ChaCha8Rng) -> P,
+) -> Vec<(String, P)> {
+    (first_seed..first_seed + n as u64)
+        .map(|seed| {
+            let case = draw(&mut ChaCha8Rng::seed_from_u64(seed));
+            (format!("{prefix}seed {seed}"), case)
+        })
+        .collect()
+}
+
 /// The random programs of a run: `(seed, program)`.
 pub fn random_programs(first_seed: u64, n: usize) -> Vec<(String, Program)> {
     let shape = Shape::default();
-    (first_seed..first_seed + n as u64)
-        .map(|seed| {
-            (
-                format!("seed {seed}"),
-                Program::random(&mut ChaCha8Rng::seed_from_u64(seed), &shape),
-            )
-        })
-        .collect()
+    seeded("", first_seed, n, |rng| Program::random(rng, &shape))
 }
 
 /// The scalar engine as a program backend.

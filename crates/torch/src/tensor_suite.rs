@@ -37,7 +37,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::compare::{Tolerance, Worst};
 use crate::exact::CONDITION_MARGIN;
 use crate::mlp::{array, Batch, Weights};
-use crate::suite::{name_culprit, Prefixes, Row, F32_CONDITIONING, F64_CONDITIONING};
+use crate::suite::{name_culprit, seeded, Prefixes, Row, F32_CONDITIONING, F64_CONDITIONING};
 use crate::tensor_program::run::{run_tensor, run_torch};
 use crate::tensor_program::{TInstr, TensorOutcome, TensorProgram, TensorShape};
 use crate::train::{Optim, Trajectory, L2};
@@ -50,14 +50,9 @@ pub type TensorProgramFn<'a> = dyn Fn(&TensorProgram) -> Result<TensorOutcome, T
 /// from seed `first_seed + i`.
 pub fn random_tensor_programs(first_seed: u64, n: usize) -> Vec<(String, TensorProgram)> {
     let shape = TensorShape::default();
-    (first_seed..first_seed + n as u64)
-        .map(|seed| {
-            (
-                format!("tensor seed {seed}"),
-                TensorProgram::random(&mut ChaCha8Rng::seed_from_u64(seed), &shape),
-            )
-        })
-        .collect()
+    seeded("tensor ", first_seed, n, |rng| {
+        TensorProgram::random(rng, &shape)
+    })
 }
 
 /// The engine ([`ferrograd_tensor::Tensor`]) as a tensor-program backend.
