@@ -100,7 +100,7 @@ impl<T: Scalar> Node<T> {
             b: NO_ID,
             stamp: 0,
             refs: 0,
-            kind: Kind::Leaf,
+            kind: Kind::LEAF,
         }
     }
 
@@ -118,7 +118,7 @@ impl<T: Scalar> Node<T> {
 
     #[inline(always)]
     pub(crate) fn is_leaf(&self) -> bool {
-        self.kind == Kind::Leaf
+        self.kind == Kind::LEAF
     }
 }
 
@@ -285,7 +285,7 @@ impl<T: Scalar> Tape<T> {
             b: (key >> 32) as u32,
             stamp: 0,
             refs,
-            kind: Kind::Leaf,
+            kind: Kind::LEAF,
         };
         id
     }
@@ -370,7 +370,7 @@ impl<T: Scalar> Tape<T> {
             acc = acc + self.nodes[w as usize].data * self.nodes[x as usize].data;
         }
         let inputs = (lists.len() - start - 1) / 2;
-        self.push_node(acc, Kind::Dot, start as Id, inputs as Id, 1)
+        self.push_node(acc, Kind::DOT, start as Id, inputs as Id, 1)
     }
 
     /// The operands of dot node `id`: `[b, w0, x0, w1, x1, ...]`.
@@ -466,7 +466,7 @@ impl<T: Scalar> Tape<T> {
         let base = base_of(slot);
         for node in &mut self.nodes[base..base + CHUNK_LEN] {
             node.refs = FREE;
-            node.kind = Kind::Leaf;
+            node.kind = Kind::LEAF;
         }
         self.leaf_chunks.push(slot);
         self.leaf_free
@@ -575,7 +575,7 @@ impl<T: Scalar> Tape<T> {
                 let node = self.nodes[i];
                 if node.refs > 0 || node.stamp == epoch {
                     any = true;
-                    if node.kind == Kind::Dot {
+                    if node.kind == Kind::DOT {
                         let (lo, hi) = dot_span(&node);
                         for j in lo..hi {
                             let c = self.chunks[slot as usize].lists[j];
@@ -784,7 +784,7 @@ impl<T: Scalar> Tape<T> {
                     let child = &mut t.nodes[c as usize];
                     if child.stamp != epoch {
                         child.stamp = epoch;
-                        if child.kind == Kind::Leaf {
+                        if child.kind == Kind::LEAF {
                             leaves.push((Self::leaf_key(child), c));
                         } else {
                             pending += 1;
@@ -794,7 +794,7 @@ impl<T: Scalar> Tape<T> {
                 for &c in &ids[..n] {
                     reach(self, c);
                 }
-                if node.kind == Kind::Dot {
+                if node.kind == Kind::DOT {
                     let slot = chunk_of(i as Id) as usize;
                     let (lo, hi) = dot_span(&node);
                     for j in lo..hi {
@@ -850,23 +850,30 @@ impl<T: Scalar> Tape<T> {
             }
             r.grad = T::one();
         }
-        // Operation nodes reached but not yet applied; at zero only leaves remain.
+        // Operation nodes reached but not yet applied; at zero only leaves
+        // remain. Operation chunks hold no leaves (those live apart), so a
+        // stamped node here is an operation.
         let mut pending = 1usize;
         for range in self.ranges_below(root) {
-            for i in range.rev() {
+            // A plain countdown: `Rev<Range>` costs a few instructions more
+            // per node, and this loop visits every node of the graph.
+            let mut i = range.end;
+            while i > range.start {
+                i -= 1;
                 let node = &self.nodes[i];
-                if node.stamp != epoch || node.kind == Kind::Leaf {
+                if node.stamp != epoch {
                     continue;
                 }
                 let (kind, a, b, out, g) = (node.kind, node.a, node.b, node.data, node.grad);
                 pending -= 1;
-                if kind == Kind::Dot {
+                if kind == Kind::DOT {
                     pending += self.dot_grads(i as Id, Some(epoch));
                 } else {
                     // Both operand values, the exponent, the output and the
                     // upstream gradient: whatever the local rule needs.
                     let av = self.nodes[a as usize].data;
-                    let bv = if kind.arity() > 1 {
+                    let two = kind.arity() > 1;
+                    let bv = if two {
                         self.nodes[b as usize].data
                     } else {
                         T::zero()
@@ -896,7 +903,7 @@ impl<T: Scalar> Tape<T> {
             0
         } else {
             node.stamp = epoch;
-            if node.kind == Kind::Leaf {
+            if node.kind == Kind::LEAF {
                 node.grad = node.grad + g;
                 0
             } else {
@@ -915,7 +922,7 @@ impl<T: Scalar> Tape<T> {
     /// One node's local rule only: adds its contributions to its operands.
     pub(crate) fn backward_step(&mut self, id: Id) {
         let node = self.nodes[id as usize];
-        if node.kind == Kind::Dot {
+        if node.kind == Kind::DOT {
             self.dot_grads(id, None);
             return;
         }
@@ -959,7 +966,7 @@ impl<T: Scalar> Tape<T> {
     #[inline(always)]
     fn eval(&self, id: Id) -> T {
         let node = &self.nodes[id as usize];
-        if node.kind == Kind::Dot {
+        if node.kind == Kind::DOT {
             self.dot_value(id)
         } else {
             let (a, b) = self.operand_values(node);

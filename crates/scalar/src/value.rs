@@ -182,7 +182,7 @@ impl<T: Scalar> Value<T> {
     pub fn children(&self) -> Vec<Value<T>> {
         T::with_tape(|t| {
             let node = *t.node(self.id);
-            let ids: Vec<Id> = if node.kind == Kind::Dot {
+            let ids: Vec<Id> = if node.kind == Kind::DOT {
                 t.dot_operands(self.id).to_vec()
             } else {
                 [node.a, node.b][..node.kind.inputs()].to_vec()

@@ -39,6 +39,26 @@ impl Binary {
         Binary::Pow,
     ];
 
+    /// The function's place in [`Binary::ALL`].
+    #[inline(always)]
+    pub(crate) const fn code(self) -> u8 {
+        self as u8
+    }
+
+    /// The function at `code` in [`Binary::ALL`] (the last one past the end).
+    /// A `match`, not an index into `ALL`, so that the compiler sees the
+    /// identity and a caller's `match` on the result becomes one jump.
+    #[inline(always)]
+    pub(crate) const fn from_code(code: u8) -> Binary {
+        match code {
+            0 => Binary::Add,
+            1 => Binary::Sub,
+            2 => Binary::Mul,
+            3 => Binary::Div,
+            _ => Binary::Pow,
+        }
+    }
+
     /// PyTorch's name of the function (`"add"`, `"pow"`, ...).
     pub fn name(self) -> &'static str {
         match self {

@@ -41,6 +41,28 @@ macro_rules! unary_ops {
                     $(Unary::$variant => $name,)*
                 }
             }
+
+            /// The function's place in [`Unary::ALL`].
+            #[inline(always)]
+            pub(crate) const fn code(self) -> u8 {
+                self as u8
+            }
+
+            /// The function at `code` in [`Unary::ALL`] (the last one past
+            /// the end). A `match`, not an index into `ALL`, so that the
+            /// compiler sees the identity and a caller's `match` on the
+            /// result becomes one jump.
+            #[inline(always)]
+            pub(crate) const fn from_code(code: u8) -> Unary {
+                #[allow(non_upper_case_globals)]
+                mod codes {
+                    $(pub(super) const $variant: u8 = super::Unary::$variant as u8;)*
+                }
+                match code {
+                    $(codes::$variant => Unary::$variant,)*
+                    _ => Unary::ALL[Unary::ALL.len() - 1],
+                }
+            }
         }
     };
 }
