@@ -67,6 +67,34 @@ pub(crate) enum Recipe {
     Dot,
 }
 
+impl Recipe {
+    /// Local chain rule: given the upstream gradient `g` of this node, whose
+    /// value is `out`, the contributions to its operands `(a, b)`.
+    ///
+    /// The elementwise functions' rules are [`Unary::grad`] and
+    /// [`Binary::grads`] (tables there); the careful forms live in [`rules`]
+    /// (with the reasons), and `cargo xtask parity` checks them against
+    /// values computed to 60 digits. The tape's own:
+    ///
+    /// | op | d/da |
+    /// |---|---|
+    /// | a ** n | g n a^(n-1) (`n - 1` in `i64`, formed in `f64`; 0 when n = 0) |
+    /// | a ** e | as `a ** b`'s d/da (0 when e = 0) |
+    /// | b + sum w_i x_i | d/db = g, d/dw_i = g x_i, d/dx_i = g w_i |
+    #[inline(always)]
+    pub(crate) fn grads<T: Scalar>(self, a: T, b: T, n: i32, out: T, g: T) -> (T, T) {
+        let zero = T::zero();
+        match self {
+            // A dot's rule is in `Tape::dot_grads`: d/db = g, d/dw_i = g x_i, d/dx_i = g w_i.
+            Recipe::Leaf | Recipe::Dot => (zero, zero),
+            Recipe::Binary(f) => f.grads(a, b, out, g),
+            Recipe::Unary(f) => (f.grad(a, out, g), zero),
+            Recipe::Powi => (rules::powi_grad(g, a, n, out), zero),
+            Recipe::Powf => (rules::powf_grad(g, a, b, out), zero),
+        }
+    }
+}
+
 /// The operation of a stored node, as one byte.
 ///
 /// A [`Recipe`] with a function inside takes two bytes (its tag and the
@@ -151,30 +179,10 @@ impl Kind {
         }
     }
 
-    /// Local chain rule: given the upstream gradient `g` of this node, whose
-    /// value is `out`, the contributions to its operands `(a, b)`.
-    ///
-    /// The elementwise functions' rules are [`Unary::grad`] and
-    /// [`Binary::grads`] (tables there); the careful forms live in [`rules`]
-    /// (with the reasons), and `cargo xtask parity` checks them against
-    /// values computed to 60 digits. The tape's own:
-    ///
-    /// | op | d/da |
-    /// |---|---|
-    /// | a ** n | g n a^(n-1) (`n - 1` in `i64`, formed in `f64`; 0 when n = 0) |
-    /// | a ** e | as `a ** b`'s d/da (0 when e = 0) |
-    /// | b + sum w_i x_i | d/db = g, d/dw_i = g x_i, d/dx_i = g w_i |
+    /// Local chain rule ([`Recipe::grads`]).
     #[inline(always)]
     pub(crate) fn grads<T: Scalar>(self, a: T, b: T, n: i32, out: T, g: T) -> (T, T) {
-        let zero = T::zero();
-        match self.recipe() {
-            // A dot's rule is in `Tape::dot_grads`: d/db = g, d/dw_i = g x_i, d/dx_i = g w_i.
-            Recipe::Leaf | Recipe::Dot => (zero, zero),
-            Recipe::Binary(f) => f.grads(a, b, out, g),
-            Recipe::Unary(f) => (f.grad(a, out, g), zero),
-            Recipe::Powi => (rules::powi_grad(g, a, n, out), zero),
-            Recipe::Powf => (rules::powf_grad(g, a, b, out), zero),
-        }
+        self.recipe().grads(a, b, n, out, g)
     }
 
     /// The display name micrograd's pictures show (`+`, `*`, `tanh`, `**2`);

@@ -27,7 +27,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::op::{Id, Kind, Op, NO_ID};
+use crate::op::{Id, Kind, Op, Recipe, NO_ID};
 use crate::Scalar;
 
 /// log2 of the nodes per chunk.
@@ -864,25 +864,35 @@ impl<T: Scalar> Tape<T> {
                 if node.stamp != epoch {
                     continue;
                 }
-                let (kind, a, b, out, g) = (node.kind, node.a, node.b, node.data, node.grad);
+                let (recipe, a, b, out, g) =
+                    (node.kind.recipe(), node.a, node.b, node.data, node.grad);
                 pending -= 1;
-                if kind == Kind::DOT {
-                    pending += self.dot_grads(i as Id, Some(epoch));
-                } else {
-                    // Both operand values, the exponent, the output and the
-                    // upstream gradient: whatever the local rule needs.
-                    let av = self.nodes[a as usize].data;
-                    let two = kind.arity() > 1;
-                    let bv = if two {
-                        self.nodes[b as usize].data
-                    } else {
-                        T::zero()
-                    };
-                    let (da, db) = kind.grads(av, bv, b as i32, out, g);
-                    pending += Self::reach(&mut self.nodes[a as usize], da, epoch);
-                    if kind.inputs() > 1 {
-                        pending += Self::reach(&mut self.nodes[b as usize], db, epoch);
+                // One match on the recipe: each arm reads only the operands
+                // its rule uses (whatever the rule needs: operand values,
+                // the exponent, the output and the upstream gradient).
+                let nodes = &mut self.nodes;
+                match recipe {
+                    Recipe::Binary(f) => {
+                        let (av, bv) = (nodes[a as usize].data, nodes[b as usize].data);
+                        let (da, db) = f.grads(av, bv, out, g);
+                        pending += Self::reach(&mut nodes[a as usize], da, epoch);
+                        pending += Self::reach(&mut nodes[b as usize], db, epoch);
                     }
+                    Recipe::Dot => pending += self.dot_grads(i as Id, Some(epoch)),
+                    // One operand takes a gradient; `Powf`'s second slot is
+                    // its constant exponent, `Powi`'s the exponent's bits.
+                    Recipe::Unary(_) | Recipe::Powi | Recipe::Powf => {
+                        let av = nodes[a as usize].data;
+                        let bv = if recipe == Recipe::Powf {
+                            nodes[b as usize].data
+                        } else {
+                            T::zero()
+                        };
+                        let (da, _) = recipe.grads(av, bv, b as i32, out, g);
+                        pending += Self::reach(&mut nodes[a as usize], da, epoch);
+                    }
+                    // Operation chunks hold no leaves.
+                    Recipe::Leaf => {}
                 }
                 if pending == 0 {
                     return;
