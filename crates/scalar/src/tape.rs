@@ -179,6 +179,11 @@ pub(crate) struct Tape<T> {
     /// Dead chunk slots ready for reuse.
     free: Vec<u32>,
     current: u32,
+    /// Handles into the open chunk: counted here, not in its `Chunk`, so
+    /// that recording a node (and dropping a temporary, nearly always in the
+    /// open chunk) skips a lookup in `chunks`; [`Tape::sync_len`] copies it
+    /// into the chunk before anything reads the chunk's count.
+    open_handles: u64,
     /// Where the next node goes, and the end of the open chunk (equal when
     /// a chunk must be opened; `Chunk::len` of the open chunk lags until
     /// [`Tape::sync_len`]).
@@ -226,6 +231,7 @@ impl<T: Scalar> Tape<T> {
             order: Vec::new(),
             free: Vec::new(),
             current: NONE,
+            open_handles: 0,
             cursor: 0,
             cursor_end: 0,
             gc_wanted: false,
@@ -336,7 +342,7 @@ impl<T: Scalar> Tape<T> {
         }
         let id = self.cursor;
         self.cursor += 1;
-        self.chunks[self.current as usize].handles += u64::from(refs);
+        self.open_handles += u64::from(refs);
         self.nodes[id] = Node {
             data,
             grad: T::zero(),
@@ -435,6 +441,7 @@ impl<T: Scalar> Tape<T> {
         self.born += 1;
         self.order.push(slot);
         self.current = slot;
+        self.open_handles = 0;
         self.cursor = base_of(slot);
         self.cursor_end = self.cursor + CHUNK_LEN;
         self.key_base = (chunk.born << CHUNK_BITS).wrapping_sub(self.cursor as u64);
@@ -497,11 +504,13 @@ impl<T: Scalar> Tape<T> {
         }
     }
 
-    /// Brings the open chunk's `len` up to date.
+    /// Brings the open chunk's `len` and handle count up to date.
     #[inline]
     fn sync_len(&mut self) {
         if self.current != NONE {
-            self.chunks[self.current as usize].len = (self.cursor - base_of(self.current)) as u32;
+            let chunk = &mut self.chunks[self.current as usize];
+            chunk.len = (self.cursor - base_of(self.current)) as u32;
+            chunk.handles = self.open_handles;
         }
     }
 
@@ -523,7 +532,7 @@ impl<T: Scalar> Tape<T> {
             too_many_handles(*refs);
         }
         *refs += 1;
-        self.chunks[chunk_of(id) as usize].handles += 1;
+        *self.handles_of(id) += 1;
     }
 
     /// A handle to `id` was dropped. Nothing else happens now: what became
@@ -531,7 +540,18 @@ impl<T: Scalar> Tape<T> {
     #[inline(always)]
     pub(crate) fn release(&mut self, id: Id) {
         self.nodes[id as usize].refs -= 1;
-        self.chunks[chunk_of(id) as usize].handles -= 1;
+        *self.handles_of(id) -= 1;
+    }
+
+    /// The handle count of the chunk holding `id` (see `open_handles`).
+    #[inline(always)]
+    fn handles_of(&mut self, id: Id) -> &mut u64 {
+        let chunk = chunk_of(id);
+        if chunk == self.current {
+            &mut self.open_handles
+        } else {
+            &mut self.chunks[chunk as usize].handles
+        }
     }
 
     #[inline(always)]
@@ -688,6 +708,7 @@ impl<T: Scalar> Tape<T> {
         self.free.push(slot);
         if self.current == slot {
             self.current = NONE;
+            self.open_handles = 0;
             self.cursor = 0;
             self.cursor_end = 0;
             // The next operation chunk continues creation order.
