@@ -366,14 +366,16 @@ impl<T: Scalar> Tape<T> {
         if self.cursor == self.cursor_end {
             self.open_chunk();
         }
+        let nodes = &self.nodes;
         let lists = &mut self.chunks[self.current as usize].lists;
         let start = lists.len();
+        // One reservation for the whole list (a neuron's inputs are known).
+        lists.reserve(1 + 2 * pairs.size_hint().0);
         lists.push(bias);
-        let mut acc = self.nodes[bias as usize].data;
+        let mut acc = nodes[bias as usize].data;
         for (w, x) in pairs {
-            lists.push(w);
-            lists.push(x);
-            acc = acc + self.nodes[w as usize].data * self.nodes[x as usize].data;
+            lists.extend_from_slice(&[w, x]);
+            acc = acc + nodes[w as usize].data * nodes[x as usize].data;
         }
         let inputs = (lists.len() - start - 1) / 2;
         self.push_node(acc, Kind::DOT, start as Id, inputs as Id, 1)
@@ -407,20 +409,27 @@ impl<T: Scalar> Tape<T> {
         let lists = std::mem::take(&mut self.chunks[slot].lists);
         let ops = &lists[lo..hi];
         let mut reached = 0;
-        let mut add = |t: &mut Self, c: Id, v: T| match epoch {
-            Some(e) => reached += t.accumulate(c, v, e),
-            None => {
-                let n = &mut t.nodes[c as usize];
-                n.grad = n.grad + v;
+        // One loop per mode, so that the sweep's test is not made per operand.
+        match epoch {
+            Some(e) => {
+                reached += self.accumulate(ops[0], g, e);
+                for pair in ops[1..].chunks_exact(2) {
+                    let (w, x) = (pair[0] as usize, pair[1] as usize);
+                    let (wd, xd) = (self.nodes[w].data, self.nodes[x].data);
+                    reached += Self::reach(&mut self.nodes[w], g * xd, e);
+                    reached += Self::reach(&mut self.nodes[x], g * wd, e);
+                }
             }
-        };
-        add(self, ops[0], g);
-        for pair in ops[1..].chunks_exact(2) {
-            let (w, x) = (pair[0], pair[1]);
-            let wd = self.nodes[w as usize].data;
-            let xd = self.nodes[x as usize].data;
-            add(self, w, g * xd);
-            add(self, x, g * wd);
+            None => {
+                let bias = &mut self.nodes[ops[0] as usize];
+                bias.grad = bias.grad + g;
+                for pair in ops[1..].chunks_exact(2) {
+                    let (w, x) = (pair[0] as usize, pair[1] as usize);
+                    let (wd, xd) = (self.nodes[w].data, self.nodes[x].data);
+                    self.nodes[w].grad = self.nodes[w].grad + g * xd;
+                    self.nodes[x].grad = self.nodes[x].grad + g * wd;
+                }
+            }
         }
         self.chunks[slot].lists = lists;
         reached
