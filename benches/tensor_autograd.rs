@@ -13,14 +13,12 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use ferrograd::tensor::autograd_nn::{self as ann, loss};
-use ferrograd::tensor::{Activation, Float, Loss, Mlp, Sgd, Target, Tensor};
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
+use ferrograd::tensor::{Activation, Float, Tensor};
 
 mod common;
 
 use common::env::matmul_threads as threads;
-use common::ClassifierStep;
+use common::BatchedStep;
 
 /// The `Tensor`-built step: `loss_of()` recorded, backward, SGD at `lr`.
 fn bench_graph_step<T: Float>(
@@ -46,30 +44,17 @@ fn bench_graph_step<T: Float>(
 }
 
 fn moons<T: Float>(c: &mut Criterion) {
-    let mut rng = ChaCha8Rng::seed_from_u64(0);
-    let (x, y) = common::moons_arrays::<T>();
-    let mut fused = Mlp::<T>::with_activation(2, &[16, 16, 1], Activation::Relu, &mut rng)
-        .expect("valid sizes");
-    let graph = ann::Mlp::from_fused(&fused);
-    let alpha = T::from_f64(1e-4);
-    let mut sgd = Sgd::new(0.1).expect("valid lr");
+    let mut step = BatchedStep::<T>::moons(Activation::Relu);
+    let graph = ann::Mlp::from_fused(step.model());
+    let (tx, ty) = (
+        Tensor::from_array(step.x().clone()),
+        Tensor::from_array(step.y().clone()),
+    );
+    let alpha = step.alpha();
     c.bench_function(
         &format!("moons/fused/{}/threads={}", T::NAME, threads()),
-        |b| {
-            b.iter(|| {
-                fused
-                    .train_step(
-                        x.view(),
-                        Target::Values(y.view()),
-                        Loss::Hinge,
-                        alpha,
-                        &mut sgd,
-                    )
-                    .expect("finite loss")
-            })
-        },
+        |b| b.iter(|| step.step()),
     );
-    let (tx, ty) = (Tensor::from_array(x), Tensor::from_array(y));
     let params = graph.parameters();
     bench_graph_step(c, "moons", &params, 0.1, || {
         let scores = graph.forward(&tx).expect("shapes fit");
@@ -78,7 +63,7 @@ fn moons<T: Float>(c: &mut Criterion) {
 }
 
 fn mlp784<T: Float>(c: &mut Criterion) {
-    let mut step = ClassifierStep::<T>::new(784, &[256, 256, 10], Activation::Relu, 256);
+    let mut step = BatchedStep::<T>::classifier(784, &[256, 256, 10], Activation::Relu, 256);
     let graph = ann::Mlp::from_fused(step.model());
     let tx = Tensor::from_array(step.x().clone());
     let classes = step.classes().to_vec();

@@ -22,11 +22,9 @@
 mod common;
 
 use common::env::matmul_threads as threads;
-use common::ClassifierStep;
+use common::BatchedStep;
 use criterion::{criterion_group, criterion_main, Criterion};
-use ferrograd::tensor::{Activation, Float, Loss, Mlp, Sgd, Target};
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
+use ferrograd::tensor::{Activation, Float};
 
 /// `name` for ReLU, `name-tanh` for tanh.
 fn model_name(name: &str, act: Activation) -> String {
@@ -37,29 +35,15 @@ fn model_name(name: &str, act: Activation) -> String {
 }
 
 fn moons<T: Float>(c: &mut Criterion, act: Activation) {
-    let mut rng = ChaCha8Rng::seed_from_u64(0);
-    let (x, y) = common::moons_arrays::<T>();
-    let mut model = Mlp::<T>::with_activation(2, &[16, 16, 1], act, &mut rng).expect("valid sizes");
-    let mut sgd = Sgd::new(0.1).expect("valid lr");
-    let alpha = T::from_f64(1e-4);
+    let mut step = BatchedStep::<T>::moons(act);
     let name = model_name("moons", act);
     c.bench_function(&format!("{name}/{}/threads={}", T::NAME, threads()), |b| {
-        b.iter(|| {
-            model
-                .train_step(
-                    x.view(),
-                    Target::Values(y.view()),
-                    Loss::Hinge,
-                    alpha,
-                    &mut sgd,
-                )
-                .expect("finite loss")
-        })
+        b.iter(|| step.step())
     });
 }
 
 fn mlp784<T: Float>(c: &mut Criterion, act: Activation) {
-    let mut step = ClassifierStep::<T>::new(784, &[256, 256, 10], act, 256);
+    let mut step = BatchedStep::<T>::classifier(784, &[256, 256, 10], act, 256);
     let name = model_name("mlp784", act);
     c.bench_function(&format!("{name}/{}/threads={}", T::NAME, threads()), |b| {
         b.iter(|| step.step())

@@ -23,7 +23,7 @@
 
 mod common;
 
-use common::{env, ClassifierStep};
+use common::{env, BatchedStep};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode};
 use ferrograd::tensor::{Activation, Float};
 
@@ -39,7 +39,7 @@ fn sweep<T: Float>(c: &mut Criterion, widths: &[usize], batches: &[usize]) {
     for &batch in batches {
         for &width in widths {
             let mut step =
-                ClassifierStep::<T>::new(width, &[width, width, 10], Activation::Relu, batch);
+                BatchedStep::<T>::classifier(width, &[width, width, 10], Activation::Relu, batch);
             group.bench_function(BenchmarkId::new(format!("batch={batch}"), width), |b| {
                 b.iter(|| step.step())
             });

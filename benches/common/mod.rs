@@ -69,19 +69,39 @@ pub fn rebuild_and_replay(
     });
 }
 
-/// A batched classifier's training step: `nin` inputs, layers `sizes` (the
-/// last is the class count), PyTorch's default initialisation, softmax
-/// cross-entropy and SGD (lr 0.01) on `batch` random rows, all from seed 0.
-pub struct ClassifierStep<T: Float> {
+/// What a [`BatchedStep`] fits: values (max-margin labels) or class indices.
+enum Labels<T> {
+    Values(Array2<T>),
+    Classes(Vec<usize>),
+}
+
+/// One training step of the batched engine on a fixed batch: forward,
+/// backward (with an L2 penalty `alpha`) and an SGD update, everything drawn
+/// from seed 0. Every batched bench times this step, so each workload is
+/// defined once.
+pub struct BatchedStep<T: Float> {
     model: Mlp<T>,
     x: Array2<T>,
-    classes: Vec<usize>,
+    labels: Labels<T>,
+    loss: Loss,
+    alpha: T,
     sgd: ferrograd::tensor::Sgd<T>,
 }
 
-impl<T: Float> ClassifierStep<T> {
-    /// The model and its batch.
-    pub fn new(nin: usize, sizes: &[usize], act: Activation, batch: usize) -> Self {
+impl<T: Float> BatchedStep<T> {
+    /// micrograd's demo: [`moons_arrays`], a 2-16-16-1 MLP with `act`
+    /// (micrograd's uniform draws), max-margin loss + 1e-4 L2, SGD (lr 0.1).
+    pub fn moons(act: Activation) -> Self {
+        let mut rng = ChaCha8Rng::seed_from_u64(0);
+        let (x, y) = moons_arrays::<T>();
+        let model = Mlp::<T>::with_activation(2, &[16, 16, 1], act, &mut rng).expect("valid sizes");
+        Self::new(model, x, Labels::Values(y), Loss::Hinge, 1e-4, 0.1)
+    }
+
+    /// A classifier: `nin` inputs, layers `sizes` (the last is the class
+    /// count), PyTorch's default initialisation, softmax cross-entropy and
+    /// SGD (lr 0.01) on `batch` random rows.
+    pub fn classifier(nin: usize, sizes: &[usize], act: Activation, batch: usize) -> Self {
         let mut rng = ChaCha8Rng::seed_from_u64(0);
         let x =
             Array2::from_shape_simple_fn((batch, nin), || T::from_f64(rng.random_range(0.0..1.0)));
@@ -89,12 +109,25 @@ impl<T: Float> ClassifierStep<T> {
         let classes = (0..batch).map(|_| rng.random_range(0..n_classes)).collect();
         let model = Mlp::<T>::with_init(nin, sizes, act, Init::KaimingUniform, &mut rng)
             .expect("valid sizes");
-        let sgd = ferrograd::tensor::Sgd::new(0.01).expect("valid lr");
-        ClassifierStep {
+        let labels = Labels::Classes(classes);
+        Self::new(model, x, labels, Loss::SoftmaxCrossEntropy, 0.0, 0.01)
+    }
+
+    fn new(
+        model: Mlp<T>,
+        x: Array2<T>,
+        labels: Labels<T>,
+        loss: Loss,
+        alpha: f64,
+        lr: f64,
+    ) -> Self {
+        BatchedStep {
             model,
             x,
-            classes,
-            sgd,
+            labels,
+            loss,
+            alpha: T::from_f64(alpha),
+            sgd: ferrograd::tensor::Sgd::new(lr).expect("valid lr"),
         }
     }
 
@@ -108,21 +141,35 @@ impl<T: Float> ClassifierStep<T> {
         &self.x
     }
 
-    /// The batch's classes.
+    /// The L2 penalty's factor.
+    pub fn alpha(&self) -> T {
+        self.alpha
+    }
+
+    /// The labels of a [`BatchedStep::moons`] step.
+    pub fn y(&self) -> &Array2<T> {
+        match &self.labels {
+            Labels::Values(y) => y,
+            Labels::Classes(_) => panic!("a classifier step has classes, not values"),
+        }
+    }
+
+    /// The classes of a [`BatchedStep::classifier`] step.
     pub fn classes(&self) -> &[usize] {
-        &self.classes
+        match &self.labels {
+            Labels::Classes(classes) => classes,
+            Labels::Values(_) => panic!("the moons step has values, not classes"),
+        }
     }
 
     /// Forward, backward and update; the loss.
     pub fn step(&mut self) -> T {
+        let target = match &self.labels {
+            Labels::Values(y) => Target::Values(y.view()),
+            Labels::Classes(classes) => Target::Classes(classes),
+        };
         self.model
-            .train_step(
-                self.x.view(),
-                Target::Classes(&self.classes),
-                Loss::SoftmaxCrossEntropy,
-                T::zero(),
-                &mut self.sgd,
-            )
+            .train_step(self.x.view(), target, self.loss, self.alpha, &mut self.sgd)
             .expect("finite loss")
             .loss
     }

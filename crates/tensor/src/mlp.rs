@@ -51,11 +51,11 @@ pub struct Mlp<T: Float> {
 }
 
 impl<T: Float> Mlp<T> {
-    /// The seed notebook's network: `tanh` in every layer, micrograd's uniform
-    /// [-1, 1] weights and biases ([`Init::Uniform`]).
-    pub fn new(nin: usize, sizes: &[usize], rng: &mut impl Rng) -> Result<Self, TensorError> {
-        Self::with_activation(nin, sizes, Activation::Tanh, rng)
-    }
+    ferrograd_scalar::seed_network!(
+        TensorError,
+        #[doc = ""],
+        #[doc = "The draws are [`Init::Uniform`]'s: the scalar engine's for the same seed."]
+    );
 
     /// Like the scalar `Mlp::with_activation`: [`Activation::Relu`] (and
     /// [`Activation::Sigmoid`]) in the hidden layers with a linear output

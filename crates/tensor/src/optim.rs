@@ -1,10 +1,8 @@
 //! Optimisers with PyTorch's update rules, so trajectories can be compared
 //! step by step with `torch.optim`.
 
-use ferrograd_scalar::nn::hyper;
 use ferrograd_scalar::nn::update::{AdamRule, SgdRule};
 
-use crate::error::rule;
 use crate::{Float, Mlp, TensorError};
 
 /// Something that updates a network's parameters from its gradients.
@@ -60,17 +58,29 @@ fn ensure_state<T: Float>(state: &mut Vec<Vec<T>>, sizes: Vec<usize>) -> Result<
     Ok(false)
 }
 
-/// What both optimisers have over their `schedule`, `weight_decay` and step
-/// count `t`, written once; each adds its `update`.
+/// What both optimisers have over their `schedule`, `rule` and step count
+/// `t`, written once: the constructor (the schedule checked by the scalar
+/// engine, the rule's defaults, the state fields given, which start empty),
+/// weight decay and the rate; each adds its `update`.
 macro_rules! schedule_and_decay {
-    ($name:ident) => {
+    ($(#[$new_doc:meta])* $name:ident($rule:ident) { $($state:ident),+ }) => {
         impl<T: Float> $name<T> {
-            /// Adds L2 weight decay (PyTorch's `weight_decay`, added to the
-            /// gradient; not AdamW's decoupled decay).
-            pub fn with_weight_decay(mut self, wd: f64) -> Result<Self, TensorError> {
-                hyper::non_negative("weight_decay", wd).map_err(rule)?;
-                self.rule.weight_decay = wd;
-                Ok(self)
+            $(#[$new_doc])*
+            pub fn new(schedule: impl Into<LrSchedule>) -> Result<Self, TensorError> {
+                let schedule = schedule.into();
+                schedule.validate()?;
+                Ok($name {
+                    schedule,
+                    rule: $rule::new(0.0),
+                    $($state: Vec::new(),)+
+                    t: 0,
+                })
+            }
+
+            ferrograd_scalar::hyper_setters! { f64, TensorError;
+                /// Adds L2 weight decay (PyTorch's `weight_decay`, added to the
+                /// gradient; not AdamW's decoupled decay).
+                with_weight_decay(weight_decay: non_negative);
             }
 
             /// The rate the next step will use.
@@ -99,14 +109,6 @@ macro_rules! schedule_and_decay {
 /// let sgd = Sgd::<f64>::new(LrSchedule::LinearDecay { start: 1.0, drop: 0.9, steps: 100 }).unwrap();
 /// assert_eq!(sgd.schedule().lr(50), 1.0 - 0.9 * 50.0 / 100.0);
 /// ```
-/// A learning-rate schedule both optimisers accept: the scalar engine's
-/// check, its error passed on.
-fn checked(schedule: impl Into<LrSchedule>) -> Result<LrSchedule, TensorError> {
-    let schedule = schedule.into();
-    schedule.validate().map_err(rule)?;
-    Ok(schedule)
-}
-
 #[derive(Debug, Clone)]
 pub struct Sgd<T: Float> {
     schedule: LrSchedule,
@@ -116,31 +118,22 @@ pub struct Sgd<T: Float> {
     t: usize,
 }
 
-impl<T: Float> Sgd<T> {
+schedule_and_decay! {
     /// Plain SGD following `schedule` (a bare `f64` is a constant rate).
-    pub fn new(schedule: impl Into<LrSchedule>) -> Result<Self, TensorError> {
-        Ok(Sgd {
-            schedule: checked(schedule)?,
-            rule: SgdRule::new(0.0),
-            buf: Vec::new(),
-            t: 0,
-        })
-    }
+    Sgd(SgdRule) { buf }
+}
 
-    /// Adds momentum (PyTorch's, in [0, 1)).
-    pub fn with_momentum(mut self, momentum: f64) -> Result<Self, TensorError> {
-        hyper::fraction("momentum", momentum).map_err(rule)?;
-        self.rule.momentum = momentum;
-        Ok(self)
+impl<T: Float> Sgd<T> {
+    ferrograd_scalar::hyper_setters! { f64, TensorError;
+        /// Adds momentum (PyTorch's, in [0, 1)).
+        with_momentum(momentum: fraction);
     }
 
     /// The schedule.
     pub fn schedule(&self) -> &LrSchedule {
         &self.schedule
     }
-}
 
-impl<T: Float> Sgd<T> {
     /// One update of `params` with [`SgdRule`] at the current rate.
     pub(crate) fn update(&mut self, mut params: impl ParamTensors<T>) -> Result<(), TensorError> {
         let sgd = SgdRule {
@@ -159,8 +152,6 @@ impl<T: Float> Sgd<T> {
     }
 }
 
-schedule_and_decay!(Sgd);
-
 /// Adam, `torch.optim.Adam` (no amsgrad, L2 `weight_decay` added to the
 /// gradient): the scalar engine's [`AdamRule`], applied to each parameter
 /// tensor, so both engines step with the same operations.
@@ -175,36 +166,19 @@ pub struct Adam<T: Float> {
     t: usize,
 }
 
-impl<T: Float> Adam<T> {
+schedule_and_decay! {
     /// Adam with PyTorch's defaults: betas (0.9, 0.999), eps 1e-8.
-    pub fn new(schedule: impl Into<LrSchedule>) -> Result<Self, TensorError> {
-        Ok(Adam {
-            schedule: checked(schedule)?,
-            rule: AdamRule::new(0.0),
-            m: Vec::new(),
-            v: Vec::new(),
-            t: 0,
-        })
-    }
-
-    /// Changes the betas (each in [0, 1)).
-    pub fn with_betas(mut self, beta1: f64, beta2: f64) -> Result<Self, TensorError> {
-        hyper::fraction("beta1", beta1).map_err(rule)?;
-        hyper::fraction("beta2", beta2).map_err(rule)?;
-        self.rule.beta1 = beta1;
-        self.rule.beta2 = beta2;
-        Ok(self)
-    }
-
-    /// Changes eps (finite, > 0).
-    pub fn with_eps(mut self, eps: f64) -> Result<Self, TensorError> {
-        hyper::positive("eps", eps).map_err(rule)?;
-        self.rule.eps = eps;
-        Ok(self)
-    }
+    Adam(AdamRule) { m, v }
 }
 
 impl<T: Float> Adam<T> {
+    ferrograd_scalar::hyper_setters! { f64, TensorError;
+        /// Changes the betas (each in [0, 1)).
+        with_betas(beta1: fraction, beta2: fraction);
+        /// Changes eps (finite, > 0).
+        with_eps(eps: positive);
+    }
+
     /// One update of `params` with [`AdamRule`] at the current rate and step.
     pub(crate) fn update(&mut self, mut params: impl ParamTensors<T>) -> Result<(), TensorError> {
         ensure_state(&mut self.m, params.sizes())?;
@@ -220,8 +194,6 @@ impl<T: Float> Adam<T> {
         Ok(())
     }
 }
-
-schedule_and_decay!(Adam);
 
 #[cfg(test)]
 mod tests {

@@ -66,6 +66,39 @@ pub fn at_least_one(name: &'static str, n: usize) -> Result<(), Error> {
     }
 }
 
+/// Writes an optimiser's builder setters, for both engines' optimisers:
+/// each setter checks its arguments with the named check of this module
+/// (in order, the first refusal returned before anything is stored) and
+/// then stores each, widened to `f64`, in the field of the same name of the
+/// optimiser's `rule` ([`crate::nn::update`]). So a setter refuses what
+/// the constructors and the other engine refuse, with the same error, and
+/// an optimiser keeps its hyper-parameters where its update reads them.
+///
+/// `$num` is the type the setters take (`T` or `f64`) and `$err` the error
+/// they return, one that [`crate::Error`] converts into. Used inside an
+/// `impl` block:
+///
+/// ```ignore
+/// hyper_setters! { T, Error;
+///     /// Adds momentum (in [0, 1)).
+///     with_momentum(momentum: fraction);
+/// }
+/// ```
+#[doc(hidden)]
+#[macro_export]
+macro_rules! hyper_setters {
+    ($num:ty, $err:ty; $($(#[$doc:meta])* $setter:ident($($field:ident: $check:ident),+);)+) => {
+        $(
+            $(#[$doc])*
+            pub fn $setter(mut self, $($field: $num),+) -> Result<Self, $err> {
+                $($crate::nn::hyper::$check(stringify!($field), $crate::Scalar::to_f64($field))?;)+
+                $(self.rule.$field = $crate::Scalar::to_f64($field);)+
+                Ok(self)
+            }
+        )+
+    };
+}
+
 /// An error for `name = value` that breaks a rule only the caller can state.
 pub(crate) fn refuse(name: &'static str, value: f64, why: &'static str) -> Error {
     bad(name, value, why)

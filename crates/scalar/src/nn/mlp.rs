@@ -84,12 +84,26 @@ pub struct Mlp<T: Scalar> {
     layers: Vec<Layer<T>>,
 }
 
+/// Writes an engine's `Mlp::new`, the seed notebook's network, once for
+/// every engine: [`Activation::Tanh`] in every layer through the engine's
+/// own `with_activation`, whose error type `$err` is. Extra doc lines say
+/// what the engine adds.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! seed_network {
+    ($err:ty $(, #[$doc:meta])*) => {
+        /// The seed notebook's network: `tanh` in every neuron, output
+        /// included, weights and biases uniform in [-1, 1] as micrograd
+        /// draws them. `sizes` are the widths of the layers after the input.
+        $(#[$doc])*
+        pub fn new(nin: usize, sizes: &[usize], rng: &mut impl ::rand::Rng) -> Result<Self, $err> {
+            Self::with_activation(nin, sizes, $crate::nn::Activation::Tanh, rng)
+        }
+    };
+}
+
 impl<T: Scalar> Mlp<T> {
-    /// The seed notebook's network: `tanh` in every neuron, weights uniform
-    /// in [-1, 1]. `sizes` are the widths of the layers after the input.
-    pub fn new(nin: usize, sizes: &[usize], rng: &mut impl Rng) -> Result<Self, Error> {
-        Self::with_activation(nin, sizes, Activation::Tanh, rng)
-    }
+    crate::seed_network!(Error);
 
     /// `Activation::Tanh` gives tanh everywhere ([`Mlp::new`]);
     /// `Activation::Relu` gives micrograd's `MLP`: ReLU hidden layers and a

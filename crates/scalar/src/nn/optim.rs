@@ -28,17 +28,26 @@ pub(crate) fn zero_grads<T: Scalar>(params: &[Value<T>]) {
     }
 }
 
-/// The settings both optimisers have, over their `rule`'s `lr` and
-/// `weight_decay`, written once.
+/// What both optimisers have over their `rule`'s `lr` and `weight_decay`,
+/// written once: the constructor (the rate checked, the rule's defaults,
+/// the state fields given, which start empty) and the rate and decay
+/// settings.
 macro_rules! rate_and_decay {
-    ($name:ident) => {
+    ($(#[$new_doc:meta])* $name:ident($rule:ident) { $($state:ident: $init:expr),+ $(,)? }) => {
         impl<T: Scalar> $name<T> {
-            /// Adds L2 weight decay (finite, >= 0), PyTorch's `weight_decay`,
-            /// added to the gradient.
-            pub fn with_weight_decay(mut self, wd: T) -> Result<Self, Error> {
-                hyper::non_negative("weight_decay", wd.to_f64())?;
-                self.rule.weight_decay = wd.to_f64();
-                Ok(self)
+            $(#[$new_doc])*
+            pub fn new(lr: T) -> Result<Self, Error> {
+                hyper::learning_rate(lr.to_f64())?;
+                Ok($name {
+                    rule: $rule::new(lr.to_f64()),
+                    $($state: $init),+
+                })
+            }
+
+            crate::hyper_setters! { T, Error;
+                /// Adds L2 weight decay (finite, >= 0), PyTorch's `weight_decay`,
+                /// added to the gradient.
+                with_weight_decay(weight_decay: non_negative);
             }
 
             /// The learning rate.
@@ -60,8 +69,14 @@ macro_rules! rate_and_decay {
     };
 }
 
-rate_and_decay!(Sgd);
-rate_and_decay!(Adam);
+rate_and_decay! {
+    /// Plain SGD with learning rate `lr` (finite, >= 0).
+    Sgd(SgdRule) { buf: Vec::new() }
+}
+rate_and_decay! {
+    /// Adam with PyTorch's defaults: betas (0.9, 0.999), eps 1e-8.
+    Adam(AdamRule) { t: 0, m: Vec::new(), v: Vec::new() }
+}
 
 /// Stochastic gradient descent, `torch.optim.SGD` (no dampening, no Nesterov):
 /// `g = grad + wd p`; `buf = g` on the first step, then `buf = momentum buf + g`;
@@ -83,20 +98,9 @@ pub struct Sgd<T: Scalar> {
 }
 
 impl<T: Scalar> Sgd<T> {
-    /// Plain SGD with learning rate `lr` (finite, >= 0).
-    pub fn new(lr: T) -> Result<Self, Error> {
-        hyper::learning_rate(lr.to_f64())?;
-        Ok(Sgd {
-            rule: SgdRule::new(lr.to_f64()),
-            buf: Vec::new(),
-        })
-    }
-
-    /// Adds momentum (in [0, 1)).
-    pub fn with_momentum(mut self, momentum: T) -> Result<Self, Error> {
-        hyper::fraction("momentum", momentum.to_f64())?;
-        self.rule.momentum = momentum.to_f64();
-        Ok(self)
+    crate::hyper_setters! { T, Error;
+        /// Adds momentum (in [0, 1)).
+        with_momentum(momentum: fraction);
     }
 
     /// One update of `params` from their gradients. Pass the same list, in
@@ -144,31 +148,11 @@ pub struct Adam<T: Scalar> {
 }
 
 impl<T: Scalar> Adam<T> {
-    /// Adam with PyTorch's defaults: betas (0.9, 0.999), eps 1e-8.
-    pub fn new(lr: T) -> Result<Self, Error> {
-        hyper::learning_rate(lr.to_f64())?;
-        Ok(Adam {
-            rule: AdamRule::new(lr.to_f64()),
-            t: 0,
-            m: Vec::new(),
-            v: Vec::new(),
-        })
-    }
-
-    /// Changes the betas (each in [0, 1)).
-    pub fn with_betas(mut self, beta1: T, beta2: T) -> Result<Self, Error> {
-        hyper::fraction("beta1", beta1.to_f64())?;
-        hyper::fraction("beta2", beta2.to_f64())?;
-        self.rule.beta1 = beta1.to_f64();
-        self.rule.beta2 = beta2.to_f64();
-        Ok(self)
-    }
-
-    /// Changes eps (finite, > 0).
-    pub fn with_eps(mut self, eps: T) -> Result<Self, Error> {
-        hyper::positive("eps", eps.to_f64())?;
-        self.rule.eps = eps.to_f64();
-        Ok(self)
+    crate::hyper_setters! { T, Error;
+        /// Changes the betas (each in [0, 1)).
+        with_betas(beta1: fraction, beta2: fraction);
+        /// Changes eps (finite, > 0).
+        with_eps(eps: positive);
     }
 
     /// One update of `params`; pass the same list every step. An empty list

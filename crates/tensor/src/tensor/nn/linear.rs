@@ -3,7 +3,7 @@
 use rand::Rng;
 
 use crate::tensor::{AutogradError, Tensor};
-use crate::{Float, Init, TensorError};
+use crate::{Float, Init};
 
 /// `y = x w + b` with parameters `w` of shape `[in, out]` and `b` of shape
 /// `[out]`.
@@ -18,15 +18,10 @@ pub struct Linear<T: Float> {
 }
 
 impl<T: Float> Linear<T> {
-    /// A `nin -> nout` layer drawn with `init` (the same draws as the fused
-    /// [`crate::Linear::new`]); widths of 0 or too large are an error.
-    pub fn new(
-        nin: usize,
-        nout: usize,
-        init: Init,
-        rng: &mut impl Rng,
-    ) -> Result<Self, TensorError> {
-        Ok(Self::from_fused(&crate::Linear::new(nin, nout, init, rng)?))
+    drawn_as_fused! { Linear:
+        /// A `nin -> nout` layer drawn with `init` (the same draws as the fused
+        /// [`crate::Linear::new`]); widths of 0 or too large are an error.
+        fn new(nin: usize, nout: usize, init: Init, rng: &mut impl Rng);
     }
 
     /// The layer with the parameters of a fused [`crate::Linear`] (its

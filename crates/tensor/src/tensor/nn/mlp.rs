@@ -18,18 +18,11 @@ pub struct Mlp<T: Float> {
 }
 
 impl<T: Float> Mlp<T> {
-    /// As [`crate::Mlp::with_activation`]: ReLU or sigmoid hidden layers
-    /// with a linear output layer, or tanh / identity everywhere; weights
-    /// uniform in [-1, 1] as micrograd draws them.
-    pub fn with_activation(
-        nin: usize,
-        sizes: &[usize],
-        act: Activation,
-        rng: &mut impl Rng,
-    ) -> Result<Self, TensorError> {
-        Ok(Self::from_fused(&crate::Mlp::with_activation(
-            nin, sizes, act, rng,
-        )?))
+    drawn_as_fused! { Mlp:
+        /// As [`crate::Mlp::with_activation`]: ReLU or sigmoid hidden layers
+        /// with a linear output layer, or tanh / identity everywhere; weights
+        /// uniform in [-1, 1] as micrograd draws them.
+        fn with_activation(nin: usize, sizes: &[usize], act: Activation, rng: &mut impl Rng);
     }
 
     /// The network with the parameters and activations of a fused

@@ -34,6 +34,21 @@
 //! assert!(scores.iter().zip([1.0, 1.0, -1.0, -1.0]).all(|(s, y)| s * y > 0.0));
 //! ```
 
+/// Writes constructors that draw through the fused type's constructor of
+/// the same name and arguments, then convert with `from_fused`: the one way
+/// the layers here are drawn, so that one seed gives the same parameters
+/// here and in the fused engine, refused with the same errors.
+macro_rules! drawn_as_fused {
+    ($fused:ident: $($(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ty),+);)+) => {
+        $(
+            $(#[$doc])*
+            pub fn $name($($arg: $ty),+) -> Result<Self, crate::TensorError> {
+                Ok(Self::from_fused(&crate::$fused::$name($($arg),+)?))
+            }
+        )+
+    };
+}
+
 mod linear;
 pub mod loss;
 mod mlp;
