@@ -3,6 +3,11 @@
 //! fan-in and fan-out, and the moons loop that keeps one value per step.
 //!
 //! `cargo bench --bench scalar_tape`
+//!
+//! With `FERROGRAD_MOONS_FIXTURE=<file>` set (`cargo xtask bench` sets it),
+//! it first writes the user-written step's moons points, initial parameters
+//! and first loss to that file, for the C++ peer `benches/cpp/adolc_moons.cpp`
+//! to run the same step on the same numbers.
 
 mod common;
 
@@ -14,6 +19,9 @@ use rand_chacha::ChaCha8Rng;
 /// One neuron's weights and bias.
 type Neuron = (Vec<Value<f64>>, Value<f64>);
 
+/// The layer sizes of [`Net`]: micrograd's moons model.
+const SIZES: [usize; 4] = [2, 16, 16, 1];
+
 /// A 2-16-16-1 ReLU MLP as plain `Value` leaves: per layer, each neuron's
 /// weights then its bias.
 struct Net {
@@ -22,8 +30,7 @@ struct Net {
 
 impl Net {
     fn new(rng: &mut ChaCha8Rng) -> Self {
-        let sizes = [2, 16, 16, 1];
-        let layers = sizes
+        let layers = SIZES
             .windows(2)
             .map(|w| {
                 (0..w[1])
@@ -100,8 +107,44 @@ fn user_step(net: &Net, params: &[Value<f64>], x: &[[f64; 2]], y: &[f64]) -> f64
     loss.data()
 }
 
+/// Writes the fixture of `benches/cpp/adolc_moons.cpp` to `path`: a comment,
+/// `layers 4 2 16 16 1`, `points 100` and a line `x0 x1 y` per point, `params
+/// 337` and the initial parameters in [`Net::params`] order, then `loss` and
+/// the loss of one user-written step from them. Numbers are written in
+/// Rust's shortest form that reads back to the same `f64`.
+fn write_fixture(path: &std::path::Path, x: &[[f64; 2]], y: &[f64]) {
+    use std::fmt::Write as _;
+    let net = Net::new(&mut ChaCha8Rng::seed_from_u64(1337));
+    let params = net.params();
+    let initial: Vec<f64> = params.iter().map(Value::data).collect();
+    let loss = user_step(&net, &params, x, y);
+    let mut s = String::from(
+        "# moons fixture of benches/scalar_tape.rs (user_written): points, initial parameters, first-step loss\n",
+    );
+    let sizes: Vec<String> = SIZES.iter().map(usize::to_string).collect();
+    let _ = writeln!(s, "layers {} {}", SIZES.len(), sizes.join(" "));
+    let _ = writeln!(s, "points {}", x.len());
+    for (p, label) in x.iter().zip(y) {
+        let _ = writeln!(s, "{} {} {label}", p[0], p[1]);
+    }
+    let _ = writeln!(s, "params {}", initial.len());
+    for p in &initial {
+        let _ = writeln!(s, "{p}");
+    }
+    let _ = writeln!(s, "loss {loss}");
+    std::fs::write(path, s).unwrap_or_else(|e| {
+        panic!(
+            "FERROGRAD_MOONS_FIXTURE: cannot write {}: {e}",
+            path.display()
+        )
+    });
+}
+
 fn user_written(c: &mut Criterion) {
     let (x, y) = common::moons();
+    if let Some(path) = std::env::var_os("FERROGRAD_MOONS_FIXTURE").filter(|p| !p.is_empty()) {
+        write_fixture(std::path::Path::new(&path), &x, &y);
+    }
     let net = Net::new(&mut ChaCha8Rng::seed_from_u64(1337));
     let params = net.params();
     let mut group = c.benchmark_group("scalar_moons_step_f64");
