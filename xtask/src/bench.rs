@@ -13,11 +13,13 @@
 //! - [`measure`]: running them, with their logs and medians;
 //! - [`criterion`]: reading criterion's medians;
 //! - [`python`]: the Python peers' environment;
+//! - [`adolc`]: the C++ tape peer (Debian's ADOL-C) and its loss check;
 //! - [`machine`]: CPU, cores, date, versions;
 //! - [`components`]: the versions and peers tables;
 //! - [`report`]: workloads, targets, Markdown and JSON;
 //! - [`charts`]: the SVG charts.
 
+mod adolc;
 mod charts;
 mod components;
 mod criterion;
@@ -50,7 +52,8 @@ pub struct Args {
     /// venv (micrograd and micrograd-rust are still added when missing).
     #[arg(long)]
     pub python: Option<PathBuf>,
-    /// Do not pip install missing Python packages (their rows report them missing).
+    /// Do not install missing peers: neither Python packages with pip nor
+    /// Debian's ADOL-C with apt-get (their rows report them missing).
     #[arg(long)]
     pub no_install: bool,
     /// Where the report goes (default: the invoking checkout's <target>/bench).
@@ -78,8 +81,9 @@ pub fn run(args: &Args) -> Result<()> {
     }
     let crit = out.join("criterion");
     let logs = out.join("logs");
-    // Old numbers must never pass for this run's.
-    make_empty(&[&crit, &logs])?;
+    let cpp = out.join("cpp");
+    // Old numbers (and an old fixture) must never pass for this run's.
+    make_empty(&[&crit, &logs, &cpp])?;
     let mut machine = Machine::detect();
     // Read now: the checkout may change while the benches run.
     let commit = machine::git_commit(&root).unwrap_or_else(|| "no git".into());
@@ -89,8 +93,15 @@ pub fn run(args: &Args) -> Result<()> {
     let lt = libtorch::ensure(Kind::Libtorch).map_err(|e| format!("no libtorch: {e:#}"));
     eprintln!("bench: preparing the Python peers");
     let py = python::prepare(args.python.as_deref(), !args.no_install);
+    eprintln!("bench: preparing the C++ peer (ADOL-C)");
+    let adolc = adolc::prepare(&outputs.target, !args.no_install);
 
-    let tasks = plan::plan(args.quick, &grid, &crit, &outputs.target, &lt, &py);
+    let paths = plan::Paths {
+        crit: crit.clone(),
+        target: outputs.target.clone(),
+        fixture: cpp.join("moons_fixture.txt"),
+    };
+    let tasks = plan::plan(args.quick, &grid, &paths, &lt, &py, &adolc);
     // The libtorch bench builds and runs in the oracle's shared folder: this
     // checkout holds it for the whole run, as `cargo xtask parity` does.
     let _claim = match &lt {
@@ -111,13 +122,14 @@ pub fn run(args: &Args) -> Result<()> {
         mode: if args.quick { "quick" } else { "full" }.into(),
         duration_s: start.elapsed().as_secs_f64(),
         machine,
-        versions: components::versions(&root, &commit, &lt, &py),
-        peers: components::peers(&lt, &py, &results),
+        versions: components::versions(&root, &commit, &lt, &py, &adolc),
+        peers: components::peers(&lt, &py, &adolc, &results),
         targets: report::targets(&workloads),
         sweep: report::sweep(&results, &grid),
         workloads,
         scalar_nodes_per_s: nodes_per_s(&results, "scalar_nodes_f64/build_backward_drop"),
         scalar_mixed_nodes_per_s: nodes_per_s(&results, "scalar_mixed_f64/build_backward_drop"),
+        loss_checks: results.loss_checks.values().cloned().collect(),
         failures: results.failures.clone(),
     };
     write(&out, &report, start)

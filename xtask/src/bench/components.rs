@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use super::adolc::{self, Adolc};
 use super::machine;
 use super::plan::peer_task;
 use super::python::{self, PythonEnv};
@@ -16,6 +17,7 @@ pub fn versions(
     commit: &str,
     lt: &Result<Libtorch, String>,
     py: &PythonEnv,
+    adolc: &Adolc,
 ) -> Vec<(String, String)> {
     let lock = Lock::read(&root.join("Cargo.lock"));
     let locked = |p: &str| lock.version(p).unwrap_or("?").to_string();
@@ -50,6 +52,14 @@ pub fn versions(
     for (dist, _, _) in python::PACKAGES {
         v.push((dist.to_string(), known(py.version_of(dist))));
     }
+    v.push((
+        "ADOL-C (Debian libadolc-dev) / g++".into(),
+        format!(
+            "{} / {}",
+            known(adolc.version.clone()),
+            known(adolc.compiler.clone())
+        ),
+    ));
     v
 }
 
@@ -60,7 +70,12 @@ fn peer_version(package: &str) -> String {
 }
 
 /// The peers' table: one row per peer, with its error if it could not run.
-pub fn peers(lt: &Result<Libtorch, String>, py: &PythonEnv, results: &Results) -> Vec<Peer> {
+pub fn peers(
+    lt: &Result<Libtorch, String>,
+    py: &PythonEnv,
+    adolc: &Adolc,
+    results: &Results,
+) -> Vec<Peer> {
     let task_error = |keys: &[&str]| keys.iter().find_map(|k| results.failures.get(*k).cloned());
     let mut out = vec![Peer {
         system: "libtorch (tch)".into(),
@@ -105,5 +120,13 @@ pub fn peers(lt: &Result<Libtorch, String>, py: &PythonEnv, results: &Results) -
             error: results.failures.get(&peer_task(bench)).cloned(),
         });
     }
+    out.push(Peer {
+        system: "ADOL-C (C++, Debian)".into(),
+        version: adolc.version.clone(),
+        error: match &adolc.binary {
+            Err(e) => Some(e.clone()),
+            Ok(_) => task_error(&[adolc::TASK]),
+        },
+    });
     out
 }

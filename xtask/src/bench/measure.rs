@@ -1,6 +1,6 @@
 //! Running the plan under one progress bar: each task's output into its
-//! log, its medians into the results, its failure (and the failure of the
-//! benches its failed build blocks) into the failures.
+//! log, its medians (and a peer's loss check) into the results, its failure
+//! (and the failure of the benches its failed build blocks) into the failures.
 
 use std::fs;
 use std::io::Write;
@@ -11,9 +11,9 @@ use std::time::Duration;
 use anyhow::Result;
 use indicatif::ProgressBar;
 
-use super::criterion;
 use super::plan::{depends_on, Output, Task};
 use super::report::Results;
+use super::{adolc, criterion};
 use crate::process::{self, Tee};
 
 /// Runs every task in order, then reads criterion's medians.
@@ -46,6 +46,17 @@ pub fn run_all(tasks: Vec<Task>, crit: &Path, logs: &Path) -> Result<Results> {
                         .insert(key.clone(), "printed no JSON result line".into());
                 }
                 results.medians.extend(found);
+            }
+            (Ok(stdout), Output::CheckedLoss { id, fixture }) => {
+                match adolc::outcome(&stdout, fixture) {
+                    Ok((ns, check)) => {
+                        results.medians.insert(id.clone(), ns);
+                        results.loss_checks.insert(id.clone(), check);
+                    }
+                    Err(e) => {
+                        results.failures.insert(key.clone(), e);
+                    }
+                }
             }
             (Ok(_), _) => {}
             (Err(e), output) => {
@@ -140,6 +151,52 @@ mod tests {
             ]
         );
         assert!(json_medians(out, None).len() == 1);
+    }
+
+    #[test]
+    fn a_checked_peer_gets_a_time_only_when_its_loss_is_ferrograds() {
+        let dir = crate::testing::temp("bench-checked");
+        let fixture = dir.join("moons_fixture.txt");
+        fs::write(&fixture, "# fixture\nloss 0.8075450862416389\n").unwrap();
+        let checked = |key: &str, id: &str, script: &str| Task {
+            key: key.into(),
+            cmd: Ok({
+                let mut c = Command::new("sh");
+                c.args(["-c", script]);
+                c
+            }),
+            output: Output::CheckedLoss {
+                id: id.into(),
+                fixture: fixture.clone(),
+            },
+        };
+        let tasks = vec![
+            checked(
+                "same",
+                "cpp/same",
+                "echo '{\"median_ms\": 2.5, \"first_loss\": 0.8075450862416389}'",
+            ),
+            checked(
+                "other",
+                "cpp/other",
+                "echo '{\"median_ms\": 2.5, \"first_loss\": 0.9}'",
+            ),
+            checked(
+                "nan",
+                "cpp/nan",
+                "echo '{\"median_ms\": nan, \"first_loss\": nan}'",
+            ),
+            checked("silent", "cpp/silent", "true"),
+        ];
+        let results = run_all(tasks, &dir.join("no-criterion"), &dir).unwrap();
+        assert_eq!(results.medians.get("cpp/same"), Some(&2.5e6));
+        assert_eq!(results.loss_checks["cpp/same"].relative_difference, 0.0);
+        assert_eq!(results.medians.len(), 1);
+        assert_eq!(results.loss_checks.len(), 1);
+        assert!(results.failures["other"].contains("not the same computation"));
+        assert!(results.failures["nan"].contains("no result line"));
+        assert!(results.failures["silent"].contains("no result line"));
+        let _ = fs::remove_dir_all(&dir);
     }
 
     #[test]

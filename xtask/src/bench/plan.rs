@@ -1,10 +1,12 @@
 //! What a run does, in order: builds first so each bench's time is its own,
 //! then ferrograd's criterion benches, libtorch's, the Rust peers' (burn and
-//! candle, in their own workspace `benches/peers`) and the Python peers.
+//! candle, in their own workspace `benches/peers`), the Python peers and the
+//! C++ tape peer (ADOL-C, built before the run by [`super::adolc::prepare`]).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use super::adolc::{self, Adolc};
 use super::python::PythonEnv;
 use super::report::Grid;
 use crate::libtorch::Libtorch;
@@ -30,6 +32,26 @@ pub enum Output {
     Criterion,
     /// JSON lines with `median_ms` (and `id`, else this default id).
     JsonLines(Option<String>),
+    /// One JSON line with `median_ms` and `first_loss`, a median for `id`
+    /// only when that loss is ferrograd's first-step loss in `fixture`
+    /// (see [`adolc::outcome`]).
+    CheckedLoss {
+        /// The benchmark id of the median.
+        id: String,
+        /// The fixture holding ferrograd's loss.
+        fixture: PathBuf,
+    },
+}
+
+/// Where a run's tasks read and write.
+pub struct Paths {
+    /// criterion's output folder.
+    pub crit: PathBuf,
+    /// The invoking checkout's target folder (the Rust peers build in
+    /// `<target>/peers`).
+    pub target: PathBuf,
+    /// The moons fixture that the `scalar_tape` task writes for the C++ peer.
+    pub fixture: PathBuf,
 }
 
 fn task(key: impl Into<String>, cmd: Result<Command, String>, output: Output) -> Task {
@@ -73,22 +95,22 @@ pub fn depends_on(task: &str, build: &str) -> bool {
     }
 }
 
-/// The tasks in order: builds first so each bench's time is its own.
-/// `target` is the invoking checkout's target folder (the Rust peers build
-/// in `<target>/peers`).
+/// The tasks in order: builds first so each bench's time is its own. The
+/// C++ peer comes after `scalar_tape`, which writes its fixture.
 pub fn plan(
     quick: bool,
     grid: &Grid,
-    crit: &Path,
-    target: &Path,
+    paths: &Paths,
     lt: &Result<Libtorch, String>,
     py: &PythonEnv,
+    adolc: &Adolc,
 ) -> Vec<Task> {
-    let benches = Benches::new(quick, grid, crit);
-    let mut tasks = ferrograd(&benches, grid);
+    let benches = Benches::new(quick, grid, &paths.crit);
+    let mut tasks = ferrograd(&benches, grid, &paths.fixture);
     tasks.extend(libtorch(&benches, lt));
-    tasks.extend(rust_peers(&benches, target));
+    tasks.extend(rust_peers(&benches, &paths.target));
     tasks.extend(python(quick, grid, py));
+    tasks.push(cpp(quick, &paths.fixture, adolc));
     tasks
 }
 
@@ -145,8 +167,8 @@ impl Benches {
 }
 
 /// The root package's benches: one build, then each bench (the batched
-/// ones at each thread count).
-fn ferrograd(benches: &Benches, grid: &Grid) -> Vec<Task> {
+/// ones at each thread count). `scalar_tape` also writes `fixture`.
+fn ferrograd(benches: &Benches, grid: &Grid, fixture: &Path) -> Vec<Task> {
     let mut build = cargo();
     build.args(["bench", "-p", "ferrograd", "--no-run"]);
     for b in FERROGRAD_BENCHES {
@@ -154,7 +176,10 @@ fn ferrograd(benches: &Benches, grid: &Grid) -> Vec<Task> {
     }
     let mut tasks = vec![task("build ferrograd benches", Ok(build), Output::Build)];
     for name in ["scalar", "scalar_tanh", "scalar_tape"] {
-        let cmd = benches.command("ferrograd", name);
+        let mut cmd = benches.command("ferrograd", name);
+        if name == "scalar_tape" {
+            cmd.env(adolc::FIXTURE_ENV, fixture);
+        }
         tasks.push(task(name, Ok(cmd), Output::Criterion));
     }
     for name in ["tensor_step", "tensor_sweep", "tensor_autograd"] {
@@ -267,6 +292,19 @@ fn python(quick: bool, grid: &Grid, py: &PythonEnv) -> Vec<Task> {
     tasks
 }
 
+/// The C++ tape peer on the fixture, when it was built.
+fn cpp(quick: bool, fixture: &Path, adolc: &Adolc) -> Task {
+    let cmd = match &adolc.binary {
+        Ok(binary) => Ok(adolc::command(binary, fixture, quick)),
+        Err(e) => Err(e.clone()),
+    };
+    let output = Output::CheckedLoss {
+        id: adolc::ID.into(),
+        fixture: fixture.to_path_buf(),
+    };
+    task(adolc::TASK, cmd, output)
+}
+
 /// `python benches/python/<file> <args>`, when `package` imports.
 fn script(py: &PythonEnv, package: &str, file: &str, args: &[String]) -> Result<Command, String> {
     py.check(package)?;
@@ -303,14 +341,13 @@ mod tests {
             ..PythonEnv::default()
         };
         let lt = Err("no libtorch: offline".to_string());
-        let tasks = plan(
-            true,
-            &grid,
-            Path::new("/tmp/crit"),
-            Path::new("/tmp/target"),
-            &lt,
-            &py,
-        );
+        let paths = Paths {
+            crit: "/tmp/crit".into(),
+            target: "/tmp/target".into(),
+            fixture: "/tmp/bench/cpp/moons_fixture.txt".into(),
+        };
+        let adolc = Adolc::missing("scripts/install-adolc.sh failed: not root");
+        let tasks = plan(true, &grid, &paths, &lt, &py, &adolc);
         let keys: Vec<&str> = tasks.iter().map(|t| t.key.as_str()).collect();
         assert_eq!(
             keys,
@@ -335,6 +372,7 @@ mod tests {
                 "python/batched/threads=2",
                 "python/micrograd_rust",
                 "python/micrograd",
+                "cpp/adolc",
             ]
         );
         assert_eq!(
@@ -345,6 +383,24 @@ mod tests {
             tasks[19].cmd.as_ref().err().unwrap(),
             "no Python with torch"
         );
+        assert_eq!(
+            tasks[20].cmd.as_ref().err().unwrap(),
+            "scripts/install-adolc.sh failed: not root"
+        );
+        assert!(matches!(
+            &tasks[20].output,
+            Output::CheckedLoss { id, fixture } if id == "cpp/adolc_moons" && fixture == &paths.fixture
+        ));
+        // scalar_tape writes the C++ peer's fixture; the other benches do not.
+        let fixture_env = |t: &Task| {
+            t.cmd
+                .as_ref()
+                .unwrap()
+                .get_envs()
+                .any(|(k, v)| k == adolc::FIXTURE_ENV && v == Some(paths.fixture.as_os_str()))
+        };
+        assert!(fixture_env(&tasks[3]));
+        assert!(!fixture_env(&tasks[1]));
         let scalar = tasks[1].cmd.as_ref().unwrap();
         let args: Vec<_> = scalar.get_args().map(|a| a.to_string_lossy()).collect();
         assert_eq!(
@@ -363,5 +419,25 @@ mod tests {
             std::ffi::OsStr::new("CARGO_TARGET_DIR"),
             Some(std::ffi::OsStr::new("/tmp/target/peers"))
         )));
+    }
+
+    #[test]
+    fn a_built_cpp_peer_runs_on_the_fixture_with_steps_and_runs() {
+        let adolc = Adolc {
+            binary: Ok("/tmp/target/cpp/adolc_moons".into()),
+            version: Some("2.7.2-6".into()),
+            compiler: None,
+        };
+        let fixture = Path::new("/tmp/bench/cpp/moons_fixture.txt");
+        for (quick, steps_runs) in [(true, "200 3"), (false, "500 5")] {
+            let t = cpp(quick, fixture, &adolc);
+            let c = t.cmd.as_ref().unwrap();
+            assert_eq!(c.get_program(), "/tmp/target/cpp/adolc_moons");
+            let args: Vec<_> = c.get_args().map(|a| a.to_string_lossy()).collect();
+            assert_eq!(
+                args.join(" "),
+                format!("/tmp/bench/cpp/moons_fixture.txt {steps_runs}")
+            );
+        }
     }
 }

@@ -27,6 +27,8 @@ pub struct Results {
     pub medians: BTreeMap<String, f64>,
     /// Task key -> why it failed or did not run.
     pub failures: BTreeMap<String, String>,
+    /// Benchmark id -> a peer's first-step loss checked against ferrograd's.
+    pub loss_checks: BTreeMap<String, LossCheck>,
 }
 
 impl Results {
@@ -104,6 +106,22 @@ pub struct SweepLine {
     pub points: Vec<(usize, Option<f64>)>,
 }
 
+/// A peer's first-step loss beside ferrograd's on the same data and
+/// initial parameters: the two time the same computation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LossCheck {
+    /// The peer.
+    pub system: String,
+    /// The peer's loss.
+    pub theirs: f64,
+    /// ferrograd's loss.
+    pub ours: f64,
+    /// `|theirs - ours| / |ours|`.
+    pub relative_difference: f64,
+    /// The largest relative difference accepted.
+    pub tolerance: f64,
+}
+
 /// A peer and whether it could be run.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Peer {
@@ -144,6 +162,10 @@ pub struct Report {
     /// relu, powi; fan-in and fan-out). Absent from older reports.
     #[serde(default)]
     pub scalar_mixed_nodes_per_s: Option<f64>,
+    /// Peers' first-step losses checked against ferrograd's. Absent from
+    /// older reports.
+    #[serde(default)]
+    pub loss_checks: Vec<LossCheck>,
     /// Task key -> error, for every task that failed.
     pub failures: BTreeMap<String, String>,
 }

@@ -138,9 +138,23 @@ impl Report {
                 );
             }
             if w.key == "scalar/moons" {
+                self.write_loss_checks(s);
                 self.write_throughput(s);
             }
             chart_link(s, charts, &w.key);
+        }
+    }
+
+    /// The peers whose first-step loss was checked against ferrograd's.
+    fn write_loss_checks(&self, s: &mut String) {
+        for c in &self.loss_checks {
+            let _ = writeln!(
+                s,
+                "\n{} runs the hand-written step from the same moons points and initial \
+                 parameters as ferrograd's: first-step loss {:.17} against ferrograd's {:.17} \
+                 (relative difference {:.1e}; at most {:.0e} accepted).",
+                c.system, c.theirs, c.ours, c.relative_difference, c.tolerance
+            );
         }
     }
 
@@ -328,6 +342,13 @@ mod tests {
             sweep: vec![],
             scalar_nodes_per_s: None,
             scalar_mixed_nodes_per_s: None,
+            loss_checks: vec![crate::bench::report::LossCheck {
+                system: "ADOL-C".into(),
+                theirs: 0.8075450862416389,
+                ours: 0.8075450862416389,
+                relative_difference: 0.0,
+                tolerance: 1e-12,
+            }],
             failures: r.failures.clone(),
         };
         let md = report.markdown(&[]);
@@ -353,5 +374,8 @@ mod tests {
         assert_eq!(f64[1], "f64");
         assert_eq!(f64[7..10], ["—", "—", "—"]);
         assert!(md.contains("Tensor-built MLP, moons, f32, 1 thread: faster than candle"));
+        assert!(md.contains(
+            "first-step loss 0.80754508624163890 against ferrograd's 0.80754508624163890 (relative difference 0.0e0"
+        ));
     }
 }

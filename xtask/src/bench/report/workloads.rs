@@ -1,11 +1,12 @@
 //! Which measurements form which workload: the scalar engine's against
-//! micrograd and PyTorch, the batched engine's (fused `Mlp`, and the MLP
+//! micrograd, PyTorch and a C++ tape (ADOL-C), the batched engine's (fused `Mlp`, and the MLP
 //! built from `Tensor`) against libtorch, PyTorch and the Rust peers at each
 //! precision and thread count, and the width sweep's lines.
 
 use super::{
     Grid, Results, Row, SweepLine, Workload, FERRO_BATCHED, FERRO_TENSOR, LIBTORCH, TORCH_EAGER,
 };
+use crate::bench::adolc;
 use crate::bench::plan::peer_task;
 
 /// The Rust peers' rows: system, benchmark-id prefix, bench. They are
@@ -71,6 +72,8 @@ fn scalar(results: &Results) -> Vec<Workload> {
             "scalar_moons_step_f64/user_written_keeping",
             "scalar_tape",
         ),
+        // The same step as `user_written`, on its points and initial weights.
+        row(results, adolc::SYSTEM, 1, adolc::ID, adolc::TASK),
     ]);
     let mut tanh = both_ways(results, "scalar_tanh_sse_f64", "scalar_tanh");
     tanh.push(row(
@@ -333,7 +336,12 @@ mod tests {
         assert_eq!(tanh.len(), 3);
         assert_eq!(tanh[0].1, "scalar_tanh_sse_f64/rebuild");
         assert_eq!(tanh[1].0, "ferrograd scalar (recorded graph replayed)");
-        assert_eq!(ids("scalar/moons").len(), 6);
+        let moons = ids("scalar/moons");
+        assert_eq!(moons.len(), 7);
+        assert_eq!(
+            moons[6],
+            (adolc::SYSTEM.to_string(), "cpp/adolc_moons".to_string())
+        );
         let mlp = ids("batched/mlp784/f64/threads=2");
         assert_eq!(
             mlp[1],
@@ -346,5 +354,6 @@ mod tests {
         };
         assert!(err("batched/moons/f32/threads=2", 2).contains("`python/batched/threads=2`"));
         assert!(err("scalar/moons", 5).contains("`scalar_tape`"));
+        assert!(err("scalar/moons", 6).contains("`cpp/adolc`"));
     }
 }
