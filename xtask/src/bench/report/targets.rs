@@ -9,7 +9,7 @@ fn find<'a>(workloads: &'a [Workload], key: &str) -> Option<&'a Workload> {
 
 /// The claims: (claim, workload key, reference row, peer row,
 /// needed ratio of the peer's time to ferrograd's).
-const CLAIMS: [(&str, &str, usize, usize, f64); 10] = [
+const CLAIMS: [(&str, &str, usize, usize, f64); 9] = [
     (
         "scalar moons step: no slower than PyTorch eager's batched step (Python)",
         "scalar/moons",
@@ -72,13 +72,6 @@ const CLAIMS: [(&str, &str, usize, usize, f64); 10] = [
         4,
         2,
         1.0,
-    ),
-    (
-        "scalar moons step written by hand: within 2x of ADOL-C (C++ tape, the same step on the same data and weights)",
-        "scalar/moons",
-        4,
-        6,
-        0.5,
     ),
 ];
 
