@@ -63,6 +63,41 @@ pub(crate) fn stretch<'a, T: Float>(
         })
 }
 
+/// Whether an operand of shape `small` repeats whole over a result of shape
+/// `full`: `small` without its leading size-1 axes is the tail of `full`
+/// (a scalar, a bias row against a batch, or equal shapes). In row-major
+/// order such an operand's elements then recur every `small.len()`
+/// elements of the result.
+pub(crate) fn repeats_over(small: &[usize], full: &[usize]) -> bool {
+    let lead = small.iter().take_while(|&&d| d == 1).count();
+    let small = &small[lead..];
+    small.len() <= full.len() && &full[full.len() - small.len()..] == small
+}
+
+/// `small` repeated to `len` elements (`len` a multiple of its length).
+pub(crate) fn tile<T: Float>(small: &[T], len: usize) -> Vec<T> {
+    if let [x] = small {
+        return vec![*x; len];
+    }
+    let mut out = Vec::with_capacity(len);
+    while out.len() < len {
+        out.extend_from_slice(small);
+    }
+    out
+}
+
+/// The sum of `g`'s consecutive runs of `n` elements, run by run in order
+/// (as the fused engine sums a bias's gradient over the batch).
+pub(crate) fn sum_runs<T: Float>(g: &[T], n: usize) -> Vec<T> {
+    let mut total = vec![T::zero(); n];
+    for run in g.chunks_exact(n) {
+        for (t, &x) in total.iter_mut().zip(run) {
+            *t += x;
+        }
+    }
+    total
+}
+
 /// The gradient `g` of a broadcast result, summed over the axes that
 /// `shape` stretched (leading axes it lacks, and its size-1 axes), so it has
 /// `shape` again.

@@ -37,6 +37,13 @@ pub(crate) enum Op<T: Float> {
     Binary(Binary, Tensor<T>, Tensor<T>),
     /// Matrix product (2-D, batched 3-D, or 3-D by 2-D).
     MatMul(Tensor<T>, Tensor<T>),
+    /// `bias + a @ b` for 2-D `a` and `b` (PyTorch's `addmm`): a layer's
+    /// affine map as one node, the product accumulated onto the bias.
+    AddMm {
+        bias: Tensor<T>,
+        a: Tensor<T>,
+        b: Tensor<T>,
+    },
     /// Sum over all elements or one axis, times `scale` (1, or 1/n for a mean).
     Sum {
         a: Tensor<T>,
@@ -63,13 +70,25 @@ pub(crate) enum Op<T: Float> {
     Pick(Tensor<T>, Vec<usize>),
 }
 
-/// Matches an [`Op`] (by value or by reference) by its operands: none, two
-/// (`$a`, `$b`) or one (`$x`). The one list of which operation has which
-/// operands, for [`Op::operands`] and the non-recursive drop.
+/// Matches an [`Op`] (by value or by reference) by its operands: none,
+/// three (`$p`, `$q`, `$r`), two (`$a`, `$b`) or one (`$x`). The one list of
+/// which operation has which operands, for [`Op::operands`] and the
+/// non-recursive drop.
 macro_rules! match_operands {
-    ($op:expr, none => $none:expr, ($a:ident, $b:ident) => $two:expr, $x:ident => $one:expr) => {
+    (
+        $op:expr,
+        none => $none:expr,
+        ($p:ident, $q:ident, $r:ident) => $three:expr,
+        ($a:ident, $b:ident) => $two:expr,
+        $x:ident => $one:expr
+    ) => {
         match $op {
             Op::Leaf => $none,
+            Op::AddMm {
+                bias: $p,
+                a: $q,
+                b: $r,
+            } => $three,
             Op::Binary(_, $a, $b) | Op::MatMul($a, $b) => $two,
             Op::Unary(_, $x)
             | Op::Reshape($x)
@@ -85,8 +104,14 @@ macro_rules! match_operands {
 
 impl<T: Float> Op<T> {
     /// The operands, in the order the backward rules return their gradients.
-    pub(crate) fn operands(&self) -> [Option<&Tensor<T>>; 2] {
-        match_operands!(self, none => [None, None], (a, b) => [Some(a), Some(b)], a => [Some(a), None])
+    pub(crate) fn operands(&self) -> [Option<&Tensor<T>>; 3] {
+        match_operands!(
+            self,
+            none => [None, None, None],
+            (p, q, r) => [Some(p), Some(q), Some(r)],
+            (a, b) => [Some(a), Some(b), None],
+            a => [Some(a), None, None]
+        )
     }
 
     /// PyTorch's name of the operation, for pictures and debugging.
@@ -97,6 +122,7 @@ impl<T: Float> Op<T> {
             Unary(u, _) => u.name(),
             Binary(f, ..) => f.name(),
             MatMul(..) => "matmul",
+            AddMm { .. } => "addmm",
             Sum { scale, .. } if *scale == T::one() => "sum",
             Sum { .. } => "mean",
             Max { .. } => "max",
@@ -122,21 +148,43 @@ impl<T: Float> Op<T> {
         match_operands!(
             std::mem::replace(self, Op::Leaf),
             none => {},
+            (p, q, r) => into.extend([p, q, r]),
             (a, b) => into.extend([a, b]),
             a => into.push(a)
         )
     }
 }
 
+thread_local! {
+    /// How many node drops are running inside one another on this thread.
+    static DROP_DEPTH: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Nesting below which a node frees its operands by ordinary (recursive)
+/// drops: far from any stack limit, and with no bookkeeping to allocate.
+const RECURSIVE_DROPS: usize = 128;
+
 impl<T: Float> Drop for Node<T> {
-    /// Frees a chain of any length without recursion: operands whose last
-    /// handle this was are emptied here, one at a time, instead of each
-    /// dropping its own operands (which would recurse once per node).
+    /// Frees a chain of any length without deep recursion. Shallow graphs
+    /// (what a training step builds) drop their operands recursively; past
+    /// [`RECURSIVE_DROPS`] nested drops, operands whose last handle this
+    /// was are emptied here, one at a time, from an explicit stack.
     fn drop(&mut self) {
+        if matches!(self.op, Op::Leaf) {
+            return;
+        }
+        let depth = DROP_DEPTH.with(Cell::get);
+        if depth < RECURSIVE_DROPS {
+            DROP_DEPTH.with(|d| d.set(depth + 1));
+            drop(std::mem::replace(&mut self.op, Op::Leaf));
+            DROP_DEPTH.with(|d| d.set(depth));
+            return;
+        }
         let mut stack = Vec::new();
         self.op.take_operands(&mut stack);
         while let Some(mut t) = stack.pop() {
-            // Emptied in place (not moved out) when this was the last handle.
+            // Emptied in place (not moved out) when this was the last
+            // handle; its own drop then finds a leaf.
             if let Some(node) = Rc::get_mut(&mut t.node) {
                 node.op.take_operands(&mut stack);
             }

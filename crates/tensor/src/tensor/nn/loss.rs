@@ -11,7 +11,8 @@ fn same_shape<T: Float>(
     pred: &Tensor<T>,
     target: &Tensor<T>,
 ) -> Result<(), AutogradError> {
-    if pred.shape() != target.shape() {
+    // Compared borrowed: no shape is copied on the success path.
+    if pred.data().shape() != target.data().shape() {
         return Err(AutogradError::Shape {
             op,
             expected: pred.shape(),

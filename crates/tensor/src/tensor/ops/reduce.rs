@@ -146,16 +146,17 @@ impl<T: Float> Tensor<T> {
 
 /// The gradient of a (scaled) sum: `g` spread back over the summed axis.
 pub(crate) fn sum_backward<T: Float>(
-    a_shape: &[usize],
+    a: &ArrayD<T>,
     axis: Option<usize>,
     keepdim: bool,
     scale: T,
     g: &ArrayD<T>,
 ) -> ArrayD<T> {
     if axis.is_none() {
-        let total = g.iter().next().copied().unwrap_or(T::zero());
-        return ArrayD::from_elem(IxDyn(a_shape), total * scale);
+        let total = g.first().copied().unwrap_or(T::zero());
+        return ArrayD::from_elem(a.raw_dim(), total * scale);
     }
+    let a_shape = a.shape();
     let g = match (axis, keepdim) {
         (Some(ax), false) => g.view().insert_axis(Axis(ax)),
         _ => g.view(),
