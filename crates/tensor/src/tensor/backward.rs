@@ -5,7 +5,8 @@ use std::cell::Cell;
 
 use ndarray::{ArrayD, IxDyn};
 
-use super::graph::Op;
+use super::broadcast::add_into;
+use super::graph::{Node, Op};
 use super::ops::{elementwise, matmul, reduce, shape, softmax};
 use super::{AutogradError, Tensor};
 use crate::Float;
@@ -62,8 +63,7 @@ impl<T: Float> Tensor<T> {
             slots: std::iter::repeat_with(|| None).take(order.len()).collect(),
         };
         grads.slots[order.len() - 1] = Some(seed);
-        for (i, t) in order.iter().enumerate().rev() {
-            let node = &t.node;
+        for (i, node) in order.iter().enumerate().rev() {
             let Some(g) = grads.slots[i].take() else {
                 continue;
             };
@@ -73,7 +73,7 @@ impl<T: Float> Tensor<T> {
             }
             let mut stored = node.grad.borrow_mut();
             match stored.as_mut() {
-                Some(acc) => *acc += &g,
+                Some(acc) => add_into(acc, &g),
                 None => *stored = Some(g),
             }
         }
@@ -82,34 +82,38 @@ impl<T: Float> Tensor<T> {
 
     /// The nodes that need a gradient and lead to `self`, every operand
     /// before its result (`self` last); each node's `index` is its place.
-    fn topological_order(&self) -> Vec<Tensor<T>> {
+    /// Borrowed from `self`'s graph, which keeps them alive.
+    fn topological_order(&self) -> Vec<&Node<T>> {
         let pass = PASS.with(|p| {
             p.set(p.get() + 1);
             p.get()
         });
-        let mut order = Vec::new();
+        // Room for a typical model's graph up front: no regrowing.
+        let mut order = Vec::with_capacity(64);
         // (node, operands already pushed): a depth-first search with an
         // explicit stack, so a chain of any length needs no call stack. A
         // node is marked when expanded, not when pushed: one pushed early
         // (as a first operand) and reached again below a later operand is
         // pushed again there, so it lands before every result that uses it.
-        let mut stack = vec![(self.clone(), false)];
-        while let Some((t, expanded)) = stack.pop() {
+        let mut stack: Vec<(&Node<T>, bool)> = Vec::with_capacity(64);
+        stack.push((&*self.node, false));
+        while let Some((node, expanded)) = stack.pop() {
             if expanded {
-                t.node.index.set(order.len());
-                order.push(t);
+                node.index.set(order.len());
+                order.push(node);
                 continue;
             }
-            if t.node.visit.get() == pass {
+            if node.visit.get() == pass {
                 continue;
             }
-            t.node.visit.set(pass);
-            let operands = t.node.op.operands().map(|o| {
-                o.filter(|o| o.node.requires_grad && o.node.visit.get() != pass)
-                    .cloned()
-            });
-            stack.push((t, true));
-            stack.extend(operands.into_iter().flatten().map(|o| (o, false)));
+            node.visit.set(pass);
+            stack.push((node, true));
+            for o in node.op.operands().into_iter().flatten() {
+                let o = &*o.node;
+                if o.requires_grad && o.visit.get() != pass {
+                    stack.push((o, false));
+                }
+            }
         }
         order
     }
@@ -135,7 +139,7 @@ impl<T: Float> Grads<T> {
     pub(crate) fn add(&mut self, t: &Tensor<T>, part: ArrayD<T>) {
         let slot = self.slot(t);
         match slot {
-            Some(acc) => *acc += &part,
+            Some(acc) => add_into(acc, &part),
             None => *slot = Some(part),
         }
     }
@@ -166,6 +170,7 @@ fn send_grads<T: Float>(
         }
         Op::Binary(f, a, b) => elementwise::binary_backward(*f, a, b, out, g, grads)?,
         Op::MatMul(a, b) => matmul::matmul_backward(a, b, g, grads),
+        Op::Dot(a, b) => reduce::dot_backward(a, b, g, grads),
         Op::AddMm { bias, a, b } => matmul::addmm_backward(bias, a, b, g, grads),
         Op::Sum {
             a,

@@ -74,28 +74,78 @@ pub(crate) fn repeats_over(small: &[usize], full: &[usize]) -> bool {
     small.len() <= full.len() && &full[full.len() - small.len()..] == small
 }
 
-/// `small` repeated to `len` elements (`len` a multiple of its length).
+/// `small` repeated to `len` elements (`len` a multiple of its length),
+/// by doubling: a few large copies instead of one per repeat.
 pub(crate) fn tile<T: Float>(small: &[T], len: usize) -> Vec<T> {
     if let [x] = small {
         return vec![*x; len];
     }
     let mut out = Vec::with_capacity(len);
+    out.extend_from_slice(small);
     while out.len() < len {
-        out.extend_from_slice(small);
+        let more = out.len().min(len - out.len());
+        out.extend_from_within(..more);
     }
+    out.truncate(len);
     out
 }
 
-/// The sum of `g`'s consecutive runs of `n` elements, run by run in order
-/// (as the fused engine sums a bias's gradient over the batch).
-pub(crate) fn sum_runs<T: Float>(g: &[T], n: usize) -> Vec<T> {
-    let mut total = vec![T::zero(); n];
-    for run in g.chunks_exact(n) {
-        for (t, &x) in total.iter_mut().zip(run) {
-            *t += x;
+/// Adds to `total[j]` the elements `g[j]`, `g[j + n]`, `g[j + 2n]`, ... in
+/// that order (`n` = `total.len()`, a divisor of `g.len()`): the sum of a
+/// repeating operand's gradient over its repeats, in row order as the fused
+/// engine sums a bias's.
+pub(crate) fn sum_runs_into<T: Float>(total: &mut [T], g: &[T]) {
+    /// Columns summed together down the rows, in a local array the
+    /// compiler keeps in registers.
+    const W: usize = 8;
+    let n = total.len();
+    if n == 0 {
+        return;
+    }
+    if let [t] = total {
+        *t = g.iter().fold(*t, |s, &x| s + x);
+        return;
+    }
+    let mut c = 0;
+    while c + W <= n {
+        let mut acc = [T::zero(); W];
+        acc.copy_from_slice(&total[c..c + W]);
+        for run in g.chunks_exact(n) {
+            for (a, &x) in acc.iter_mut().zip(&run[c..c + W]) {
+                *a += x;
+            }
+        }
+        total[c..c + W].copy_from_slice(&acc);
+        c += W;
+    }
+    for (j, t) in total.iter_mut().enumerate().skip(c) {
+        *t = g.iter().skip(j).step_by(n).fold(*t, |s, &x| s + x);
+    }
+}
+
+/// Adds `part` to `acc` (same shape): over slices when both are in
+/// standard layout, else through `ndarray`'s general iteration.
+pub(crate) fn add_into<T: Float>(acc: &mut ArrayD<T>, part: &ArrayD<T>) {
+    if acc.shape() == part.shape() {
+        if let (Some(a), Some(p)) = (acc.as_slice_mut(), part.as_slice()) {
+            for (a, &p) in a.iter_mut().zip(p) {
+                *a += p;
+            }
+            return;
         }
     }
-    total
+    *acc += part;
+}
+
+/// A new array of `like`'s shape (in standard layout) filled with zeros:
+/// cloned from `like`, which has a layout ready, rather than built anew.
+pub(crate) fn zeros_like<T: Float>(like: &ArrayD<T>) -> ArrayD<T> {
+    let mut out = like.clone();
+    match out.as_slice_mut() {
+        Some(all) => all.fill(T::zero()),
+        None => out = ArrayD::zeros(like.raw_dim()),
+    }
+    out
 }
 
 /// The gradient `g` of a broadcast result, summed over the axes that

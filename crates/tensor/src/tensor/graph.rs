@@ -44,6 +44,8 @@ pub(crate) enum Op<T: Float> {
         a: Tensor<T>,
         b: Tensor<T>,
     },
+    /// The sum of the elementwise products of two tensors of one shape.
+    Dot(Tensor<T>, Tensor<T>),
     /// Sum over all elements or one axis, times `scale` (1, or 1/n for a mean).
     Sum {
         a: Tensor<T>,
@@ -89,7 +91,7 @@ macro_rules! match_operands {
                 a: $q,
                 b: $r,
             } => $three,
-            Op::Binary(_, $a, $b) | Op::MatMul($a, $b) => $two,
+            Op::Binary(_, $a, $b) | Op::MatMul($a, $b) | Op::Dot($a, $b) => $two,
             Op::Unary(_, $x)
             | Op::Reshape($x)
             | Op::Transpose($x, ..)
@@ -123,6 +125,7 @@ impl<T: Float> Op<T> {
             Binary(f, ..) => f.name(),
             MatMul(..) => "matmul",
             AddMm { .. } => "addmm",
+            Dot(..) => "dot",
             Sum { scale, .. } if *scale == T::one() => "sum",
             Sum { .. } => "mean",
             Max { .. } => "max",

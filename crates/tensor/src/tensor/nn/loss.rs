@@ -68,10 +68,16 @@ pub fn cross_entropy<T: Float>(
 }
 
 /// micrograd's L2 penalty `alpha * sum(p^2)` over every parameter.
+///
+/// Each parameter's `sum(p^2)` is one [`Tensor::dot`] node (the same value
+/// as `(p * p).sum()`, without the array of squares).
 pub fn l2<T: Float>(params: &[Tensor<T>], alpha: T) -> Tensor<T> {
     let total = params
         .iter()
-        .map(|p| (p * p).sum())
+        .map(|p| {
+            p.dot(p)
+                .unwrap_or_else(|_| unreachable!("a tensor has its own shape"))
+        })
         .reduce(|a, b| a + b)
         .unwrap_or_else(|| Tensor::scalar(T::zero()));
     total * alpha

@@ -5,7 +5,7 @@ use ferrograd_scalar::{Binary, Unary};
 use ndarray::{ArrayD, Zip};
 
 use crate::tensor::backward::{needs, Grads};
-use crate::tensor::broadcast::{checked_shape, reduce_to, repeats_over, stretch};
+use crate::tensor::broadcast::{checked_shape, reduce_to, repeats_over, stretch, zeros_like};
 use crate::tensor::graph::Op;
 use crate::tensor::{AutogradError, Tensor};
 use crate::Float;
@@ -196,6 +196,18 @@ pub(crate) fn unary_backward<T: Float>(
     out: &ArrayD<T>,
     g: &ArrayD<T>,
 ) -> ArrayD<T> {
+    if let (Some(sa), Some(so), true) = (a.as_slice(), out.as_slice(), g.is_standard_layout()) {
+        // One pass over slices into a copy of `g` (its shape, no new layout).
+        let mut part = g.clone();
+        if let Some(dst) = part.as_slice_mut() {
+            with_unary!(u, K => {
+                for ((d, &a), &o) in dst.iter_mut().zip(sa).zip(so) {
+                    *d = K.grad(a, o, *d);
+                }
+            });
+            return part;
+        }
+    }
     with_unary!(u, K => Zip::from(a).and(out).and(g).map_collect(|&a, &o, &g| K.grad(a, o, g)))
 }
 
@@ -342,34 +354,41 @@ impl<'a, T: Float> Repeat<'a, T> {
             out: elements(out),
             g: elements(g),
         };
-        let mut sums = to_small.map(|_| vec![T::zero(); loops.small.len()]);
-        let sums_slice = sums.as_deref_mut().unwrap_or(&mut []);
-        if let Some(t) = to_full {
-            let slot = grads.slot(t);
-            match slot {
-                // A second use of `full`: add into its gradient in place.
-                Some(acc) if acc.is_standard_layout() && acc.shape() == g.shape() => {
-                    let dst = acc
-                        .as_slice_mut()
-                        .unwrap_or_else(|| unreachable!("standard layout checked"));
-                    loops.run::<true, false>(dst, sums_slice, &pair);
+        // The small operand's gradient is summed in place in a zeroed copy
+        // of it (its shape, no new layout to build).
+        let mut small_part = to_small.map(|_| zeros_like(self.small));
+        {
+            let sums: &mut [T] = match small_part.as_mut() {
+                Some(p) => p
+                    .as_slice_mut()
+                    .unwrap_or_else(|| unreachable!("zeros_like is in standard layout")),
+                None => &mut [],
+            };
+            if let Some(t) = to_full {
+                let slot = grads.slot(t);
+                match slot {
+                    // A second use of `full`: add into its gradient in place.
+                    Some(acc) if acc.is_standard_layout() && acc.shape() == g.shape() => {
+                        let dst = acc
+                            .as_slice_mut()
+                            .unwrap_or_else(|| unreachable!("standard layout checked"));
+                        loops.run::<true, false>(dst, sums, &pair);
+                    }
+                    _ => {
+                        // A copy of `g` has the gradient's shape; it is overwritten.
+                        let mut part = g.clone();
+                        let dst = part
+                            .as_slice_mut()
+                            .unwrap_or_else(|| unreachable!("standard layout checked"));
+                        loops.run::<false, true>(dst, sums, &pair);
+                        grads.add(t, part);
+                    }
                 }
-                _ => {
-                    // A copy of `g` has the gradient's shape; it is overwritten.
-                    let mut part = g.clone();
-                    let dst = part
-                        .as_slice_mut()
-                        .unwrap_or_else(|| unreachable!("standard layout checked"));
-                    loops.run::<false, true>(dst, sums_slice, &pair);
-                    grads.add(t, part);
-                }
+            } else {
+                loops.run::<false, false>(&mut [], sums, &pair);
             }
-        } else {
-            loops.run::<false, false>(&mut [], sums_slice, &pair);
         }
-        if let (Some(t), Some(sums)) = (to_small, sums) {
-            let part = ArrayD::from_shape_vec(self.small.raw_dim(), sums)
-                .unwrap_or_else(|_| unreachable!("one sum per element of small"));
+        if let (Some(t), Some(part)) = (to_small, small_part) {
             grads.add(t, part);
         }
     }
@@ -411,6 +430,29 @@ impl<T: Float> Loops<'_, T> {
     ) {
         let n = self.small.len();
         let sum = !sums.is_empty();
+        if n == 1 {
+            // A scalar repeats over everything: one flat loop, the sum
+            // kept in a register (still added element by element in order).
+            let (y, len) = (self.small[0], self.full.len());
+            let (x, o, g) = (self.full, &self.out[..len], &self.g[..len]);
+            let d: &mut [T] = if ADD || SET { &mut dst[..len] } else { &mut [] };
+            let mut total = sums.first().copied().unwrap_or(T::zero());
+            for i in 0..len {
+                let (p, q) = pair(x[i], y, o[i], g[i]);
+                if ADD {
+                    d[i] += p;
+                } else if SET {
+                    d[i] = p;
+                }
+                if sum {
+                    total += q;
+                }
+            }
+            if let Some(s) = sums.first_mut() {
+                *s = total;
+            }
+            return;
+        }
         let rows = self
             .full
             .chunks_exact(n)

@@ -5,7 +5,7 @@ use ndarray::{
 };
 
 use crate::tensor::backward::{needs, Grads};
-use crate::tensor::broadcast::{reduce_to, repeats_over, sum_runs, tile};
+use crate::tensor::broadcast::{reduce_to, repeats_over, sum_runs_into, tile, zeros_like};
 use crate::tensor::graph::Op;
 use crate::tensor::{AutogradError, Tensor};
 use crate::Float;
@@ -207,8 +207,12 @@ pub(crate) fn addmm_backward<T: Float>(
             let bd = bias.data();
             match g.as_slice() {
                 Some(sg) if !bd.is_empty() && repeats_over(bd.shape(), g.shape()) => {
-                    ArrayD::from_shape_vec(bd.raw_dim(), sum_runs(sg, bd.len()))
-                        .unwrap_or_else(|_| unreachable!("one sum per element"))
+                    let mut part = zeros_like(&bd);
+                    let total = part
+                        .as_slice_mut()
+                        .unwrap_or_else(|| unreachable!("zeros_like is in standard layout"));
+                    sum_runs_into(total, sg);
+                    part
                 }
                 _ => reduce_to(g.clone(), bd.shape()),
             }

@@ -1,7 +1,10 @@
 //! Reductions: sums and means over everything or one axis, and the maximum
 //! over an axis.
 
-use ndarray::{ArrayD, Axis, IxDyn, Zip};
+use ferrograd_scalar::Binary;
+use ndarray::{ArrayD, ArrayView1, Axis, IxDyn, Zip};
+
+use crate::tensor::backward::{needs, Grads};
 
 use crate::tensor::error::check_axis;
 use crate::tensor::graph::Op;
@@ -13,6 +16,42 @@ impl<T: Float> Tensor<T> {
     pub fn sum(&self) -> Tensor<T> {
         let out = ndarray::arr0(self.node.data.borrow().sum()).into_dyn();
         Tensor::from_op(out, self.sum_op(None, false, T::one()))
+    }
+
+    /// The sum of the elementwise products of `self` and `other`, which
+    /// have one shape: `(self * other).sum()` as one node, without the
+    /// array of products (`torch.dot` for vectors; any equal shapes here,
+    /// as `numpy.vdot` flattens). The products are added in the order
+    /// [`Tensor::sum`] adds elements, so both give the same value. An
+    /// error naming both shapes when they differ.
+    ///
+    /// ```
+    /// use ferrograd_tensor::Tensor;
+    /// let w = Tensor::param([[1.0f64, -2.0], [3.0, 0.5]]);
+    /// let d = w.dot(&w).unwrap();
+    /// assert_eq!(d.item().unwrap(), 14.25);
+    /// d.backward().unwrap();
+    /// assert_eq!(w.grad().unwrap().iter().copied().collect::<Vec<_>>(), vec![2.0, -4.0, 6.0, 1.0]);
+    /// assert!(w.dot(&Tensor::from([1.0, 2.0])).is_err());
+    /// ```
+    pub fn dot(&self, other: &Tensor<T>) -> Result<Tensor<T>, AutogradError> {
+        let out = {
+            let (a, b) = (self.node.data.borrow(), other.node.data.borrow());
+            if a.shape() != b.shape() {
+                return Err(AutogradError::Shape {
+                    op: "dot (the operands' shapes differ)",
+                    expected: a.shape().to_vec(),
+                    got: b.shape().to_vec(),
+                });
+            }
+            let (a, b) = (a.as_standard_layout(), b.as_standard_layout());
+            let (Some(sa), Some(sb)) = (a.as_slice(), b.as_slice()) else {
+                unreachable!("standard layout")
+            };
+            // ndarray's vector product adds in the order of its `sum`.
+            ndarray::arr0(ArrayView1::from(sa).dot(&ArrayView1::from(sb))).into_dyn()
+        };
+        Ok(Tensor::from_op(out, Op::Dot(self.clone(), other.clone())))
     }
 
     /// The mean of all elements, a 0-dimensional tensor; an error for an
@@ -140,6 +179,57 @@ impl<T: Float> Tensor<T> {
         AutogradError::Empty {
             op,
             shape: self.shape(),
+        }
+    }
+}
+
+/// Sends the gradients of `a.dot(b)`: `g b` to `a` and `g a` to `b` (the
+/// slopes of the scalar engine's product), each added in place when that
+/// operand already has a gradient.
+pub(crate) fn dot_backward<T: Float>(
+    a: &Tensor<T>,
+    b: &Tensor<T>,
+    g: &ArrayD<T>,
+    grads: &mut Grads<T>,
+) {
+    let g = g.first().copied().unwrap_or(T::zero());
+    for (to, first) in [(a, true), (b, false)] {
+        if !needs(to) {
+            continue;
+        }
+        let (ad, bd) = (a.data(), b.data());
+        let slope = |x: T, y: T| {
+            let (p, q) = Binary::Mul.grads(x, y, x * y, g);
+            if first {
+                p
+            } else {
+                q
+            }
+        };
+        let (ad, bd) = (ad.as_standard_layout(), bd.as_standard_layout());
+        let (Some(sa), Some(sb)) = (ad.as_slice(), bd.as_slice()) else {
+            unreachable!("standard layout")
+        };
+        match grads
+            .slot(to)
+            .as_mut()
+            .and_then(|acc| acc.as_slice_mut().filter(|s| s.len() == sa.len()))
+        {
+            // Used again (`p.dot(p)`, or a parameter also used elsewhere):
+            // added in place.
+            Some(acc) => {
+                for ((d, &x), &y) in acc.iter_mut().zip(sa).zip(sb) {
+                    *d += slope(x, y);
+                }
+            }
+            None => {
+                let part: Vec<T> = sa.iter().zip(sb).map(|(&x, &y)| slope(x, y)).collect();
+                let like = if first { &ad } else { &bd };
+                let part = ArrayD::from_shape_vec(like.raw_dim(), part)
+                    .unwrap_or_else(|_| unreachable!("one slope per element"));
+                drop((ad, bd));
+                grads.add(to, part);
+            }
         }
     }
 }
