@@ -44,12 +44,9 @@ impl<T: Float> Tensor<T> {
                     got: b.shape().to_vec(),
                 });
             }
-            let (a, b) = (a.as_standard_layout(), b.as_standard_layout());
-            let (Some(sa), Some(sb)) = (a.as_slice(), b.as_slice()) else {
-                unreachable!("standard layout")
-            };
+            let (sa, sb) = (row_major(&a), row_major(&b));
             // ndarray's vector product adds in the order of its `sum`.
-            ndarray::arr0(ArrayView1::from(sa).dot(&ArrayView1::from(sb))).into_dyn()
+            ndarray::arr0(ArrayView1::from(&*sa).dot(&ArrayView1::from(&*sb))).into_dyn()
         };
         Ok(Tensor::from_op(out, Op::Dot(self.clone(), other.clone())))
     }
@@ -183,9 +180,19 @@ impl<T: Float> Tensor<T> {
     }
 }
 
+/// The elements of `a` in row-major order: borrowed when it is in standard
+/// layout (no copy, no new view), else copied.
+fn row_major<'a, T: Float>(a: &'a ArrayD<T>) -> std::borrow::Cow<'a, [T]> {
+    match a.as_slice() {
+        Some(s) => s.into(),
+        None => a.iter().copied().collect::<Vec<T>>().into(),
+    }
+}
+
 /// Sends the gradients of `a.dot(b)`: `g b` to `a` and `g a` to `b` (the
 /// slopes of the scalar engine's product), each added in place when that
-/// operand already has a gradient.
+/// operand already has a gradient. For `p.dot(p)` both go to `p` in one
+/// pass, added in the order two separate contributions would be.
 pub(crate) fn dot_backward<T: Float>(
     a: &Tensor<T>,
     b: &Tensor<T>,
@@ -193,45 +200,69 @@ pub(crate) fn dot_backward<T: Float>(
     grads: &mut Grads<T>,
 ) {
     let g = g.first().copied().unwrap_or(T::zero());
-    for (to, first) in [(a, true), (b, false)] {
-        if !needs(to) {
-            continue;
+    let (ad, bd) = (a.data(), b.data());
+    let (sa, sb) = (row_major(&ad), row_major(&bd));
+    let slopes = |i: usize| Binary::Mul.grads(sa[i], sb[i], sa[i] * sb[i], g);
+    if a.same_node(b) {
+        if needs(a) {
+            accumulate(grads, a, &ad, |i| {
+                let (p, q) = slopes(i);
+                [p, q]
+            });
         }
-        let (ad, bd) = (a.data(), b.data());
-        let slope = |x: T, y: T| {
-            let (p, q) = Binary::Mul.grads(x, y, x * y, g);
-            if first {
-                p
-            } else {
-                q
+        return;
+    }
+    if needs(a) {
+        accumulate(grads, a, &ad, |i| [slopes(i).0]);
+    }
+    if needs(b) {
+        accumulate(grads, b, &bd, |i| [slopes(i).1]);
+    }
+}
+
+/// Adds `parts(i)` (one value or several, in order) to element `i` of the
+/// gradient of `to`, which is shaped like `like`: in place into the
+/// gradient it already has, else into a new array made by copying `like`
+/// (a ready shape, cheaper for small arrays than building one) and
+/// overwriting it.
+fn accumulate<T: Float, const N: usize>(
+    grads: &mut Grads<T>,
+    to: &Tensor<T>,
+    like: &ArrayD<T>,
+    parts: impl Fn(usize) -> [T; N],
+) {
+    let n = like.len();
+    if let Some(acc) = grads
+        .slot(to)
+        .as_mut()
+        .and_then(|acc| acc.as_slice_mut())
+        .filter(|acc| acc.len() == n)
+    {
+        for (i, d) in acc.iter_mut().enumerate() {
+            for p in parts(i) {
+                *d += p;
             }
-        };
-        let (ad, bd) = (ad.as_standard_layout(), bd.as_standard_layout());
-        let (Some(sa), Some(sb)) = (ad.as_slice(), bd.as_slice()) else {
-            unreachable!("standard layout")
-        };
-        match grads
-            .slot(to)
-            .as_mut()
-            .and_then(|acc| acc.as_slice_mut().filter(|s| s.len() == sa.len()))
-        {
-            // Used again (`p.dot(p)`, or a parameter also used elsewhere):
-            // added in place.
-            Some(acc) => {
-                for ((d, &x), &y) in acc.iter_mut().zip(sa).zip(sb) {
-                    *d += slope(x, y);
-                }
-            }
-            None => {
-                let part: Vec<T> = sa.iter().zip(sb).map(|(&x, &y)| slope(x, y)).collect();
-                let like = if first { &ad } else { &bd };
-                let part = ArrayD::from_shape_vec(like.raw_dim(), part)
-                    .unwrap_or_else(|_| unreachable!("one slope per element"));
-                drop((ad, bd));
-                grads.add(to, part);
+        }
+        return;
+    }
+    let mut part = if like.is_standard_layout() {
+        like.clone()
+    } else {
+        ArrayD::zeros(like.raw_dim())
+    };
+    if let Some(dst) = part.as_slice_mut() {
+        for (i, d) in dst.iter_mut().enumerate() {
+            let all = parts(i);
+            let [first, rest @ ..] = all.as_slice() else {
+                continue;
+            };
+            *d = *first;
+            for &p in rest {
+                *d += p;
             }
         }
     }
+    grads.add(to, part);
 }
 
 /// The gradient of a (scaled) sum: `g` spread back over the summed axis.
