@@ -169,6 +169,10 @@ fn send_grads<T: Float>(
             to(a, part)
         }
         Op::Binary(f, a, b) => elementwise::binary_backward(*f, a, b, out, g, grads)?,
+        Op::Scalar { f, a, c, left } => {
+            let part = elementwise::float_backward(*f, &a.data(), (*c, *left), out, g);
+            to(a, part)
+        }
         Op::MatMul(a, b) => matmul::matmul_backward(a, b, g, grads),
         Op::Dot(a, b) => reduce::dot_backward(a, b, g, grads),
         Op::AddMm { bias, a, b } => matmul::addmm_backward(bias, a, b, g, grads),

@@ -137,6 +137,27 @@ pub(crate) fn add_into<T: Float>(acc: &mut ArrayD<T>, part: &ArrayD<T>) {
     *acc += part;
 }
 
+/// An array of `like`'s shape holding `values` (one per element, in
+/// row-major order). A small array is made by copying `like` (when in
+/// standard layout) and overwriting it, which costs less than building a
+/// new dynamic-rank shape and strides; a large one is collected into a new
+/// shape, one write pass instead of a copy and a rewrite.
+pub(crate) fn array_like<T: Float>(like: &ArrayD<T>, values: impl Iterator<Item = T>) -> ArrayD<T> {
+    /// Below this many elements the copy is the cheaper start.
+    const SMALL: usize = 1024;
+    if like.len() <= SMALL && like.is_standard_layout() {
+        let mut out = like.clone();
+        if let Some(dst) = out.as_slice_mut() {
+            for (d, v) in dst.iter_mut().zip(values) {
+                *d = v;
+            }
+            return out;
+        }
+    }
+    ArrayD::from_shape_vec(like.raw_dim(), values.collect())
+        .unwrap_or_else(|_| unreachable!("one value per element"))
+}
+
 /// A new array of `like`'s shape (in standard layout) filled with zeros:
 /// cloned from `like`, which has a layout ready, rather than built anew.
 pub(crate) fn zeros_like<T: Float>(like: &ArrayD<T>) -> ArrayD<T> {

@@ -35,6 +35,14 @@ pub(crate) enum Op<T: Float> {
     Unary(Unary, Tensor<T>),
     /// `f(a, b)` elementwise with broadcasting.
     Binary(Binary, Tensor<T>, Tensor<T>),
+    /// `f(a, c)`, or `f(c, a)` when `left`, elementwise with a plain float
+    /// `c`, which (as in PyTorch) is not a node of the graph.
+    Scalar {
+        f: Binary,
+        a: Tensor<T>,
+        c: T,
+        left: bool,
+    },
     /// Matrix product (2-D, batched 3-D, or 3-D by 2-D).
     MatMul(Tensor<T>, Tensor<T>),
     /// `bias + a @ b` for 2-D `a` and `b` (PyTorch's `addmm`): a layer's
@@ -58,7 +66,8 @@ pub(crate) enum Op<T: Float> {
     Max {
         a: Tensor<T>,
         axis: usize,
-        argmax: ArrayD<usize>,
+        // Boxed: the largest field of any operation, kept out of every node.
+        argmax: Box<ArrayD<usize>>,
     },
     /// Same elements, another shape.
     Reshape(Tensor<T>),
@@ -93,6 +102,7 @@ macro_rules! match_operands {
             } => $three,
             Op::Binary(_, $a, $b) | Op::MatMul($a, $b) | Op::Dot($a, $b) => $two,
             Op::Unary(_, $x)
+            | Op::Scalar { a: $x, .. }
             | Op::Reshape($x)
             | Op::Transpose($x, ..)
             | Op::Softmax($x, _)
@@ -122,7 +132,7 @@ impl<T: Float> Op<T> {
         match self {
             Leaf => "",
             Unary(u, _) => u.name(),
-            Binary(f, ..) => f.name(),
+            Binary(f, ..) | Scalar { f, .. } => f.name(),
             MatMul(..) => "matmul",
             AddMm { .. } => "addmm",
             Dot(..) => "dot",
@@ -141,7 +151,7 @@ impl<T: Float> Op<T> {
     /// symbols (`+`, `*`, ...), anything else by [`Op::name`].
     pub(crate) fn symbol(&self) -> &'static str {
         match self {
-            Op::Binary(f, ..) => f.symbol(),
+            Op::Binary(f, ..) | Op::Scalar { f, .. } => f.symbol(),
             _ => self.name(),
         }
     }

@@ -5,7 +5,9 @@ use ferrograd_scalar::{Binary, Unary};
 use ndarray::{ArrayD, Zip};
 
 use crate::tensor::backward::{needs, Grads};
-use crate::tensor::broadcast::{checked_shape, reduce_to, repeats_over, stretch, zeros_like};
+use crate::tensor::broadcast::{
+    array_like, checked_shape, reduce_to, repeats_over, stretch, zeros_like,
+};
 use crate::tensor::graph::Op;
 use crate::tensor::{AutogradError, Tensor};
 use crate::Float;
@@ -58,9 +60,41 @@ impl<T: Float> Tensor<T> {
     pub fn unary(&self, u: Unary) -> Tensor<T> {
         let out = {
             let a = self.node.data.borrow();
-            with_unary!(u, K => a.map(|&x| K.value(x)))
+            match a.as_slice() {
+                Some(sa) => with_unary!(u, K => array_like(&a, sa.iter().map(|&x| K.value(x)))),
+                None => with_unary!(u, K => a.map(|&x| K.value(x))),
+            }
         };
         Tensor::from_op(out, Op::Unary(u, self.clone()))
+    }
+
+    /// `f(self, c)`, or `f(c, self)` when `left`, elementwise with a plain
+    /// float: what the operators with a float operand (`&t * 2.0`,
+    /// `1.0 - &t`) compute. The float is no node of the graph (as in
+    /// PyTorch); the values and slopes are the scalar engine's `f`'s.
+    pub(crate) fn with_float(&self, f: Binary, c: T, left: bool) -> Tensor<T> {
+        let out = {
+            let a = self.node.data.borrow();
+            match (a.as_slice(), left) {
+                (Some(sa), false) => {
+                    with_binary!(f, K => array_like(&a, sa.iter().map(|&x| K.value(x, c))))
+                }
+                (Some(sa), true) => {
+                    with_binary!(f, K => array_like(&a, sa.iter().map(|&x| K.value(c, x))))
+                }
+                (None, false) => with_binary!(f, K => a.map(|&x| K.value(x, c))),
+                (None, true) => with_binary!(f, K => a.map(|&x| K.value(c, x))),
+            }
+        };
+        Tensor::from_op(
+            out,
+            Op::Scalar {
+                f,
+                a: self.clone(),
+                c,
+                left,
+            },
+        )
     }
 
     /// `tanh` of every element.
@@ -196,19 +230,37 @@ pub(crate) fn unary_backward<T: Float>(
     out: &ArrayD<T>,
     g: &ArrayD<T>,
 ) -> ArrayD<T> {
-    if let (Some(sa), Some(so), true) = (a.as_slice(), out.as_slice(), g.is_standard_layout()) {
-        // One pass over slices into a copy of `g` (its shape, no new layout).
-        let mut part = g.clone();
-        if let Some(dst) = part.as_slice_mut() {
-            with_unary!(u, K => {
-                for ((d, &a), &o) in dst.iter_mut().zip(sa).zip(so) {
-                    *d = K.grad(a, o, *d);
-                }
-            });
-            return part;
-        }
+    if let (Some(sa), Some(so), Some(sg)) = (a.as_slice(), out.as_slice(), g.as_slice()) {
+        // One pass over slices.
+        let slopes = sa.iter().zip(so).zip(sg);
+        return with_unary!(u, K => array_like(g, slopes.map(|((&a, &o), &g)| K.grad(a, o, g))));
     }
     with_unary!(u, K => Zip::from(a).and(out).and(g).map_collect(|&a, &o, &g| K.grad(a, o, g)))
+}
+
+/// The gradient of `f(a, c)` (or `f(c, a)` when `left`) for `a`, given the
+/// output and the upstream gradient.
+pub(crate) fn float_backward<T: Float>(
+    f: Binary,
+    a: &ArrayD<T>,
+    (c, left): (T, bool),
+    out: &ArrayD<T>,
+    g: &ArrayD<T>,
+) -> ArrayD<T> {
+    let slope = |x: T, o: T, g: T| with_binary!(f, K => if left { K.grads(c, x, o, g).1 } else { K.grads(x, c, o, g).0 });
+    match (a.as_slice(), out.as_slice(), g.as_slice()) {
+        (Some(sa), Some(so), Some(sg)) => array_like(
+            g,
+            sa.iter()
+                .zip(so)
+                .zip(sg)
+                .map(|((&x, &o), &g)| slope(x, o, g)),
+        ),
+        _ => Zip::from(a)
+            .and(out)
+            .and(g)
+            .map_collect(|&x, &o, &g| slope(x, o, g)),
+    }
 }
 
 /// Sends the gradients of `f(a, b)` to the operands that need one, each

@@ -129,7 +129,7 @@ impl<T: Float> Tensor<T> {
             Op::Max {
                 a: self.clone(),
                 axis,
-                argmax,
+                argmax: Box::new(argmax),
             },
         ))
     }
