@@ -108,7 +108,7 @@ impl<T: Float> Tensor<T> {
             }
             node.visit.set(pass);
             stack.push((node, true));
-            for o in node.op.operands().into_iter().flatten() {
+            for o in node.op.operands() {
                 let o = &*o.node;
                 if o.requires_grad && o.visit.get() != pass {
                     stack.push((o, false));
@@ -175,6 +175,7 @@ fn send_grads<T: Float>(
         }
         Op::MatMul(a, b) => matmul::matmul_backward(a, b, g, grads),
         Op::Dot(a, b) => reduce::dot_backward(a, b, g, grads),
+        Op::AddN(terms) => reduce::add_n_backward(terms, g, grads),
         Op::AddMm { bias, a, b } => matmul::addmm_backward(bias, a, b, g, grads),
         Op::Sum {
             a,

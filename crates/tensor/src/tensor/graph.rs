@@ -54,6 +54,9 @@ pub(crate) enum Op<T: Float> {
     },
     /// The sum of the elementwise products of two tensors of one shape.
     Dot(Tensor<T>, Tensor<T>),
+    /// The sum of any number of tensors of one shape (TensorFlow's
+    /// `add_n`): one node instead of a chain of additions.
+    AddN(Vec<Tensor<T>>),
     /// Sum over all elements or one axis, times `scale` (1, or 1/n for a mean).
     Sum {
         a: Tensor<T>,
@@ -81,20 +84,22 @@ pub(crate) enum Op<T: Float> {
     Pick(Tensor<T>, Vec<usize>),
 }
 
-/// Matches an [`Op`] (by value or by reference) by its operands: none,
-/// three (`$p`, `$q`, `$r`), two (`$a`, `$b`) or one (`$x`). The one list of
-/// which operation has which operands, for [`Op::operands`] and the
-/// non-recursive drop.
+/// Matches an [`Op`] (by value or by reference) by its operands: none, a
+/// list (`$v`), three (`$p`, `$q`, `$r`), two (`$a`, `$b`) or one (`$x`).
+/// The one list of which operation has which operands, for
+/// [`Op::operands`] and the non-recursive drop.
 macro_rules! match_operands {
     (
         $op:expr,
         none => $none:expr,
+        [$v:ident] => $many:expr,
         ($p:ident, $q:ident, $r:ident) => $three:expr,
         ($a:ident, $b:ident) => $two:expr,
         $x:ident => $one:expr
     ) => {
         match $op {
             Op::Leaf => $none,
+            Op::AddN($v) => $many,
             Op::AddMm {
                 bias: $p,
                 a: $q,
@@ -115,15 +120,17 @@ macro_rules! match_operands {
 }
 
 impl<T: Float> Op<T> {
-    /// The operands, in the order the backward rules return their gradients.
-    pub(crate) fn operands(&self) -> [Option<&Tensor<T>>; 3] {
-        match_operands!(
+    /// The operands, in the operation's order.
+    pub(crate) fn operands(&self) -> impl Iterator<Item = &Tensor<T>> {
+        let (fixed, many): ([Option<&Tensor<T>>; 3], &[Tensor<T>]) = match_operands!(
             self,
-            none => [None, None, None],
-            (p, q, r) => [Some(p), Some(q), Some(r)],
-            (a, b) => [Some(a), Some(b), None],
-            a => [Some(a), None, None]
-        )
+            none => ([None, None, None], &[]),
+            [v] => ([None, None, None], v),
+            (p, q, r) => ([Some(p), Some(q), Some(r)], &[]),
+            (a, b) => ([Some(a), Some(b), None], &[]),
+            a => ([Some(a), None, None], &[])
+        );
+        fixed.into_iter().flatten().chain(many)
     }
 
     /// PyTorch's name of the operation, for pictures and debugging.
@@ -136,6 +143,7 @@ impl<T: Float> Op<T> {
             MatMul(..) => "matmul",
             AddMm { .. } => "addmm",
             Dot(..) => "dot",
+            AddN(..) => "add_n",
             Sum { scale, .. } if *scale == T::one() => "sum",
             Sum { .. } => "mean",
             Max { .. } => "max",
@@ -161,6 +169,7 @@ impl<T: Float> Op<T> {
         match_operands!(
             std::mem::replace(self, Op::Leaf),
             none => {},
+            [v] => into.extend(v),
             (p, q, r) => into.extend([p, q, r]),
             (a, b) => into.extend([a, b]),
             a => into.push(a)
@@ -210,7 +219,7 @@ impl<T: Float> Tensor<T> {
     /// the result of `op`, which is kept only if an operand needs a
     /// gradient and recording is on (otherwise the result is a constant).
     pub(crate) fn from_op(data: ArrayD<T>, op: Op<T>) -> Tensor<T> {
-        let needs = op.operands().iter().flatten().any(|t| t.node.requires_grad) && recording();
+        let needs = op.operands().any(|t| t.node.requires_grad) && recording();
         let op = if needs { op } else { Op::Leaf };
         Tensor::make(data, needs, op)
     }

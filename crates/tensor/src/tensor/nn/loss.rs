@@ -70,15 +70,21 @@ pub fn cross_entropy<T: Float>(
 /// micrograd's L2 penalty `alpha * sum(p^2)` over every parameter.
 ///
 /// Each parameter's `sum(p^2)` is one [`Tensor::dot`] node (the same value
-/// as `(p * p).sum()`, without the array of squares).
+/// as `(p * p).sum()`, without the array of squares), and their total one
+/// [`Tensor::add_n`] node (the same value as adding them in order).
 pub fn l2<T: Float>(params: &[Tensor<T>], alpha: T) -> Tensor<T> {
-    let total = params
+    let squares: Vec<Tensor<T>> = params
         .iter()
         .map(|p| {
             p.dot(p)
                 .unwrap_or_else(|_| unreachable!("a tensor has its own shape"))
         })
-        .reduce(|a, b| a + b)
-        .unwrap_or_else(|| Tensor::scalar(T::zero()));
+        .collect();
+    let total = match squares.as_slice() {
+        [] => Tensor::scalar(T::zero()),
+        [one] => one.clone(),
+        _ => Tensor::add_n(&squares)
+            .unwrap_or_else(|_| unreachable!("every square is 0-dimensional")),
+    };
     total * alpha
 }

@@ -5,6 +5,7 @@ use ferrograd_scalar::Binary;
 use ndarray::{ArrayD, ArrayView1, Axis, IxDyn, Zip};
 
 use crate::tensor::backward::{needs, Grads};
+use crate::tensor::broadcast::add_into;
 
 use crate::tensor::error::check_axis;
 use crate::tensor::graph::Op;
@@ -49,6 +50,48 @@ impl<T: Float> Tensor<T> {
             ndarray::arr0(ArrayView1::from(&*sa).dot(&ArrayView1::from(&*sb))).into_dyn()
         };
         Ok(Tensor::from_op(out, Op::Dot(self.clone(), other.clone())))
+    }
+
+    /// The sum of `terms`, all of one shape, as one node (TensorFlow's
+    /// `add_n`): the same values as `((t0 + t1) + t2) + ...`, added in that
+    /// order, without a node and an array per addition. An error naming the
+    /// shapes when they differ, or for an empty list (which has no shape;
+    /// `Iterator::sum` over tensors gives 0 for it).
+    ///
+    /// ```
+    /// use ferrograd_tensor::Tensor;
+    /// let w = Tensor::param([1.0f64, -2.0]);
+    /// let v = Tensor::param([0.5, 4.0]);
+    /// let total = Tensor::add_n(&[w.dot(&w).unwrap(), v.dot(&v).unwrap()]).unwrap();
+    /// assert_eq!(total.item().unwrap(), 5.0 + 16.25);
+    /// total.backward().unwrap();
+    /// assert_eq!(v.grad().unwrap().iter().copied().collect::<Vec<_>>(), vec![1.0, 8.0]);
+    /// assert!(Tensor::add_n(&[w.clone(), Tensor::from([1.0])]).is_err());
+    /// ```
+    pub fn add_n(terms: &[Tensor<T>]) -> Result<Tensor<T>, AutogradError> {
+        let Some((first, rest)) = terms.split_first() else {
+            return Err(AutogradError::Empty {
+                op: "add_n of a list of terms",
+                shape: vec![0],
+            });
+        };
+        let out = {
+            let head = first.node.data.borrow();
+            let mut out = head.to_owned();
+            for t in rest {
+                let d = t.node.data.borrow();
+                if d.shape() != head.shape() {
+                    return Err(AutogradError::Shape {
+                        op: "add_n (every term has the first's shape)",
+                        expected: head.shape().to_vec(),
+                        got: d.shape().to_vec(),
+                    });
+                }
+                add_into(&mut out, &d);
+            }
+            out
+        };
+        Ok(Tensor::from_op(out, Op::AddN(terms.to_vec())))
     }
 
     /// The mean of all elements, a 0-dimensional tensor; an error for an
@@ -263,6 +306,17 @@ fn accumulate<T: Float, const N: usize>(
         }
     }
     grads.add(to, part);
+}
+
+/// Sends the gradient of `add_n(terms)`: `g` itself to every term that
+/// needs one (added in place where a term already has a gradient).
+pub(crate) fn add_n_backward<T: Float>(terms: &[Tensor<T>], g: &ArrayD<T>, grads: &mut Grads<T>) {
+    for t in terms.iter().filter(|t| needs(t)) {
+        match grads.slot(t) {
+            Some(acc) => add_into(acc, g),
+            slot => *slot = Some(g.to_owned()),
+        }
+    }
 }
 
 /// The gradient of a (scaled) sum: `g` spread back over the summed axis.
