@@ -493,3 +493,193 @@ fn an_operand_reached_again_through_a_later_operand_waits_for_it() {
     let want = (1.0 - t * t) * (1.0 + 6.0 * (6.0 * t).exp());
     assert!((x.grad().unwrap()[0] - want).abs() < 1e-12 * want);
 }
+
+/// The values and every gradient of two ways to compute one function, at
+/// the same random inputs, compared to a relative `tol` (0 for bitwise).
+fn same_as(name: &str, fused: &F, plain: &F, inputs: &[ArrayD<f64>], tol: f64) {
+    let run = |f: &F| {
+        let params: Vec<Tensor<f64>> = inputs.iter().map(|a| Tensor::param(a.clone())).collect();
+        let out = f(&params);
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        let w = random(&out.shape(), -1.0, 1.0, &mut rng);
+        scalarize(&out, &w).backward().unwrap();
+        let grads: Vec<Vec<f64>> = params
+            .iter()
+            .map(|p| p.grad().unwrap().iter().copied().collect())
+            .collect();
+        (out.shape(), out.to_vec(), grads)
+    };
+    let (got, want) = (run(fused), run(plain));
+    assert_eq!(got.0, want.0, "{name}: shape");
+    let close = |g: f64, w: f64| (g - w).abs() <= tol * w.abs().max(1.0);
+    for (k, (g, w)) in got.1.iter().zip(&want.1).enumerate() {
+        assert!(close(*g, *w), "{name}: value {k}: {g} vs {w}");
+    }
+    for (i, (gs, ws)) in got.2.iter().zip(&want.2).enumerate() {
+        for (k, (g, w)) in gs.iter().zip(ws).enumerate() {
+            assert!(close(*g, *w), "{name}: d/dx{i}[{k}]: {g} vs {w}");
+        }
+    }
+}
+
+#[test]
+fn addmm_is_a_product_plus_a_broadcast_bias() {
+    let mut rng = ChaCha8Rng::seed_from_u64(21);
+    let (n, k, m) = (5, 3, 4);
+    for bias in [&[m][..], &[1, m], &[n, m], &[], &[1], &[n, 1]] {
+        let inputs = [
+            random(bias, -1.0, 1.0, &mut rng),
+            random(&[n, k], -1.0, 1.0, &mut rng),
+            random(&[k, m], -1.0, 1.0, &mut rng),
+        ];
+        let fused: &F = &|v| v[0].addmm(&v[1], &v[2]).unwrap();
+        let plain: &F = &|v| v[1].matmul(&v[2]).unwrap() + &v[0];
+        same_as(
+            &format!("addmm bias {bias:?}"),
+            fused,
+            plain,
+            &inputs,
+            1e-14,
+        );
+        check(&format!("addmm bias {bias:?}"), fused, &inputs, 22);
+    }
+}
+
+#[test]
+fn addmm_errors_name_the_shapes() {
+    let t = |s: &[usize]| Tensor::<f64>::from_array(ArrayD::zeros(IxDyn(s)));
+    let err =
+        |b: &[usize], x: &[usize], w: &[usize]| t(b).addmm(&t(x), &t(w)).unwrap_err().to_string();
+    let e = err(&[4], &[2, 3, 3], &[3, 4]);
+    assert!(e.contains("(2, 3, 3)") && e.contains("addmm"), "{e}");
+    let e = err(&[4], &[2, 3], &[2, 4]);
+    assert!(e.contains("inner sizes 3 and 2"), "{e}");
+    let e = err(&[5], &[2, 3], &[3, 4]);
+    assert!(
+        e.contains("addmm") && e.contains("(5)") && e.contains("(2, 4)"),
+        "{e}"
+    );
+    let e = err(&[1, 2, 4], &[2, 3], &[3, 4]);
+    assert!(e.contains("(1, 2, 4)"), "{e}");
+}
+
+#[test]
+fn dot_is_the_sum_of_products_bit_for_bit() {
+    let mut rng = ChaCha8Rng::seed_from_u64(23);
+    for shape in [&[][..], &[1], &[5], &[3, 4], &[17], &[2, 3, 5]] {
+        let inputs = [
+            random(shape, -1.0, 1.0, &mut rng),
+            random(shape, -1.0, 1.0, &mut rng),
+        ];
+        let fused: &F = &|v| v[0].dot(&v[1]).unwrap();
+        let plain: &F = &|v| (&v[0] * &v[1]).sum();
+        same_as(&format!("dot {shape:?}"), fused, plain, &inputs, 0.0);
+        check(&format!("dot {shape:?}"), fused, &inputs, 24);
+        // A tensor with itself: both slopes reach it.
+        let self_dot: &F = &|v| v[0].dot(&v[0]).unwrap();
+        let square: &F = &|v| (&v[0] * &v[0]).sum();
+        same_as(
+            &format!("p.dot(p) {shape:?}"),
+            self_dot,
+            square,
+            &inputs[..1],
+            0.0,
+        );
+    }
+    // Operands in any layout.
+    let a = Tensor::param(random(&[3, 4], -1.0, 1.0, &mut rng))
+        .t()
+        .unwrap();
+    let b = Tensor::from_array(random(&[4, 3], -1.0, 1.0, &mut rng));
+    let want = (&a * &b).sum().item().unwrap();
+    assert_eq!(a.dot(&b).unwrap().item().unwrap(), want);
+    let e = a.dot(&Tensor::from([1.0, 2.0])).unwrap_err().to_string();
+    assert!(
+        e.contains("dot") && e.contains("(4, 3)") && e.contains("(2)"),
+        "{e}"
+    );
+}
+
+#[test]
+fn add_n_is_a_chain_of_additions_bit_for_bit() {
+    let mut rng = ChaCha8Rng::seed_from_u64(25);
+    for shape in [&[][..], &[4], &[2, 3]] {
+        let inputs: Vec<ArrayD<f64>> = (0..4).map(|_| random(shape, -1.0, 1.0, &mut rng)).collect();
+        let fused: &F = &|v| {
+            Tensor::add_n(&[
+                v[0].clone(),
+                v[1].clone(),
+                v[2].clone(),
+                v[3].clone(),
+                v[1].clone(),
+            ])
+            .unwrap()
+        };
+        let plain: &F = &|v| &v[0] + &v[1] + &v[2] + &v[3] + &v[1];
+        same_as(&format!("add_n {shape:?}"), fused, plain, &inputs, 0.0);
+        check(&format!("add_n {shape:?}"), fused, &inputs, 26);
+    }
+    let one = Tensor::param([1.0f64, 2.0]);
+    assert!(Tensor::add_n(std::slice::from_ref(&one)).unwrap().to_vec() == vec![1.0, 2.0]);
+    let e = Tensor::add_n(&[one.clone(), Tensor::from([1.0, 2.0, 3.0])])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("add_n") && e.contains("(2)") && e.contains("(3)"),
+        "{e}"
+    );
+    assert!(Tensor::<f64>::add_n(&[]).is_err());
+}
+
+#[test]
+fn a_float_operand_is_no_node_and_gives_the_constants_values() {
+    let mut rng = ChaCha8Rng::seed_from_u64(27);
+    let x = random(&[2, 3], 0.5, 1.5, &mut rng);
+    for &op in Binary::ALL {
+        for left in [false, true] {
+            let c = 1.75;
+            let with_float: Box<F> = match (op, left) {
+                (Binary::Add, false) => Box::new(move |v| &v[0] + c),
+                (Binary::Add, true) => Box::new(move |v| c + &v[0]),
+                (Binary::Sub, false) => Box::new(move |v| &v[0] - c),
+                (Binary::Sub, true) => Box::new(move |v| c - &v[0]),
+                (Binary::Mul, false) => Box::new(move |v| &v[0] * c),
+                (Binary::Mul, true) => Box::new(move |v| c * &v[0]),
+                (Binary::Div, false) => Box::new(move |v| &v[0] / c),
+                (Binary::Div, true) => Box::new(move |v| c / &v[0]),
+                _ => continue,
+            };
+            let with_constant: Box<F> = if left {
+                Box::new(move |v| Tensor::scalar(c).binary(op, &v[0]).unwrap())
+            } else {
+                Box::new(move |v| v[0].binary(op, &Tensor::scalar(c)).unwrap())
+            };
+            let name = format!("{} float left={left}", op.name());
+            same_as(
+                &name,
+                &*with_float,
+                &*with_constant,
+                std::slice::from_ref(&x),
+                0.0,
+            );
+            let t = Tensor::param(x.clone());
+            let y = with_float(std::slice::from_ref(&t));
+            assert_eq!(y.op_name(), op.name(), "{name}");
+            assert_eq!(y.operands().len(), 1, "{name}");
+            assert!(y.operands()[0].same_node(&t), "{name}");
+        }
+    }
+}
+
+#[test]
+fn a_graph_deeper_than_the_recursive_drop_frees_on_an_explicit_stack() {
+    // Wide and deep at once: a chain whose every node also holds a fresh
+    // leaf, dropped from the root.
+    let x = Tensor::param([1.0f64]);
+    let mut y = x.clone();
+    for i in 0..10_000 {
+        y = &y + &Tensor::from([i as f64]);
+    }
+    y.sum().backward().unwrap();
+    assert_eq!(x.grad().unwrap()[0], 1.0);
+}

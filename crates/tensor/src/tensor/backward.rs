@@ -5,7 +5,8 @@ use std::cell::Cell;
 
 use ndarray::{ArrayD, IxDyn};
 
-use super::graph::Op;
+use super::broadcast::add_into;
+use super::graph::{Node, Op};
 use super::ops::{elementwise, matmul, reduce, shape, softmax};
 use super::{AutogradError, Tensor};
 use crate::Float;
@@ -58,31 +59,21 @@ impl<T: Float> Tensor<T> {
             return Err(AutogradError::NoGrad);
         }
         let order = self.topological_order();
-        let mut grads: Vec<Option<ArrayD<T>>> = vec![None; order.len()];
-        let last = order.len() - 1;
-        grads[last] = Some(seed);
-        for i in (0..order.len()).rev() {
-            let node = &order[i].node;
-            let Some(g) = grads[i].take() else {
+        let mut grads = Grads {
+            slots: std::iter::repeat_with(|| None).take(order.len()).collect(),
+        };
+        grads.slots[order.len() - 1] = Some(seed);
+        for (i, node) in order.iter().enumerate().rev() {
+            let Some(g) = grads.slots[i].take() else {
                 continue;
             };
-            let operands = node.op.operands();
-            let parts = {
+            {
                 let out = node.data.borrow();
-                local_grads(&node.op, &out, &g)?
-            };
-            for (operand, part) in operands.iter().zip(parts) {
-                if let (Some(t), Some(part)) = (operand, part) {
-                    let slot = &mut grads[t.node.index.get()];
-                    match slot {
-                        Some(acc) => *acc += &part,
-                        None => *slot = Some(part),
-                    }
-                }
+                send_grads(&node.op, &out, &g, &mut grads)?;
             }
             let mut stored = node.grad.borrow_mut();
             match stored.as_mut() {
-                Some(acc) => *acc += &g,
+                Some(acc) => add_into(acc, &g),
                 None => *stored = Some(g),
             }
         }
@@ -91,76 +82,125 @@ impl<T: Float> Tensor<T> {
 
     /// The nodes that need a gradient and lead to `self`, every operand
     /// before its result (`self` last); each node's `index` is its place.
-    fn topological_order(&self) -> Vec<Tensor<T>> {
+    /// Borrowed from `self`'s graph, which keeps them alive.
+    fn topological_order(&self) -> Vec<&Node<T>> {
         let pass = PASS.with(|p| {
             p.set(p.get() + 1);
             p.get()
         });
-        let mut order = Vec::new();
+        // Room for a typical model's graph up front: no regrowing.
+        let mut order = Vec::with_capacity(64);
         // (node, operands already pushed): a depth-first search with an
         // explicit stack, so a chain of any length needs no call stack. A
         // node is marked when expanded, not when pushed: one pushed early
         // (as a first operand) and reached again below a later operand is
         // pushed again there, so it lands before every result that uses it.
-        let mut stack = vec![(self.clone(), false)];
-        while let Some((t, expanded)) = stack.pop() {
+        let mut stack: Vec<(&Node<T>, bool)> = Vec::with_capacity(64);
+        stack.push((&*self.node, false));
+        while let Some((node, expanded)) = stack.pop() {
             if expanded {
-                t.node.index.set(order.len());
-                order.push(t);
+                node.index.set(order.len());
+                order.push(node);
                 continue;
             }
-            if t.node.visit.get() == pass {
+            if node.visit.get() == pass {
                 continue;
             }
-            t.node.visit.set(pass);
-            let operands = t.node.op.operands().map(|o| {
-                o.filter(|o| o.node.requires_grad && o.node.visit.get() != pass)
-                    .cloned()
-            });
-            stack.push((t, true));
-            stack.extend(operands.into_iter().flatten().map(|o| (o, false)));
+            node.visit.set(pass);
+            stack.push((node, true));
+            for o in node.op.operands() {
+                let o = &*o.node;
+                if o.requires_grad && o.visit.get() != pass {
+                    stack.push((o, false));
+                }
+            }
         }
         order
     }
 }
 
-/// The gradients an operation sends to its operands (`None` for one that
-/// needs none), given its output and the gradient `g` arriving at it.
-fn local_grads<T: Float>(
+/// The gradients of one backward pass, one slot per node of its
+/// topological order, filled as results send gradients to their operands.
+///
+/// Rules add into a slot in place when it already holds a gradient (a
+/// tensor used more than once), so a second contribution costs no new
+/// array; the sum is the same as adding a separately computed part.
+pub(crate) struct Grads<T: Float> {
+    slots: Vec<Option<ArrayD<T>>>,
+}
+
+impl<T: Float> Grads<T> {
+    /// The gradient gathered so far for `t`, a node of this pass's order.
+    pub(crate) fn slot(&mut self, t: &Tensor<T>) -> &mut Option<ArrayD<T>> {
+        &mut self.slots[t.node.index.get()]
+    }
+
+    /// Adds `part` to the gradient of `t`.
+    pub(crate) fn add(&mut self, t: &Tensor<T>, part: ArrayD<T>) {
+        let slot = self.slot(t);
+        match slot {
+            Some(acc) => add_into(acc, &part),
+            None => *slot = Some(part),
+        }
+    }
+}
+
+/// Whether a gradient flows to `t` (the operand a rule may skip).
+pub(crate) fn needs<T: Float>(t: &Tensor<T>) -> bool {
+    t.node.requires_grad
+}
+
+/// Sends the gradients of an operation to its operands that need one,
+/// given its output and the gradient `g` arriving at it.
+fn send_grads<T: Float>(
     op: &Op<T>,
     out: &ArrayD<T>,
     g: &ArrayD<T>,
-) -> Result<[Option<ArrayD<T>>; 2], AutogradError> {
-    let needs = |t: &Tensor<T>| t.node.requires_grad;
-    Ok(match op {
-        Op::Leaf => [None, None],
-        Op::Unary(u, a) => [
-            Some(elementwise::unary_backward(*u, &a.data(), out, g)),
-            None,
-        ],
-        Op::Binary(f, a, b) => {
-            elementwise::binary_backward(*f, (&a.data(), needs(a)), (&b.data(), needs(b)), out, g)?
+    grads: &mut Grads<T>,
+) -> Result<(), AutogradError> {
+    // The one-operand rules make a new array; operations reached only
+    // through a result that needs a gradient always have that operand
+    // needing one too (`from_op` records nothing otherwise).
+    let mut to = |t: &Tensor<T>, part: ArrayD<T>| grads.add(t, part);
+    match op {
+        Op::Leaf => {}
+        Op::Unary(u, a) => {
+            let part = elementwise::unary_backward(*u, &a.data(), out, g);
+            to(a, part)
         }
-        Op::MatMul(a, b) => {
-            matmul::matmul_backward((&a.data(), needs(a)), (&b.data(), needs(b)), g)
+        Op::Binary(f, a, b) => elementwise::binary_backward(*f, a, b, out, g, grads)?,
+        Op::Scalar { f, a, c, left } => {
+            let part = elementwise::float_backward(*f, &a.data(), (*c, *left), out, g);
+            to(a, part)
         }
+        Op::MatMul(a, b) => matmul::matmul_backward(a, b, g, grads),
+        Op::Dot(a, b) => reduce::dot_backward(a, b, g, grads),
+        Op::AddN(terms) => reduce::add_n_backward(terms, g, grads),
+        Op::AddMm { bias, a, b } => matmul::addmm_backward(bias, a, b, g, grads),
         Op::Sum {
             a,
             axis,
             keepdim,
             scale,
-        } => [
-            Some(reduce::sum_backward(&a.shape(), *axis, *keepdim, *scale, g)),
-            None,
-        ],
-        Op::Max { a, axis, argmax } => [
-            Some(reduce::max_backward(&a.shape(), *axis, argmax, g)),
-            None,
-        ],
-        Op::Reshape(a) => [Some(shape::reshaped(g, &a.shape())), None],
-        Op::Transpose(_, i, j) => [Some(shape::swapped(g, *i, *j)), None],
-        Op::Softmax(_, axis) => [Some(softmax::softmax_backward(*axis, out, g)), None],
-        Op::LogSoftmax(_, axis) => [Some(softmax::log_softmax_backward(*axis, out, g)), None],
-        Op::Pick(a, classes) => [Some(shape::pick_backward(&a.shape(), classes, g)), None],
-    })
+        } => {
+            let part = reduce::sum_backward(&a.data(), *axis, *keepdim, *scale, g);
+            to(a, part)
+        }
+        Op::Max { a, axis, argmax } => {
+            let part = reduce::max_backward(a.data().shape(), *axis, argmax, g);
+            to(a, part)
+        }
+        Op::Reshape(a) => {
+            let part = shape::reshaped(g, a.data().shape());
+            to(a, part)
+        }
+        Op::Transpose(a, i, j) => to(a, shape::swapped(g, *i, *j)),
+        Op::Softmax(a, axis) => to(a, softmax::softmax_backward(*axis, out, g)),
+        Op::LogSoftmax(a, axis) => to(a, softmax::log_softmax_backward(*axis, out, g)),
+        Op::Pick(a, classes) => {
+            let part = shape::pick_backward(a.data().shape(), classes, g);
+            to(a, part)
+        }
+    }
+    Ok(())
 }

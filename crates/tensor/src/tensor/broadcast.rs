@@ -63,6 +63,112 @@ pub(crate) fn stretch<'a, T: Float>(
         })
 }
 
+/// Whether an operand of shape `small` repeats whole over a result of shape
+/// `full`: `small` without its leading size-1 axes is the tail of `full`
+/// (a scalar, a bias row against a batch, or equal shapes). In row-major
+/// order such an operand's elements then recur every `small.len()`
+/// elements of the result.
+pub(crate) fn repeats_over(small: &[usize], full: &[usize]) -> bool {
+    let lead = small.iter().take_while(|&&d| d == 1).count();
+    let small = &small[lead..];
+    small.len() <= full.len() && &full[full.len() - small.len()..] == small
+}
+
+/// `small` repeated to `len` elements (`len` a multiple of its length),
+/// by doubling: a few large copies instead of one per repeat.
+pub(crate) fn tile<T: Float>(small: &[T], len: usize) -> Vec<T> {
+    if let [x] = small {
+        return vec![*x; len];
+    }
+    let mut out = Vec::with_capacity(len);
+    out.extend_from_slice(small);
+    while out.len() < len {
+        let more = out.len().min(len - out.len());
+        out.extend_from_within(..more);
+    }
+    out.truncate(len);
+    out
+}
+
+/// Adds to `total[j]` the elements `g[j]`, `g[j + n]`, `g[j + 2n]`, ... in
+/// that order (`n` = `total.len()`, a divisor of `g.len()`): the sum of a
+/// repeating operand's gradient over its repeats, in row order as the fused
+/// engine sums a bias's.
+pub(crate) fn sum_runs_into<T: Float>(total: &mut [T], g: &[T]) {
+    /// Columns summed together down the rows, in a local array the
+    /// compiler keeps in registers.
+    const W: usize = 8;
+    let n = total.len();
+    if n == 0 {
+        return;
+    }
+    if let [t] = total {
+        *t = g.iter().fold(*t, |s, &x| s + x);
+        return;
+    }
+    let mut c = 0;
+    while c + W <= n {
+        let mut acc = [T::zero(); W];
+        acc.copy_from_slice(&total[c..c + W]);
+        for run in g.chunks_exact(n) {
+            for (a, &x) in acc.iter_mut().zip(&run[c..c + W]) {
+                *a += x;
+            }
+        }
+        total[c..c + W].copy_from_slice(&acc);
+        c += W;
+    }
+    for (j, t) in total.iter_mut().enumerate().skip(c) {
+        *t = g.iter().skip(j).step_by(n).fold(*t, |s, &x| s + x);
+    }
+}
+
+/// Adds `part` to `acc` (same shape): over slices when both are in
+/// standard layout, else through `ndarray`'s general iteration.
+pub(crate) fn add_into<T: Float>(acc: &mut ArrayD<T>, part: &ArrayD<T>) {
+    if acc.shape() == part.shape() {
+        if let (Some(a), Some(p)) = (acc.as_slice_mut(), part.as_slice()) {
+            for (a, &p) in a.iter_mut().zip(p) {
+                *a += p;
+            }
+            return;
+        }
+    }
+    *acc += part;
+}
+
+/// An array of `like`'s shape holding `values` (one per element, in
+/// row-major order). A small array is made by copying `like` (when in
+/// standard layout) and overwriting it, which costs less than building a
+/// new dynamic-rank shape and strides; a large one is collected into a new
+/// shape, one write pass instead of a copy and a rewrite.
+pub(crate) fn array_like<T: Float>(like: &ArrayD<T>, values: impl Iterator<Item = T>) -> ArrayD<T> {
+    /// Below this many elements the copy is the cheaper start.
+    const SMALL: usize = 1024;
+    if like.len() <= SMALL && like.is_standard_layout() {
+        let mut out = like.clone();
+        if let Some(dst) = out.as_slice_mut() {
+            for (d, v) in dst.iter_mut().zip(values) {
+                *d = v;
+            }
+            return out;
+        }
+    }
+    ArrayD::from_shape_vec(like.raw_dim(), values.collect())
+        .unwrap_or_else(|_| unreachable!("one value per element"))
+}
+
+/// A new array of `like`'s shape (in standard layout) filled with zeros:
+/// cloned from `like`, which has a layout ready, rather than built anew.
+pub(crate) fn zeros_like<T: Float>(like: &ArrayD<T>) -> ArrayD<T> {
+    let mut out = like.clone();
+    match out.as_slice_mut() {
+        Some(all) => all.fill(T::zero()),
+        None => out = ArrayD::zeros(like.raw_dim()),
+    }
+    out
+}
+
 /// The gradient `g` of a broadcast result, summed over the axes that
 /// `shape` stretched (leading axes it lacks, and its size-1 axes), so it has
 /// `shape` again.

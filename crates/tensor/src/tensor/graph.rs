@@ -35,8 +35,28 @@ pub(crate) enum Op<T: Float> {
     Unary(Unary, Tensor<T>),
     /// `f(a, b)` elementwise with broadcasting.
     Binary(Binary, Tensor<T>, Tensor<T>),
+    /// `f(a, c)`, or `f(c, a)` when `left`, elementwise with a plain float
+    /// `c`, which (as in PyTorch) is not a node of the graph.
+    Scalar {
+        f: Binary,
+        a: Tensor<T>,
+        c: T,
+        left: bool,
+    },
     /// Matrix product (2-D, batched 3-D, or 3-D by 2-D).
     MatMul(Tensor<T>, Tensor<T>),
+    /// `bias + a @ b` for 2-D `a` and `b` (PyTorch's `addmm`): a layer's
+    /// affine map as one node, the product accumulated onto the bias.
+    AddMm {
+        bias: Tensor<T>,
+        a: Tensor<T>,
+        b: Tensor<T>,
+    },
+    /// The sum of the elementwise products of two tensors of one shape.
+    Dot(Tensor<T>, Tensor<T>),
+    /// The sum of any number of tensors of one shape (TensorFlow's
+    /// `add_n`): one node instead of a chain of additions.
+    AddN(Vec<Tensor<T>>),
     /// Sum over all elements or one axis, times `scale` (1, or 1/n for a mean).
     Sum {
         a: Tensor<T>,
@@ -49,7 +69,8 @@ pub(crate) enum Op<T: Float> {
     Max {
         a: Tensor<T>,
         axis: usize,
-        argmax: ArrayD<usize>,
+        // Boxed: the largest field of any operation, kept out of every node.
+        argmax: Box<ArrayD<usize>>,
     },
     /// Same elements, another shape.
     Reshape(Tensor<T>),
@@ -63,15 +84,30 @@ pub(crate) enum Op<T: Float> {
     Pick(Tensor<T>, Vec<usize>),
 }
 
-/// Matches an [`Op`] (by value or by reference) by its operands: none, two
-/// (`$a`, `$b`) or one (`$x`). The one list of which operation has which
-/// operands, for [`Op::operands`] and the non-recursive drop.
+/// Matches an [`Op`] (by value or by reference) by its operands: none, a
+/// list (`$v`), three (`$p`, `$q`, `$r`), two (`$a`, `$b`) or one (`$x`).
+/// The one list of which operation has which operands, for
+/// [`Op::operands`] and the non-recursive drop.
 macro_rules! match_operands {
-    ($op:expr, none => $none:expr, ($a:ident, $b:ident) => $two:expr, $x:ident => $one:expr) => {
+    (
+        $op:expr,
+        none => $none:expr,
+        [$v:ident] => $many:expr,
+        ($p:ident, $q:ident, $r:ident) => $three:expr,
+        ($a:ident, $b:ident) => $two:expr,
+        $x:ident => $one:expr
+    ) => {
         match $op {
             Op::Leaf => $none,
-            Op::Binary(_, $a, $b) | Op::MatMul($a, $b) => $two,
+            Op::AddN($v) => $many,
+            Op::AddMm {
+                bias: $p,
+                a: $q,
+                b: $r,
+            } => $three,
+            Op::Binary(_, $a, $b) | Op::MatMul($a, $b) | Op::Dot($a, $b) => $two,
             Op::Unary(_, $x)
+            | Op::Scalar { a: $x, .. }
             | Op::Reshape($x)
             | Op::Transpose($x, ..)
             | Op::Softmax($x, _)
@@ -84,9 +120,17 @@ macro_rules! match_operands {
 }
 
 impl<T: Float> Op<T> {
-    /// The operands, in the order the backward rules return their gradients.
-    pub(crate) fn operands(&self) -> [Option<&Tensor<T>>; 2] {
-        match_operands!(self, none => [None, None], (a, b) => [Some(a), Some(b)], a => [Some(a), None])
+    /// The operands, in the operation's order.
+    pub(crate) fn operands(&self) -> impl Iterator<Item = &Tensor<T>> {
+        let (fixed, many): ([Option<&Tensor<T>>; 3], &[Tensor<T>]) = match_operands!(
+            self,
+            none => ([None, None, None], &[]),
+            [v] => ([None, None, None], v),
+            (p, q, r) => ([Some(p), Some(q), Some(r)], &[]),
+            (a, b) => ([Some(a), Some(b), None], &[]),
+            a => ([Some(a), None, None], &[])
+        );
+        fixed.into_iter().flatten().chain(many)
     }
 
     /// PyTorch's name of the operation, for pictures and debugging.
@@ -95,8 +139,11 @@ impl<T: Float> Op<T> {
         match self {
             Leaf => "",
             Unary(u, _) => u.name(),
-            Binary(f, ..) => f.name(),
+            Binary(f, ..) | Scalar { f, .. } => f.name(),
             MatMul(..) => "matmul",
+            AddMm { .. } => "addmm",
+            Dot(..) => "dot",
+            AddN(..) => "add_n",
             Sum { scale, .. } if *scale == T::one() => "sum",
             Sum { .. } => "mean",
             Max { .. } => "max",
@@ -112,7 +159,7 @@ impl<T: Float> Op<T> {
     /// symbols (`+`, `*`, ...), anything else by [`Op::name`].
     pub(crate) fn symbol(&self) -> &'static str {
         match self {
-            Op::Binary(f, ..) => f.symbol(),
+            Op::Binary(f, ..) | Op::Scalar { f, .. } => f.symbol(),
             _ => self.name(),
         }
     }
@@ -122,21 +169,44 @@ impl<T: Float> Op<T> {
         match_operands!(
             std::mem::replace(self, Op::Leaf),
             none => {},
+            [v] => into.extend(v),
+            (p, q, r) => into.extend([p, q, r]),
             (a, b) => into.extend([a, b]),
             a => into.push(a)
         )
     }
 }
 
+thread_local! {
+    /// How many node drops are running inside one another on this thread.
+    static DROP_DEPTH: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Nesting below which a node frees its operands by ordinary (recursive)
+/// drops: far from any stack limit, and with no bookkeeping to allocate.
+const RECURSIVE_DROPS: usize = 128;
+
 impl<T: Float> Drop for Node<T> {
-    /// Frees a chain of any length without recursion: operands whose last
-    /// handle this was are emptied here, one at a time, instead of each
-    /// dropping its own operands (which would recurse once per node).
+    /// Frees a chain of any length without deep recursion. Shallow graphs
+    /// (what a training step builds) drop their operands recursively; past
+    /// [`RECURSIVE_DROPS`] nested drops, operands whose last handle this
+    /// was are emptied here, one at a time, from an explicit stack.
     fn drop(&mut self) {
+        if matches!(self.op, Op::Leaf) {
+            return;
+        }
+        let depth = DROP_DEPTH.with(Cell::get);
+        if depth < RECURSIVE_DROPS {
+            DROP_DEPTH.with(|d| d.set(depth + 1));
+            drop(std::mem::replace(&mut self.op, Op::Leaf));
+            DROP_DEPTH.with(|d| d.set(depth));
+            return;
+        }
         let mut stack = Vec::new();
         self.op.take_operands(&mut stack);
         while let Some(mut t) = stack.pop() {
-            // Emptied in place (not moved out) when this was the last handle.
+            // Emptied in place (not moved out) when this was the last
+            // handle; its own drop then finds a leaf.
             if let Some(node) = Rc::get_mut(&mut t.node) {
                 node.op.take_operands(&mut stack);
             }
@@ -149,7 +219,7 @@ impl<T: Float> Tensor<T> {
     /// the result of `op`, which is kept only if an operand needs a
     /// gradient and recording is on (otherwise the result is a constant).
     pub(crate) fn from_op(data: ArrayD<T>, op: Op<T>) -> Tensor<T> {
-        let needs = op.operands().iter().flatten().any(|t| t.node.requires_grad) && recording();
+        let needs = op.operands().any(|t| t.node.requires_grad) && recording();
         let op = if needs { op } else { Op::Leaf };
         Tensor::make(data, needs, op)
     }

@@ -319,13 +319,7 @@ impl<T: Float> Tensor<T> {
     /// assert!(a.operands().is_empty());
     /// ```
     pub fn operands(&self) -> Vec<Tensor<T>> {
-        self.node
-            .op
-            .operands()
-            .into_iter()
-            .flatten()
-            .cloned()
-            .collect()
+        self.node.op.operands().cloned().collect()
     }
 
     /// An identity for this node, equal for every handle of it and distinct

@@ -61,8 +61,16 @@ impl<T: Float> Linear<T> {
     }
 
     /// `x w + b` for `x` of shape `[batch, in]` (or `[B, batch, in]`).
+    ///
+    /// A batch of rows is one [`Tensor::addmm`] node (the product
+    /// accumulated onto the bias, as the fused layer computes it); a stack
+    /// of batches is a product and a broadcast sum.
     pub fn forward(&self, x: &Tensor<T>) -> Result<Tensor<T>, AutogradError> {
-        x.matmul(&self.weight)?.try_add(&self.bias)
+        if x.ndim() == 2 {
+            self.bias.addmm(x, &self.weight)
+        } else {
+            x.matmul(&self.weight)?.try_add(&self.bias)
+        }
     }
 
     /// The parameters: weight, then bias.

@@ -11,7 +11,8 @@ fn same_shape<T: Float>(
     pred: &Tensor<T>,
     target: &Tensor<T>,
 ) -> Result<(), AutogradError> {
-    if pred.shape() != target.shape() {
+    // Compared borrowed: no shape is copied on the success path.
+    if pred.data().shape() != target.data().shape() {
         return Err(AutogradError::Shape {
             op,
             expected: pred.shape(),
@@ -67,11 +68,23 @@ pub fn cross_entropy<T: Float>(
 }
 
 /// micrograd's L2 penalty `alpha * sum(p^2)` over every parameter.
+///
+/// Each parameter's `sum(p^2)` is one [`Tensor::dot`] node (the same value
+/// as `(p * p).sum()`, without the array of squares), and their total one
+/// [`Tensor::add_n`] node (the same value as adding them in order).
 pub fn l2<T: Float>(params: &[Tensor<T>], alpha: T) -> Tensor<T> {
-    let total = params
+    let squares: Vec<Tensor<T>> = params
         .iter()
-        .map(|p| (p * p).sum())
-        .reduce(|a, b| a + b)
-        .unwrap_or_else(|| Tensor::scalar(T::zero()));
+        .map(|p| {
+            p.dot(p)
+                .unwrap_or_else(|_| unreachable!("a tensor has its own shape"))
+        })
+        .collect();
+    let total = match squares.as_slice() {
+        [] => Tensor::scalar(T::zero()),
+        [one] => one.clone(),
+        _ => Tensor::add_n(&squares)
+            .unwrap_or_else(|_| unreachable!("every square is 0-dimensional")),
+    };
     total * alpha
 }

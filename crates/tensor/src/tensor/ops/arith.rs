@@ -4,6 +4,8 @@
 
 use std::ops::{Add, Div, Mul, Neg, Sub};
 
+use ferrograd_scalar::Binary;
+
 use crate::tensor::Tensor;
 use crate::Float;
 
@@ -21,7 +23,7 @@ fn expect<T: Float>(r: Result<Tensor<T>, crate::AutogradError>) -> Tensor<T> {
 }
 
 macro_rules! tensor_ops {
-    ($($trait:ident $method:ident $try:ident;)*) => {$(
+    ($($trait:ident $method:ident $try:ident $op:ident;)*) => {$(
         impl<T: Float> $trait<&Tensor<T>> for &Tensor<T> {
             type Output = Tensor<T>;
             fn $method(self, rhs: &Tensor<T>) -> Tensor<T> {
@@ -49,39 +51,39 @@ macro_rules! tensor_ops {
         impl<T: Float> $trait<T> for &Tensor<T> {
             type Output = Tensor<T>;
             fn $method(self, rhs: T) -> Tensor<T> {
-                expect(self.$try(rhs))
+                self.with_float(Binary::$op, rhs, false)
             }
         }
         impl<T: Float> $trait<T> for Tensor<T> {
             type Output = Tensor<T>;
             fn $method(self, rhs: T) -> Tensor<T> {
-                expect(self.$try(rhs))
+                self.with_float(Binary::$op, rhs, false)
             }
         }
-        tensor_ops!(@float f32 $trait $method $try);
-        tensor_ops!(@float f64 $trait $method $try);
+        tensor_ops!(@float f32 $trait $method $op);
+        tensor_ops!(@float f64 $trait $method $op);
     )*};
-    (@float $t:ident $trait:ident $method:ident $try:ident) => {
+    (@float $t:ident $trait:ident $method:ident $op:ident) => {
         impl $trait<&Tensor<$t>> for $t {
             type Output = Tensor<$t>;
             fn $method(self, rhs: &Tensor<$t>) -> Tensor<$t> {
-                expect(Tensor::scalar(self).$try(rhs))
+                rhs.with_float(Binary::$op, self, true)
             }
         }
         impl $trait<Tensor<$t>> for $t {
             type Output = Tensor<$t>;
             fn $method(self, rhs: Tensor<$t>) -> Tensor<$t> {
-                expect(Tensor::scalar(self).$try(rhs))
+                rhs.with_float(Binary::$op, self, true)
             }
         }
     };
 }
 
 tensor_ops! {
-    Add add try_add;
-    Sub sub try_sub;
-    Mul mul try_mul;
-    Div div try_div;
+    Add add try_add Add;
+    Sub sub try_sub Sub;
+    Mul mul try_mul Mul;
+    Div div try_div Div;
 }
 
 impl<T: Float> Neg for &Tensor<T> {

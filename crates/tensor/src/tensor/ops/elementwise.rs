@@ -2,9 +2,12 @@
 //! rules applied to every element, with broadcasting for two operands.
 
 use ferrograd_scalar::{Binary, Unary};
-use ndarray::{ArrayD, IxDyn, Zip};
+use ndarray::{ArrayD, Zip};
 
-use crate::tensor::broadcast::{checked_shape, reduce_to, stretch};
+use crate::tensor::backward::{needs, Grads};
+use crate::tensor::broadcast::{
+    array_like, checked_shape, reduce_to, repeats_over, stretch, zeros_like,
+};
 use crate::tensor::graph::Op;
 use crate::tensor::{AutogradError, Tensor};
 use crate::Float;
@@ -57,9 +60,41 @@ impl<T: Float> Tensor<T> {
     pub fn unary(&self, u: Unary) -> Tensor<T> {
         let out = {
             let a = self.node.data.borrow();
-            with_unary!(u, K => a.map(|&x| K.value(x)))
+            match a.as_slice() {
+                Some(sa) => with_unary!(u, K => array_like(&a, sa.iter().map(|&x| K.value(x)))),
+                None => with_unary!(u, K => a.map(|&x| K.value(x))),
+            }
         };
         Tensor::from_op(out, Op::Unary(u, self.clone()))
+    }
+
+    /// `f(self, c)`, or `f(c, self)` when `left`, elementwise with a plain
+    /// float: what the operators with a float operand (`&t * 2.0`,
+    /// `1.0 - &t`) compute. The float is no node of the graph (as in
+    /// PyTorch); the values and slopes are the scalar engine's `f`'s.
+    pub(crate) fn with_float(&self, f: Binary, c: T, left: bool) -> Tensor<T> {
+        let out = {
+            let a = self.node.data.borrow();
+            match (a.as_slice(), left) {
+                (Some(sa), false) => {
+                    with_binary!(f, K => array_like(&a, sa.iter().map(|&x| K.value(x, c))))
+                }
+                (Some(sa), true) => {
+                    with_binary!(f, K => array_like(&a, sa.iter().map(|&x| K.value(c, x))))
+                }
+                (None, false) => with_binary!(f, K => a.map(|&x| K.value(x, c))),
+                (None, true) => with_binary!(f, K => a.map(|&x| K.value(c, x))),
+            }
+        };
+        Tensor::from_op(
+            out,
+            Op::Scalar {
+                f,
+                a: self.clone(),
+                c,
+                left,
+            },
+        )
     }
 
     /// `tanh` of every element.
@@ -128,10 +163,10 @@ impl<T: Float> Tensor<T> {
         let out = {
             let a = self.node.data.borrow();
             let b = other.node.data.borrow();
-            let shape = checked_shape(f.name(), a.shape(), b.shape())?;
-            match Repeat::of(&a, &b, &shape) {
-                Some(r) => with_binary!(f, K => r.forward(&a, &b, &shape, |x, y| K.value(x, y))),
+            match Repeat::of(&a, &b) {
+                Some(r) => with_binary!(f, K => r.forward(|x, y| K.value(x, y))),
                 None => {
+                    let shape = checked_shape(f.name(), a.shape(), b.shape())?;
                     let (a, b) = (
                         stretch(f.name(), &a, &shape)?,
                         stretch(f.name(), &b, &shape)?,
@@ -195,28 +230,78 @@ pub(crate) fn unary_backward<T: Float>(
     out: &ArrayD<T>,
     g: &ArrayD<T>,
 ) -> ArrayD<T> {
+    if let (Some(sa), Some(so), Some(sg)) = (a.as_slice(), out.as_slice(), g.as_slice()) {
+        // One pass over slices.
+        let slopes = sa.iter().zip(so).zip(sg);
+        return with_unary!(u, K => array_like(g, slopes.map(|((&a, &o), &g)| K.grad(a, o, g))));
+    }
     with_unary!(u, K => Zip::from(a).and(out).and(g).map_collect(|&a, &o, &g| K.grad(a, o, g)))
 }
 
-/// Gradients of `f(a, b)` for the operands that need one, each summed back
-/// to its operand's shape.
-pub(crate) fn binary_backward<T: Float>(
+/// The gradient of `f(a, c)` (or `f(c, a)` when `left`) for `a`, given the
+/// output and the upstream gradient.
+pub(crate) fn float_backward<T: Float>(
     f: Binary,
-    (a, need_a): (&ArrayD<T>, bool),
-    (b, need_b): (&ArrayD<T>, bool),
+    a: &ArrayD<T>,
+    (c, left): (T, bool),
     out: &ArrayD<T>,
     g: &ArrayD<T>,
-) -> Result<[Option<ArrayD<T>>; 2], AutogradError> {
-    let shape = out.shape();
-    if let Some(r) =
-        Repeat::of(a, b, shape).filter(|_| g.is_standard_layout() && out.is_standard_layout())
-    {
-        return Ok(
-            with_binary!(f, K => r.backward(a, b, out, g, need_a, need_b, |x, y, o, g| K.grads(x, y, o, g))),
-        );
+) -> ArrayD<T> {
+    let slope = |x: T, o: T, g: T| with_binary!(f, K => if left { K.grads(c, x, o, g).1 } else { K.grads(x, c, o, g).0 });
+    match (a.as_slice(), out.as_slice(), g.as_slice()) {
+        (Some(sa), Some(so), Some(sg)) => array_like(
+            g,
+            sa.iter()
+                .zip(so)
+                .zip(sg)
+                .map(|((&x, &o), &g)| slope(x, o, g)),
+        ),
+        _ => Zip::from(a)
+            .and(out)
+            .and(g)
+            .map_collect(|&x, &o, &g| slope(x, o, g)),
     }
-    let (av, bv) = (stretch(f.name(), a, shape)?, stretch(f.name(), b, shape)?);
-    let grads = with_binary!(f, K => {
+}
+
+/// Sends the gradients of `f(a, b)` to the operands that need one, each
+/// summed back to its operand's shape.
+pub(crate) fn binary_backward<T: Float>(
+    f: Binary,
+    a: &Tensor<T>,
+    b: &Tensor<T>,
+    out: &ArrayD<T>,
+    g: &ArrayD<T>,
+    grads: &mut Grads<T>,
+) -> Result<(), AutogradError> {
+    let (need_a, need_b) = (needs(a), needs(b));
+    let (ad, bd) = (a.data(), b.data());
+    if let Some(r) =
+        Repeat::of(&ad, &bd).filter(|_| g.is_standard_layout() && out.is_standard_layout())
+    {
+        // The loops take the full operand first.
+        let (full, small) = if r.swapped { (b, a) } else { (a, b) };
+        let (need_full, need_small) = if r.swapped {
+            (need_b, need_a)
+        } else {
+            (need_a, need_b)
+        };
+        let targets = (need_full.then_some(full), need_small.then_some(small));
+        with_binary!(f, K => if r.swapped {
+            r.backward(out, g, targets, grads, |x, y, o, g| {
+                let (p, q) = K.grads(y, x, o, g);
+                (q, p)
+            })
+        } else {
+            r.backward(out, g, targets, grads, |x, y, o, g| K.grads(x, y, o, g))
+        });
+        return Ok(());
+    }
+    let shape = out.shape();
+    let (av, bv) = (
+        stretch(f.name(), &ad, shape)?,
+        stretch(f.name(), &bd, shape)?,
+    );
+    let [ga, gb] = with_binary!(f, K => {
         let parts = Zip::from(&av).and(&bv).and(out).and(g);
         match (need_a, need_b) {
             (true, true) => {
@@ -236,198 +321,213 @@ pub(crate) fn binary_backward<T: Float>(
             (false, false) => [None, None],
         }
     });
-    let [ga, gb] = grads;
-    Ok([
-        ga.map(|g| reduce_to(g, a.shape())),
-        gb.map(|g| reduce_to(g, b.shape())),
-    ])
+    let (a_shape, b_shape) = (ad.shape().to_vec(), bd.shape().to_vec());
+    drop((ad, bd));
+    if let Some(ga) = ga {
+        grads.add(a, reduce_to(ga, &a_shape));
+    }
+    if let Some(gb) = gb {
+        grads.add(b, reduce_to(gb, &b_shape));
+    }
+    Ok(())
 }
 
-/// Contiguous operands where one repeats whole over the other (equal
-/// shapes, a scalar, or a bias row against a batch): elementwise loops over
-/// slices instead of `ndarray`'s general broadcasting iterator, which walks
-/// dynamic-rank indices element by element.
-#[derive(Debug, Clone, Copy)]
-enum Repeat {
-    /// `b` (`n` elements) repeats over `a`, which has the output's shape.
-    B(usize),
-    /// `a` (`n` elements) repeats over `b`.
-    A(usize),
+/// Contiguous operands where one, `small`, repeats whole over the other,
+/// `full`, which has the result's shape (equal shapes, a scalar, or a bias
+/// row against a batch): elementwise loops over slices instead of
+/// `ndarray`'s general broadcasting iterator, and results made by cloning
+/// an operand of the right shape instead of building a new shape.
+struct Repeat<'a, T: Float> {
+    full: &'a ArrayD<T>,
+    small: &'a ArrayD<T>,
+    /// Whether `full` is the second operand.
+    swapped: bool,
 }
 
-/// Whether `small`, without its leading size-1 axes, is the tail of `full`.
-fn is_tail(small: &[usize], full: &[usize]) -> bool {
-    let lead = small.iter().take_while(|&&d| d == 1).count();
-    let small = &small[lead..];
-    small.len() <= full.len() && &full[full.len() - small.len()..] == small
+/// A standard-layout array's elements.
+fn elements<T: Float>(a: &ArrayD<T>) -> &[T] {
+    a.as_slice()
+        .unwrap_or_else(|| unreachable!("standard layout checked by Repeat::of"))
 }
 
-impl Repeat {
-    fn of<T: Float>(a: &ArrayD<T>, b: &ArrayD<T>, shape: &[usize]) -> Option<Repeat> {
+impl<'a, T: Float> Repeat<'a, T> {
+    fn of(a: &'a ArrayD<T>, b: &'a ArrayD<T>) -> Option<Self> {
         if !(a.is_standard_layout() && b.is_standard_layout()) {
             return None;
         }
-        let r = if a.shape() == shape && is_tail(b.shape(), shape) {
-            Repeat::B(b.len())
-        } else if b.shape() == shape && is_tail(a.shape(), shape) {
-            Repeat::A(a.len())
+        let r = if repeats_over(b.shape(), a.shape()) {
+            Repeat {
+                full: a,
+                small: b,
+                swapped: false,
+            }
+        } else if repeats_over(a.shape(), b.shape()) {
+            Repeat {
+                full: b,
+                small: a,
+                swapped: true,
+            }
         } else {
             return None;
         };
-        match r {
-            Repeat::A(0) | Repeat::B(0) => None,
-            r => Some(r),
-        }
+        (!r.small.is_empty()).then_some(r)
     }
 
-    fn forward<T: Float>(
-        self,
-        a: &ArrayD<T>,
-        b: &ArrayD<T>,
-        shape: &[usize],
-        f: impl Fn(T, T) -> T,
-    ) -> ArrayD<T> {
-        let (Some(sa), Some(sb)) = (a.as_slice(), b.as_slice()) else {
-            unreachable!("standard layout checked by Repeat::of")
-        };
-        let mut out = Vec::with_capacity(sa.len().max(sb.len()));
-        match self {
-            Repeat::B(n) => {
-                for chunk in sa.chunks_exact(n) {
-                    out.extend(chunk.iter().zip(sb).map(|(&x, &y)| f(x, y)));
-                }
-            }
-            Repeat::A(n) => {
-                for chunk in sb.chunks_exact(n) {
-                    out.extend(sa.iter().zip(chunk).map(|(&x, &y)| f(x, y)));
-                }
-            }
+    /// `f(a, b)` for every element.
+    fn forward(&self, f: impl Fn(T, T) -> T) -> ArrayD<T> {
+        // A copy of `full` has the result's shape; it is overwritten.
+        let mut out = self.full.clone();
+        let dst = out
+            .as_slice_mut()
+            .unwrap_or_else(|| unreachable!("a clone of a standard-layout array"));
+        let small = elements(self.small);
+        if self.swapped {
+            each_repeat(dst, small, |x, y| f(y, x));
+        } else {
+            each_repeat(dst, small, f);
         }
-        ArrayD::from_shape_vec(IxDyn(shape), out)
-            .unwrap_or_else(|_| unreachable!("one value per element"))
+        out
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn backward<T: Float>(
-        self,
-        a: &ArrayD<T>,
-        b: &ArrayD<T>,
+    /// Sends `pair(full element, small element, out, g)`'s first slope to
+    /// `full` (elementwise) and its second to `small` (summed over the
+    /// repeats, in row order), each to its target when it has one.
+    fn backward(
+        &self,
         out: &ArrayD<T>,
         g: &ArrayD<T>,
-        need_a: bool,
-        need_b: bool,
-        grads: impl Fn(T, T, T, T) -> (T, T),
-    ) -> [Option<ArrayD<T>>; 2] {
-        let (Some(sa), Some(sb), Some(so), Some(sg)) =
-            (a.as_slice(), b.as_slice(), out.as_slice(), g.as_slice())
-        else {
-            unreachable!("standard layout checked by the caller")
+        (to_full, to_small): (Option<&Tensor<T>>, Option<&Tensor<T>>),
+        grads: &mut Grads<T>,
+        pair: impl Fn(T, T, T, T) -> (T, T),
+    ) {
+        let loops = Loops {
+            full: elements(self.full),
+            small: elements(self.small),
+            out: elements(out),
+            g: elements(g),
         };
-        // The repeating operand's gradient sums over its repeats.
-        let (full, small, n, swap) = match self {
-            Repeat::B(n) => (sa, sb, n, false),
-            Repeat::A(n) => (sb, sa, n, true),
-        };
-        let (need_full, need_small) = if swap {
-            (need_b, need_a)
-        } else {
-            (need_a, need_b)
-        };
-        if swap {
-            let pair = |x, y, o, g| {
-                let (q, p) = grads(y, x, o, g);
-                (p, q)
+        // The small operand's gradient is summed in place in a zeroed copy
+        // of it (its shape, no new layout to build).
+        let mut small_part = to_small.map(|_| zeros_like(self.small));
+        {
+            let sums: &mut [T] = match small_part.as_mut() {
+                Some(p) => p
+                    .as_slice_mut()
+                    .unwrap_or_else(|| unreachable!("zeros_like is in standard layout")),
+                None => &mut [],
             };
-            let [to_b, to_a] = Self::repeat_grads(
-                full,
-                small,
-                so,
-                sg,
-                n,
-                (need_full, need_small),
-                pair,
-                (b, a),
-            );
-            [to_a, to_b]
-        } else {
-            Self::repeat_grads(
-                full,
-                small,
-                so,
-                sg,
-                n,
-                (need_full, need_small),
-                grads,
-                (a, b),
-            )
+            if let Some(t) = to_full {
+                let slot = grads.slot(t);
+                match slot {
+                    // A second use of `full`: add into its gradient in place.
+                    Some(acc) if acc.is_standard_layout() && acc.shape() == g.shape() => {
+                        let dst = acc
+                            .as_slice_mut()
+                            .unwrap_or_else(|| unreachable!("standard layout checked"));
+                        loops.run::<true, false>(dst, sums, &pair);
+                    }
+                    _ => {
+                        // A copy of `g` has the gradient's shape; it is overwritten.
+                        let mut part = g.clone();
+                        let dst = part
+                            .as_slice_mut()
+                            .unwrap_or_else(|| unreachable!("standard layout checked"));
+                        loops.run::<false, true>(dst, sums, &pair);
+                        grads.add(t, part);
+                    }
+                }
+            } else {
+                loops.run::<false, false>(&mut [], sums, &pair);
+            }
+        }
+        if let (Some(t), Some(part)) = (to_small, small_part) {
+            grads.add(t, part);
         }
     }
+}
 
-    /// The loops of [`Repeat::backward`] with the repeating operand second:
-    /// `pair(full element, small element, out, g)` gives the two gradients.
-    #[allow(clippy::too_many_arguments)]
-    fn repeat_grads<T: Float>(
-        full: &[T],
-        small: &[T],
-        so: &[T],
-        sg: &[T],
-        n: usize,
-        (need_full, need_small): (bool, bool),
-        pair: impl Fn(T, T, T, T) -> (T, T),
-        (full_arr, small_arr): (&ArrayD<T>, &ArrayD<T>),
-    ) -> [Option<ArrayD<T>>; 2] {
-        let mut g_full = vec![T::zero(); if need_full { full.len() } else { 0 }];
-        let mut g_small = vec![T::zero(); if need_small { n } else { 0 }];
-        let rows = full
-            .chunks_exact(n)
-            .zip(so.chunks_exact(n))
-            .zip(sg.chunks_exact(n));
-        // One loop per case, so each inner loop is branch-free.
-        match (need_full, need_small) {
-            (true, true) => {
-                for (((x, o), gc), df) in rows.zip(g_full.chunks_exact_mut(n)) {
-                    for (((df, ds), (&x, &y)), (&o, &g)) in df
-                        .iter_mut()
-                        .zip(g_small.iter_mut())
-                        .zip(x.iter().zip(small))
-                        .zip(o.iter().zip(gc))
-                    {
-                        let (p, q) = pair(x, y, o, g);
-                        *df = p;
-                        *ds += q;
-                    }
+/// `dst[i] = f(dst[i], small[i % small.len()])`, `dst` a whole number of
+/// repeats of `small`.
+fn each_repeat<T: Float>(dst: &mut [T], small: &[T], f: impl Fn(T, T) -> T) {
+    match small {
+        [y] => dst.iter_mut().for_each(|d| *d = f(*d, *y)),
+        _ => {
+            for row in dst.chunks_exact_mut(small.len()) {
+                for (d, &y) in row.iter_mut().zip(small) {
+                    *d = f(*d, y);
                 }
             }
-            (true, false) => {
-                for (((x, o), gc), df) in rows.zip(g_full.chunks_exact_mut(n)) {
-                    for ((df, (&x, &y)), (&o, &g)) in
-                        df.iter_mut().zip(x.iter().zip(small)).zip(o.iter().zip(gc))
-                    {
-                        *df = pair(x, y, o, g).0;
-                    }
-                }
-            }
-            (false, true) => {
-                for ((x, o), gc) in rows {
-                    for ((ds, (&x, &y)), (&o, &g)) in g_small
-                        .iter_mut()
-                        .zip(x.iter().zip(small))
-                        .zip(o.iter().zip(gc))
-                    {
-                        *ds += pair(x, y, o, g).1;
-                    }
-                }
-            }
-            (false, false) => {}
         }
-        let g_full = need_full.then(|| {
-            ArrayD::from_shape_vec(full_arr.raw_dim(), g_full)
-                .unwrap_or_else(|_| unreachable!("one per element"))
-        });
-        let g_small = need_small.then(|| {
-            ArrayD::from_shape_vec(small_arr.raw_dim(), g_small)
-                .unwrap_or_else(|_| unreachable!("one per element"))
-        });
-        [g_full, g_small]
+    }
+}
+
+/// The element loops of [`Repeat::backward`], over slices.
+struct Loops<'s, T> {
+    full: &'s [T],
+    small: &'s [T],
+    out: &'s [T],
+    g: &'s [T],
+}
+
+impl<T: Float> Loops<'_, T> {
+    /// With `pair`'s slopes `(p, q)` at each element: `dst[i] += p` (`ADD`)
+    /// or `dst[i] = p` (`SET`), or nothing to `dst` when neither; and
+    /// `sums[j] += q` when `sums` is not empty. The flags are constants, so
+    /// each combination compiles to its own branch-free loop.
+    fn run<const ADD: bool, const SET: bool>(
+        &self,
+        dst: &mut [T],
+        sums: &mut [T],
+        pair: &impl Fn(T, T, T, T) -> (T, T),
+    ) {
+        let n = self.small.len();
+        let sum = !sums.is_empty();
+        if n == 1 {
+            // A scalar repeats over everything: one flat loop, the sum
+            // kept in a register (still added element by element in order).
+            let (y, len) = (self.small[0], self.full.len());
+            let (x, o, g) = (self.full, &self.out[..len], &self.g[..len]);
+            let d: &mut [T] = if ADD || SET { &mut dst[..len] } else { &mut [] };
+            let mut total = sums.first().copied().unwrap_or(T::zero());
+            for i in 0..len {
+                let (p, q) = pair(x[i], y, o[i], g[i]);
+                if ADD {
+                    d[i] += p;
+                } else if SET {
+                    d[i] = p;
+                }
+                if sum {
+                    total += q;
+                }
+            }
+            if let Some(s) = sums.first_mut() {
+                *s = total;
+            }
+            return;
+        }
+        let rows = self
+            .full
+            .chunks_exact(n)
+            .zip(self.out.chunks_exact(n))
+            .zip(self.g.chunks_exact(n))
+            .enumerate();
+        for (r, ((x, o), g)) in rows {
+            let d: &mut [T] = if ADD || SET {
+                &mut dst[r * n..(r + 1) * n]
+            } else {
+                &mut []
+            };
+            for j in 0..n {
+                let (p, q) = pair(x[j], self.small[j], o[j], g[j]);
+                if ADD {
+                    d[j] += p;
+                } else if SET {
+                    d[j] = p;
+                }
+                if sum {
+                    sums[j] += q;
+                }
+            }
+        }
     }
 }

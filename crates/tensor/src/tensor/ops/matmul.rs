@@ -4,6 +4,8 @@ use ndarray::{
     linalg::general_mat_mul, Array2, ArrayD, ArrayView2, ArrayViewMut2, Axis, Ix2, Ix3, IxDyn,
 };
 
+use crate::tensor::backward::{needs, Grads};
+use crate::tensor::broadcast::{reduce_to, repeats_over, sum_runs_into, tile, zeros_like};
 use crate::tensor::graph::Op;
 use crate::tensor::{AutogradError, Tensor};
 use crate::Float;
@@ -114,40 +116,188 @@ impl<T: Float> Tensor<T> {
     }
 }
 
-/// Gradients of `a @ b`: `g b^T` and `a^T g` (summed over the batch for a
-/// shared matrix `b`).
-pub(crate) fn matmul_backward<T: Float>(
-    (a, need_a): (&ArrayD<T>, bool),
-    (b, need_b): (&ArrayD<T>, bool),
-    g: &ArrayD<T>,
-) -> [Option<ArrayD<T>>; 2] {
-    match (a.ndim(), b.ndim()) {
-        (2, 2) => {
-            let g = mat(g);
-            [
-                need_a.then(|| product(g, mat(b).t()).into_dyn()),
-                need_b.then(|| product(mat(a).t(), g).into_dyn()),
-            ]
-        }
-        (3, 2) if a.is_standard_layout() && g.is_standard_layout() => {
-            // One product over the stacked rows instead of one per batch item.
-            let (batch, n, k) = (a.shape()[0], a.shape()[1], a.shape()[2]);
-            let m = b.shape()[1];
-            let a2 = a.view().into_shape_with_order((batch * n, k));
-            let g2 = g.view().into_shape_with_order((batch * n, m));
-            match (a2, g2) {
-                (Ok(a2), Ok(g2)) => [
-                    need_a.then(|| {
-                        product(g2, mat(b).t())
-                            .into_shape_with_order(IxDyn(&[batch, n, k]))
-                            .unwrap_or_else(|_| unreachable!("sizes match"))
-                    }),
-                    need_b.then(|| product(a2.t(), g2).into_dyn()),
-                ],
-                _ => batched_backward((a, need_a), (b, need_b), g),
+impl<T: Float> Tensor<T> {
+    /// `self + a @ b` for matrices `a` `[n, k]` and `b` `[k, m]`, with
+    /// `self` (the bias) broadcast to `[n, m]`: PyTorch's `addmm`, what a
+    /// linear layer computes. One node instead of a product and a sum: the
+    /// product accumulates onto the broadcast bias in place, as the fused
+    /// [`crate::Linear`] does, and backward sends `g` to the bias without
+    /// copying it through an addition. An error naming the shapes when `a`
+    /// or `b` is not 2-D, the inner sizes differ, or the bias does not
+    /// stretch to `[n, m]`.
+    ///
+    /// ```
+    /// use ferrograd_tensor::Tensor;
+    /// let x = Tensor::<f64>::from([[1.0, 2.0], [3.0, 4.0]]);
+    /// let w = Tensor::param([[1.0, 0.0, 2.0], [0.0, 1.0, 3.0]]);
+    /// let b = Tensor::param([10.0, 20.0, 30.0]);
+    /// let y = b.addmm(&x, &w).unwrap();
+    /// assert_eq!(y.to_vec(), vec![11.0, 22.0, 38.0, 13.0, 24.0, 48.0]);
+    /// y.sum().backward().unwrap();
+    /// assert_eq!(b.grad().unwrap().iter().copied().collect::<Vec<_>>(), vec![2.0; 3]);
+    /// assert!(b.addmm(&w, &w).is_err());
+    /// ```
+    pub fn addmm(&self, a: &Tensor<T>, b: &Tensor<T>) -> Result<Tensor<T>, AutogradError> {
+        let out = {
+            let (bias, ad, bd) = (
+                self.node.data.borrow(),
+                a.node.data.borrow(),
+                b.node.data.borrow(),
+            );
+            if ad.ndim() != 2 || bd.ndim() != 2 {
+                return Err(AutogradError::MatMul {
+                    lhs: ad.shape().to_vec(),
+                    rhs: bd.shape().to_vec(),
+                    why: "addmm takes [n, k] @ [k, m]".into(),
+                });
             }
+            check(&ad, &bd)?;
+            let (n, m) = (ad.shape()[0], bd.shape()[1]);
+            let mut out = start_from_bias(&bias, n, m)?;
+            general_mat_mul(T::one(), &mat(&ad), &mat(&bd), T::one(), &mut out);
+            out.into_dyn()
+        };
+        Ok(Tensor::from_op(
+            out,
+            Op::AddMm {
+                bias: self.clone(),
+                a: a.clone(),
+                b: b.clone(),
+            },
+        ))
+    }
+}
+
+/// The bias broadcast to `[n, m]`, in standard layout: where the product
+/// of [`Tensor::addmm`] accumulates.
+fn start_from_bias<T: Float>(
+    bias: &ArrayD<T>,
+    n: usize,
+    m: usize,
+) -> Result<Array2<T>, AutogradError> {
+    let shape = [n, m];
+    let err = || AutogradError::Broadcast {
+        op: "addmm",
+        lhs: bias.shape().to_vec(),
+        rhs: shape.to_vec(),
+    };
+    if let (Some(small), true) = (bias.as_slice(), repeats_over(bias.shape(), &shape)) {
+        if !small.is_empty() && bias.ndim() <= 2 {
+            return Array2::from_shape_vec(shape, tile(small, n * m)).map_err(|_| err());
         }
-        _ => batched_backward((a, need_a), (b, need_b), g),
+    }
+    let stretched = bias.broadcast(IxDyn(&shape)).ok_or_else(err)?;
+    Ok(stretched
+        .into_dimensionality::<Ix2>()
+        .map_err(|_| err())?
+        .to_owned())
+}
+
+/// Sends the gradients of `bias + a @ b`: the bias gets `g` summed over
+/// the axes it was stretched along, `a` and `b` as for a product.
+pub(crate) fn addmm_backward<T: Float>(
+    bias: &Tensor<T>,
+    a: &Tensor<T>,
+    b: &Tensor<T>,
+    g: &ArrayD<T>,
+    grads: &mut Grads<T>,
+) {
+    if needs(bias) {
+        let part = {
+            let bd = bias.data();
+            match g.as_slice() {
+                Some(sg) if !bd.is_empty() && repeats_over(bd.shape(), g.shape()) => {
+                    let mut part = zeros_like(&bd);
+                    let total = part
+                        .as_slice_mut()
+                        .unwrap_or_else(|| unreachable!("zeros_like is in standard layout"));
+                    sum_runs_into(total, sg);
+                    part
+                }
+                _ => reduce_to(g.clone(), bd.shape()),
+            }
+        };
+        grads.add(bias, part);
+    }
+    matmul_backward(a, b, g, grads);
+}
+
+/// Adds `x y` to the gradient of `t`: into it in place (the product
+/// accumulated onto it) when it already has one of that shape, as a new
+/// array otherwise.
+fn add_product<T: Float>(
+    grads: &mut Grads<T>,
+    t: &Tensor<T>,
+    x: ArrayView2<'_, T>,
+    y: ArrayView2<'_, T>,
+) {
+    if let Some(acc) = grads.slot(t).as_mut() {
+        if acc.shape() == [x.nrows(), y.ncols()] {
+            let mut acc = acc
+                .view_mut()
+                .into_dimensionality::<Ix2>()
+                .unwrap_or_else(|_| unreachable!("shape checked"));
+            general_mat_mul(T::one(), &x, &y, T::one(), &mut acc);
+            return;
+        }
+    }
+    grads.add(t, product(x, y).into_dyn());
+}
+
+/// Sends the gradients of `a @ b`: `g b^T` and `a^T g` (summed over the
+/// batch for a shared matrix `b`).
+pub(crate) fn matmul_backward<T: Float>(
+    a: &Tensor<T>,
+    b: &Tensor<T>,
+    g: &ArrayD<T>,
+    grads: &mut Grads<T>,
+) {
+    let (need_a, need_b) = (needs(a), needs(b));
+    let parts = {
+        let (ad, bd) = (a.data(), b.data());
+        match (ad.ndim(), bd.ndim()) {
+            (2, 2) => {
+                let gm = mat(g);
+                if need_a {
+                    add_product(grads, a, gm, mat(&bd).t());
+                }
+                if need_b {
+                    add_product(grads, b, mat(&ad).t(), gm);
+                }
+                return;
+            }
+            (3, 2) if ad.is_standard_layout() && g.is_standard_layout() => {
+                // One product over the stacked rows instead of one per batch item.
+                let (batch, n, k) = (ad.shape()[0], ad.shape()[1], ad.shape()[2]);
+                let m = bd.shape()[1];
+                let a2 = ad.view().into_shape_with_order((batch * n, k));
+                let g2 = g.view().into_shape_with_order((batch * n, m));
+                match (a2, g2) {
+                    (Ok(a2), Ok(g2)) => {
+                        if need_b {
+                            add_product(grads, b, a2.t(), g2);
+                        }
+                        [
+                            need_a.then(|| {
+                                product(g2, mat(&bd).t())
+                                    .into_shape_with_order(IxDyn(&[batch, n, k]))
+                                    .unwrap_or_else(|_| unreachable!("sizes match"))
+                            }),
+                            None,
+                        ]
+                    }
+                    _ => batched_backward((&ad, need_a), (&bd, need_b), g),
+                }
+            }
+            _ => batched_backward((&ad, need_a), (&bd, need_b), g),
+        }
+    };
+    let [ga, gb] = parts;
+    if let Some(ga) = ga {
+        grads.add(a, ga);
+    }
+    if let Some(gb) = gb {
+        grads.add(b, gb);
     }
 }
 

@@ -1,7 +1,11 @@
 //! Reductions: sums and means over everything or one axis, and the maximum
 //! over an axis.
 
-use ndarray::{ArrayD, Axis, IxDyn, Zip};
+use ferrograd_scalar::Binary;
+use ndarray::{ArrayD, ArrayView1, Axis, IxDyn, Zip};
+
+use crate::tensor::backward::{needs, Grads};
+use crate::tensor::broadcast::add_into;
 
 use crate::tensor::error::check_axis;
 use crate::tensor::graph::Op;
@@ -13,6 +17,81 @@ impl<T: Float> Tensor<T> {
     pub fn sum(&self) -> Tensor<T> {
         let out = ndarray::arr0(self.node.data.borrow().sum()).into_dyn();
         Tensor::from_op(out, self.sum_op(None, false, T::one()))
+    }
+
+    /// The sum of the elementwise products of `self` and `other`, which
+    /// have one shape: `(self * other).sum()` as one node, without the
+    /// array of products (`torch.dot` for vectors; any equal shapes here,
+    /// as `numpy.vdot` flattens). The products are added in the order
+    /// [`Tensor::sum`] adds elements, so both give the same value. An
+    /// error naming both shapes when they differ.
+    ///
+    /// ```
+    /// use ferrograd_tensor::Tensor;
+    /// let w = Tensor::param([[1.0f64, -2.0], [3.0, 0.5]]);
+    /// let d = w.dot(&w).unwrap();
+    /// assert_eq!(d.item().unwrap(), 14.25);
+    /// d.backward().unwrap();
+    /// assert_eq!(w.grad().unwrap().iter().copied().collect::<Vec<_>>(), vec![2.0, -4.0, 6.0, 1.0]);
+    /// assert!(w.dot(&Tensor::from([1.0, 2.0])).is_err());
+    /// ```
+    pub fn dot(&self, other: &Tensor<T>) -> Result<Tensor<T>, AutogradError> {
+        let out = {
+            let (a, b) = (self.node.data.borrow(), other.node.data.borrow());
+            if a.shape() != b.shape() {
+                return Err(AutogradError::Shape {
+                    op: "dot (the operands' shapes differ)",
+                    expected: a.shape().to_vec(),
+                    got: b.shape().to_vec(),
+                });
+            }
+            let (sa, sb) = (row_major(&a), row_major(&b));
+            // ndarray's vector product adds in the order of its `sum`.
+            ndarray::arr0(ArrayView1::from(&*sa).dot(&ArrayView1::from(&*sb))).into_dyn()
+        };
+        Ok(Tensor::from_op(out, Op::Dot(self.clone(), other.clone())))
+    }
+
+    /// The sum of `terms`, all of one shape, as one node (TensorFlow's
+    /// `add_n`): the same values as `((t0 + t1) + t2) + ...`, added in that
+    /// order, without a node and an array per addition. An error naming the
+    /// shapes when they differ, or for an empty list (which has no shape;
+    /// `Iterator::sum` over tensors gives 0 for it).
+    ///
+    /// ```
+    /// use ferrograd_tensor::Tensor;
+    /// let w = Tensor::param([1.0f64, -2.0]);
+    /// let v = Tensor::param([0.5, 4.0]);
+    /// let total = Tensor::add_n(&[w.dot(&w).unwrap(), v.dot(&v).unwrap()]).unwrap();
+    /// assert_eq!(total.item().unwrap(), 5.0 + 16.25);
+    /// total.backward().unwrap();
+    /// assert_eq!(v.grad().unwrap().iter().copied().collect::<Vec<_>>(), vec![1.0, 8.0]);
+    /// assert!(Tensor::add_n(&[w.clone(), Tensor::from([1.0])]).is_err());
+    /// ```
+    pub fn add_n(terms: &[Tensor<T>]) -> Result<Tensor<T>, AutogradError> {
+        let Some((first, rest)) = terms.split_first() else {
+            return Err(AutogradError::Empty {
+                op: "add_n of a list of terms",
+                shape: vec![0],
+            });
+        };
+        let out = {
+            let head = first.node.data.borrow();
+            let mut out = head.to_owned();
+            for t in rest {
+                let d = t.node.data.borrow();
+                if d.shape() != head.shape() {
+                    return Err(AutogradError::Shape {
+                        op: "add_n (every term has the first's shape)",
+                        expected: head.shape().to_vec(),
+                        got: d.shape().to_vec(),
+                    });
+                }
+                add_into(&mut out, &d);
+            }
+            out
+        };
+        Ok(Tensor::from_op(out, Op::AddN(terms.to_vec())))
     }
 
     /// The mean of all elements, a 0-dimensional tensor; an error for an
@@ -93,7 +172,7 @@ impl<T: Float> Tensor<T> {
             Op::Max {
                 a: self.clone(),
                 axis,
-                argmax,
+                argmax: Box::new(argmax),
             },
         ))
     }
@@ -144,18 +223,115 @@ impl<T: Float> Tensor<T> {
     }
 }
 
+/// The elements of `a` in row-major order: borrowed when it is in standard
+/// layout (no copy, no new view), else copied.
+fn row_major<'a, T: Float>(a: &'a ArrayD<T>) -> std::borrow::Cow<'a, [T]> {
+    match a.as_slice() {
+        Some(s) => s.into(),
+        None => a.iter().copied().collect::<Vec<T>>().into(),
+    }
+}
+
+/// Sends the gradients of `a.dot(b)`: `g b` to `a` and `g a` to `b` (the
+/// slopes of the scalar engine's product), each added in place when that
+/// operand already has a gradient. For `p.dot(p)` both go to `p` in one
+/// pass, added in the order two separate contributions would be.
+pub(crate) fn dot_backward<T: Float>(
+    a: &Tensor<T>,
+    b: &Tensor<T>,
+    g: &ArrayD<T>,
+    grads: &mut Grads<T>,
+) {
+    let g = g.first().copied().unwrap_or(T::zero());
+    let (ad, bd) = (a.data(), b.data());
+    let (sa, sb) = (row_major(&ad), row_major(&bd));
+    let slopes = |i: usize| Binary::Mul.grads(sa[i], sb[i], sa[i] * sb[i], g);
+    if a.same_node(b) {
+        if needs(a) {
+            accumulate(grads, a, &ad, |i| {
+                let (p, q) = slopes(i);
+                [p, q]
+            });
+        }
+        return;
+    }
+    if needs(a) {
+        accumulate(grads, a, &ad, |i| [slopes(i).0]);
+    }
+    if needs(b) {
+        accumulate(grads, b, &bd, |i| [slopes(i).1]);
+    }
+}
+
+/// Adds `parts(i)` (one value or several, in order) to element `i` of the
+/// gradient of `to`, which is shaped like `like`: in place into the
+/// gradient it already has, else into a new array made by copying `like`
+/// (a ready shape, cheaper for small arrays than building one) and
+/// overwriting it.
+fn accumulate<T: Float, const N: usize>(
+    grads: &mut Grads<T>,
+    to: &Tensor<T>,
+    like: &ArrayD<T>,
+    parts: impl Fn(usize) -> [T; N],
+) {
+    let n = like.len();
+    if let Some(acc) = grads
+        .slot(to)
+        .as_mut()
+        .and_then(|acc| acc.as_slice_mut())
+        .filter(|acc| acc.len() == n)
+    {
+        for (i, d) in acc.iter_mut().enumerate() {
+            for p in parts(i) {
+                *d += p;
+            }
+        }
+        return;
+    }
+    let mut part = if like.is_standard_layout() {
+        like.clone()
+    } else {
+        ArrayD::zeros(like.raw_dim())
+    };
+    if let Some(dst) = part.as_slice_mut() {
+        for (i, d) in dst.iter_mut().enumerate() {
+            let all = parts(i);
+            let [first, rest @ ..] = all.as_slice() else {
+                continue;
+            };
+            *d = *first;
+            for &p in rest {
+                *d += p;
+            }
+        }
+    }
+    grads.add(to, part);
+}
+
+/// Sends the gradient of `add_n(terms)`: `g` itself to every term that
+/// needs one (added in place where a term already has a gradient).
+pub(crate) fn add_n_backward<T: Float>(terms: &[Tensor<T>], g: &ArrayD<T>, grads: &mut Grads<T>) {
+    for t in terms.iter().filter(|t| needs(t)) {
+        match grads.slot(t) {
+            Some(acc) => add_into(acc, g),
+            slot => *slot = Some(g.to_owned()),
+        }
+    }
+}
+
 /// The gradient of a (scaled) sum: `g` spread back over the summed axis.
 pub(crate) fn sum_backward<T: Float>(
-    a_shape: &[usize],
+    a: &ArrayD<T>,
     axis: Option<usize>,
     keepdim: bool,
     scale: T,
     g: &ArrayD<T>,
 ) -> ArrayD<T> {
     if axis.is_none() {
-        let total = g.iter().next().copied().unwrap_or(T::zero());
-        return ArrayD::from_elem(IxDyn(a_shape), total * scale);
+        let total = g.first().copied().unwrap_or(T::zero());
+        return ArrayD::from_elem(a.raw_dim(), total * scale);
     }
+    let a_shape = a.shape();
     let g = match (axis, keepdim) {
         (Some(ax), false) => g.view().insert_axis(Axis(ax)),
         _ => g.view(),
