@@ -69,7 +69,37 @@ const PAIRS: &[(&[usize], &[usize])] = &[
     (&[], &[2, 3]),
     (&[3, 1, 2], &[4, 1]),
     (&[1], &[3, 2]),
+    // One element, or a tail, of higher rank: the result takes that rank.
+    (&[3, 2], &[1, 1, 1]),
+    (&[2], &[1, 1, 2]),
 ];
+
+/// NumPy's broadcast shape, written out here rather than taken from the
+/// engine: align from the right, a 1 stretches, a missing axis is a 1.
+fn numpy_broadcast(a: &[usize], b: &[usize]) -> Vec<usize> {
+    let n = a.len().max(b.len());
+    let at = |s: &[usize], i: usize| (i + s.len()).checked_sub(n).map_or(1, |j| s[j]);
+    (0..n).map(|i| at(a, i).max(at(b, i))).collect()
+}
+
+#[test]
+fn every_binary_result_has_numpys_broadcast_shape() {
+    for &op in Binary::ALL {
+        for &(sa, sb) in PAIRS {
+            for (sa, sb) in [(sa, sb), (sb, sa)] {
+                let a = Tensor::from_array(ArrayD::from_elem(IxDyn(sa), 1.5f64));
+                let b = Tensor::from_array(ArrayD::from_elem(IxDyn(sb), 0.5f64));
+                let out = a.binary(op, &b).unwrap();
+                assert_eq!(
+                    out.shape(),
+                    numpy_broadcast(sa, sb),
+                    "{} {sa:?} {sb:?}",
+                    op.name()
+                );
+            }
+        }
+    }
+}
 
 #[test]
 fn every_unary_matches_central_differences() {

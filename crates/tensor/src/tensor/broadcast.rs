@@ -64,11 +64,15 @@ pub(crate) fn stretch<'a, T: Float>(
 }
 
 /// Whether an operand of shape `small` repeats whole over a result of shape
-/// `full`: `small` without its leading size-1 axes is the tail of `full`
-/// (a scalar, a bias row against a batch, or equal shapes). In row-major
-/// order such an operand's elements then recur every `small.len()`
-/// elements of the result.
+/// `full`: `small` has no more axes than `full` (else the result has
+/// `small`'s rank, not `full`'s shape: `[3, 2] * [1, 1, 1]` is `[1, 3, 2]`),
+/// and without its leading size-1 axes it is the tail of `full` (a scalar,
+/// a bias row against a batch, or equal shapes). In row-major order such an
+/// operand's elements then recur every `small.len()` elements of the result.
 pub(crate) fn repeats_over(small: &[usize], full: &[usize]) -> bool {
+    if small.len() > full.len() {
+        return false;
+    }
     let lead = small.iter().take_while(|&&d| d == 1).count();
     let small = &small[lead..];
     small.len() <= full.len() && &full[full.len() - small.len()..] == small
