@@ -86,6 +86,10 @@ pub enum TInstr {
     LogSoftmax(Reg, usize),
     /// `out[i] = a[i, classes[i]]` for a 2-D `a`.
     Pick(Reg, Vec<usize>),
+    /// `(a * b).sum()` for two tensors of one shape, as one node.
+    Dot(Reg, Reg),
+    /// `((t0 + t1) + t2) + ...` for tensors of one shape, as one node.
+    AddN(Vec<Reg>),
 }
 
 impl TInstr {
@@ -94,7 +98,8 @@ impl TInstr {
         use TInstr::*;
         match *self {
             Input(_) | Const(_) => vec![],
-            Binary(_, a, b) | MatMul(a, b) => vec![a, b],
+            AddN(ref terms) => terms.clone(),
+            Binary(_, a, b) | MatMul(a, b) | Dot(a, b) => vec![a, b],
             Unary(_, a)
             | FloatRight(_, a, _)
             | FloatLeft(_, _, a)
@@ -136,6 +141,8 @@ impl TInstr {
             Softmax(..) => "softmax".into(),
             LogSoftmax(..) => "log_softmax".into(),
             Pick(..) => "pick".into(),
+            Dot(..) => "dot".into(),
+            AddN(..) => "add_n".into(),
         }
     }
 
@@ -155,7 +162,18 @@ impl TInstr {
             v.push(TInstr::MeanAxis(0, 0, k).name());
             v.push(TInstr::MaxAxis(0, 0, k).name());
         }
-        v.extend(["reshape", "transpose", "softmax", "log_softmax", "pick"].map(String::from));
+        v.extend(
+            [
+                "reshape",
+                "transpose",
+                "softmax",
+                "log_softmax",
+                "pick",
+                "dot",
+                "add_n",
+            ]
+            .map(String::from),
+        );
         v
     }
 }
@@ -407,6 +425,11 @@ impl fmt::Display for TensorProgram {
                         "r{a}.gather(1, torch.tensor([{}])).squeeze(1)",
                         rows.join(", ")
                     )?
+                }
+                Dot(a, b) => writeln!(f, "(r{a} * r{b}).sum()")?,
+                AddN(terms) => {
+                    let terms: Vec<String> = terms.iter().map(|t| format!("r{t}")).collect();
+                    writeln!(f, "{}", terms.join(" + "))?
                 }
             }
         }

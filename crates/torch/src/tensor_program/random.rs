@@ -79,6 +79,8 @@ enum Kind {
     Softmax,
     LogSoftmax,
     Pick,
+    Dot,
+    AddN,
 }
 
 /// [`Kind`]s, one entry each.
@@ -98,6 +100,8 @@ fn kinds() -> Vec<Kind> {
         Kind::Softmax,
         Kind::LogSoftmax,
         Kind::Pick,
+        Kind::Dot,
+        Kind::AddN,
     ]);
     v
 }
@@ -585,7 +589,44 @@ impl<'s> Gen<'s> {
                 let classes = (0..s[0]).map(|_| rng.random_range(0..s[1])).collect();
                 self.push(TInstr::Pick(a, classes))
             }
+            Kind::Dot => {
+                let a = self.operand(rng, Domain::Any, |_, _| true)?;
+                // `p.dot(p)` (an L2 term) a third of the time.
+                let b = if rng.random_bool(1.0 / 3.0) {
+                    a
+                } else {
+                    self.same_shape(rng, a)?
+                };
+                self.push(TInstr::Dot(a, b))
+            }
+            Kind::AddN => {
+                let a = self.operand(rng, Domain::Any, |_, _| true)?;
+                let mut terms = vec![a];
+                for _ in 0..rng.random_range(1..=3) {
+                    // A term used twice now and then (both contributions).
+                    let t = if rng.random_bool(0.2) {
+                        terms[rng.random_range(0..terms.len())]
+                    } else {
+                        self.same_shape(rng, a)?
+                    };
+                    terms.push(t);
+                }
+                self.push(TInstr::AddN(terms))
+            }
         }
+    }
+
+    /// An earlier register of `a`'s shape, or a fresh input of that shape.
+    fn same_shape<R: Rng + ?Sized>(&mut self, rng: &mut R, a: Reg) -> Option<Reg> {
+        let sa = self.regs[a].shape();
+        for _ in 0..6 {
+            if let Some(r) = self.any_reg(rng) {
+                if self.regs[r].shape() == sa {
+                    return Some(r);
+                }
+            }
+        }
+        self.fresh(rng, sa, Domain::Any)
     }
 
     /// Weights every register nobody reads (constants aside) by a constant

@@ -84,6 +84,11 @@ pub(super) fn step<T: FloatLeft>(
         Softmax(a, d) => r(*a).softmax(*d)?,
         LogSoftmax(a, d) => r(*a).log_softmax(*d)?,
         Pick(a, cls) => r(*a).pick(cls)?,
+        Dot(a, b) => r(*a).dot(r(*b))?,
+        AddN(terms) => {
+            let terms: Vec<Tensor<T>> = terms.iter().map(|&t| r(t).clone()).collect();
+            Tensor::add_n(&terms)?
+        }
     })
 }
 
@@ -263,6 +268,15 @@ pub fn run_torch(p: &TensorProgram, target: Target) -> Result<TensorOutcome, Tor
                     .f_reshape([idx.len() as i64, 1])?
                     .f_to_device(target.device)?;
                 r(*a).f_gather(1, &idx, false)?.f_squeeze_dim(1)?
+            }
+            // PyTorch's composites: the fused ops are checked against them.
+            Dot(a, b) => r(*a).f_mul(r(*b))?.f_sum(None)?,
+            AddN(terms) => {
+                let mut acc = r(terms[0]).shallow_clone();
+                for &t in &terms[1..] {
+                    acc = acc.f_add(r(t))?;
+                }
+                acc
             }
         };
         regs.push(t);
