@@ -26,13 +26,11 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use ferrograd::tensor::autograd_nn::{self as ann, loss};
-use ferrograd::tensor::{Activation, Loss, Mlp, Sgd, Target, Tensor};
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
+use ferrograd::tensor::{Activation, Tensor};
 
 mod common;
 
-use common::ClassifierStep;
+use common::BatchedStep;
 
 /// One step of `which`, returning its loss.
 type Step = Box<dyn FnMut() -> f32>;
@@ -54,20 +52,13 @@ fn graph_step(
 }
 
 fn moons(which: &str) -> Step {
-    let mut rng = ChaCha8Rng::seed_from_u64(0);
-    let (x, y) = common::moons_arrays::<f32>();
-    let mut fused = Mlp::<f32>::with_activation(2, &[16, 16, 1], Activation::Relu, &mut rng)
-        .expect("valid sizes");
-    let graph = ann::Mlp::from_fused(&fused);
-    let alpha = 1e-4f32;
+    let mut step = BatchedStep::<f32>::moons(Activation::Relu);
     if which == "moons-fused" {
-        let mut sgd = Sgd::new(0.1).expect("valid lr");
-        return Box::new(move || {
-            let target = Target::Values(y.view());
-            let step = fused.train_step(x.view(), target, Loss::Hinge, alpha, &mut sgd);
-            step.expect("finite loss").loss
-        });
+        return Box::new(move || step.step());
     }
+    let graph = ann::Mlp::from_fused(step.model());
+    let alpha = step.alpha();
+    let (x, y) = (step.x().clone(), step.y().clone());
     let (tx, ty) = (Tensor::from_array(x), Tensor::from_array(y));
     let params = graph.parameters();
     let ps = params.clone();
@@ -87,7 +78,7 @@ fn moons(which: &str) -> Step {
 }
 
 fn mlp784(which: &str) -> Step {
-    let mut step = ClassifierStep::<f32>::new(784, &[256, 256, 10], Activation::Relu, 256);
+    let mut step = BatchedStep::<f32>::classifier(784, &[256, 256, 10], Activation::Relu, 256);
     if which == "mlp784-fused" {
         return Box::new(move || step.step());
     }
