@@ -713,3 +713,34 @@ fn a_graph_deeper_than_the_recursive_drop_frees_on_an_explicit_stack() {
     y.sum().backward().unwrap();
     assert_eq!(x.grad().unwrap()[0], 1.0);
 }
+
+#[test]
+fn an_operand_of_more_axes_makes_the_result_that_rank() {
+    // The parity suite's seed 1807: `[3, 1] * [1, 1, 1]` is `[1, 3, 1]`,
+    // so a max over axis 0 then keeps every element.
+    let mut rng = ChaCha8Rng::seed_from_u64(29);
+    let cases: &[(&[usize], &[usize], &[usize])] = &[
+        (&[3, 1], &[1, 1, 1], &[1, 3, 1]),
+        (&[2, 3], &[1, 1, 3], &[1, 2, 3]),
+        (&[3], &[1, 1], &[1, 3]),
+    ];
+    for &(sa, sb, want) in cases {
+        for (sa, sb) in [(sa, sb), (sb, sa)] {
+            let inputs = [
+                random(sa, 0.5, 1.5, &mut rng),
+                random(sb, 0.5, 1.5, &mut rng),
+            ];
+            let (a, b) = (
+                Tensor::from_array(inputs[0].clone()),
+                Tensor::from_array(inputs[1].clone()),
+            );
+            assert_eq!((&a * &b).shape(), want, "{sa:?} * {sb:?}");
+            check(
+                &format!("max of {sa:?} * {sb:?}"),
+                &|v| (&v[0] * &v[1]).max_axis(0, true).unwrap(),
+                &inputs,
+                30,
+            );
+        }
+    }
+}

@@ -63,19 +63,19 @@ pub(crate) fn stretch<'a, T: Float>(
         })
 }
 
-/// Whether an operand of shape `small` repeats whole over a result of shape
-/// `full`: `small` has no more axes than `full` (else the result has
-/// `small`'s rank, not `full`'s shape: `[3, 2] * [1, 1, 1]` is `[1, 3, 2]`),
-/// and without its leading size-1 axes it is the tail of `full` (a scalar,
-/// a bias row against a batch, or equal shapes). In row-major order such an
-/// operand's elements then recur every `small.len()` elements of the result.
+/// Whether an operand of shape `small` repeats whole over one of shape
+/// `full`, the two broadcasting to `full` itself: `small` has no more axes
+/// than `full` and, without its leading size-1 axes, is the tail of `full`
+/// (a scalar, a bias row against a batch, or equal shapes). In row-major
+/// order its elements then recur every `small.len()` elements of `full`.
+/// (`[1, 1, 3]` against `[2, 3]` does not: the two broadcast to `[1, 2, 3]`.)
 pub(crate) fn repeats_over(small: &[usize], full: &[usize]) -> bool {
     if small.len() > full.len() {
         return false;
     }
     let lead = small.iter().take_while(|&&d| d == 1).count();
     let small = &small[lead..];
-    small.len() <= full.len() && &full[full.len() - small.len()..] == small
+    &full[full.len() - small.len()..] == small
 }
 
 /// `small` repeated to `len` elements (`len` a multiple of its length),
@@ -204,6 +204,17 @@ mod tests {
         assert_eq!(broadcast_shape(&[3, 1, 2], &[4, 1]), Some(vec![3, 4, 2]));
         assert_eq!(broadcast_shape(&[2, 3], &[2]), None);
         assert_eq!(broadcast_shape(&[0], &[1]), Some(vec![0]));
+    }
+
+    #[test]
+    fn an_operand_of_more_axes_does_not_repeat_over_fewer() {
+        assert!(repeats_over(&[3], &[2, 3]));
+        assert!(repeats_over(&[1, 3], &[2, 3]));
+        assert!(repeats_over(&[], &[2, 3]));
+        assert!(repeats_over(&[2, 3], &[2, 3]));
+        assert!(!repeats_over(&[1, 1, 3], &[2, 3]));
+        assert!(!repeats_over(&[1, 1, 1], &[3, 1]));
+        assert!(!repeats_over(&[2, 1], &[2, 3]));
     }
 
     #[test]
