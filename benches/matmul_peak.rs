@@ -258,6 +258,13 @@ fn summary(ps: &mut [Product]) {
         .map(|(k, t)| format!("{k:?} {:.0} us ({:.2}x)", t * 1e6, total[0] / t))
         .collect();
     println!("step products time: {}", times.join(", "));
+    // One line for `cargo xtask bench`'s report: the first kernel (the one
+    // both engines use) over the step's products, against the probe.
+    println!(
+        "{{\"peak_gflops\": {peak}, \"step_gflops\": {}, \"kernel\": \"{:?}\"}}",
+        flops / total[0] / 1e9,
+        KERNELS[0]
+    );
 }
 
 fn main() {

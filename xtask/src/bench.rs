@@ -130,6 +130,7 @@ pub fn run(args: &Args) -> Result<()> {
         scalar_nodes_per_s: nodes_per_s(&results, "scalar_nodes_f64/build_backward_drop"),
         scalar_mixed_nodes_per_s: nodes_per_s(&results, "scalar_mixed_f64/build_backward_drop"),
         loss_checks: results.loss_checks.values().cloned().collect(),
+        matmul_peak: results.matmul_peak,
         failures: results.failures.clone(),
     };
     write(&out, &report, start)

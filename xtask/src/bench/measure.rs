@@ -12,7 +12,7 @@ use anyhow::Result;
 use indicatif::ProgressBar;
 
 use super::plan::{depends_on, Output, Task};
-use super::report::Results;
+use super::report::{MatmulPeak, Results};
 use super::{adolc, criterion};
 use crate::process::{self, Tee};
 
@@ -58,6 +58,12 @@ pub fn run_all(tasks: Vec<Task>, crit: &Path, logs: &Path) -> Result<Results> {
                     }
                 }
             }
+            (Ok(stdout), Output::Peak) => match MatmulPeak::parse(&stdout) {
+                Ok(p) => results.matmul_peak = Some(p),
+                Err(e) => {
+                    results.failures.insert(key.clone(), e);
+                }
+            },
             (Ok(_), _) => {}
             (Err(e), output) => {
                 if matches!(output, Output::Build) {

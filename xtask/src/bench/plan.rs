@@ -32,6 +32,9 @@ pub enum Output {
     Criterion,
     /// JSON lines with `median_ms` (and `id`, else this default id).
     JsonLines(Option<String>),
+    /// One JSON line with `peak_gflops` and `step_gflops`: the matrix
+    /// products of the 784-256-256-10 step against one core's FMA peak.
+    Peak,
     /// One JSON line with `median_ms` and `first_loss`, a median for `id`
     /// only when that loss is ferrograd's first-step loss in `fixture`
     /// (see [`adolc::outcome`]).
@@ -107,6 +110,7 @@ pub fn plan(
 ) -> Vec<Task> {
     let benches = Benches::new(quick, grid, &paths.crit);
     let mut tasks = ferrograd(&benches, grid, &paths.fixture);
+    tasks.push(matmul_peak());
     tasks.extend(libtorch(&benches, lt));
     tasks.extend(rust_peers(&benches, &paths.target));
     tasks.extend(python(quick, grid, py));
@@ -226,6 +230,23 @@ fn libtorch(benches: &Benches, lt: &Result<Libtorch, String>) -> Vec<Task> {
         task("build libtorch bench", with_libtorch(build), Output::Build),
         task("libtorch", with_libtorch(bench), Output::Criterion),
     ]
+}
+
+/// The FMA peak probe and the 784-256-256-10 step's matrix products on one
+/// core (`benches/matmul_peak.rs`, its table only, no criterion runs).
+fn matmul_peak() -> Task {
+    let mut c = cargo();
+    c.args([
+        "bench",
+        "-p",
+        "ferrograd",
+        "--bench",
+        "matmul_peak",
+        "--",
+        "table",
+    ])
+    .env("MATMUL_NUM_THREADS", "1");
+    task("matmul_peak", Ok(c), Output::Peak)
 }
 
 /// The Rust peers, one task each (its build included): `cargo bench` of
@@ -362,6 +383,7 @@ mod tests {
                 "tensor_sweep/threads=2",
                 "tensor_autograd/threads=1",
                 "tensor_autograd/threads=2",
+                "matmul_peak",
                 "build libtorch bench",
                 "libtorch",
                 "peers/burn_ndarray",
@@ -376,19 +398,19 @@ mod tests {
             ]
         );
         assert_eq!(
-            tasks[11].cmd.as_ref().err().unwrap(),
+            tasks[12].cmd.as_ref().err().unwrap(),
             "no libtorch: offline"
         );
         assert_eq!(
-            tasks[19].cmd.as_ref().err().unwrap(),
+            tasks[20].cmd.as_ref().err().unwrap(),
             "no Python with torch"
         );
         assert_eq!(
-            tasks[20].cmd.as_ref().err().unwrap(),
+            tasks[21].cmd.as_ref().err().unwrap(),
             "scripts/install-adolc.sh failed: not root"
         );
         assert!(matches!(
-            &tasks[20].output,
+            &tasks[21].output,
             Output::CheckedLoss { id, fixture } if id == "cpp/adolc_moons" && fixture == &paths.fixture
         ));
         // scalar_tape writes the C++ peer's fixture; the other benches do not.
@@ -407,7 +429,7 @@ mod tests {
             args.join(" "),
             "bench -p ferrograd --bench scalar -- --noplot --warm-up-time 0.3 --measurement-time 1"
         );
-        let flex = tasks[13].cmd.as_ref().unwrap();
+        let flex = tasks[14].cmd.as_ref().unwrap();
         let args: Vec<_> = flex.get_args().map(|a| a.to_string_lossy()).collect();
         assert!(args[2].ends_with("benches/peers/Cargo.toml"));
         assert_eq!(

@@ -29,6 +29,74 @@ pub struct Results {
     pub failures: BTreeMap<String, String>,
     /// Benchmark id -> a peer's first-step loss checked against ferrograd's.
     pub loss_checks: BTreeMap<String, LossCheck>,
+    /// The matrix products against the FMA peak, when measured.
+    pub matmul_peak: Option<MatmulPeak>,
+}
+
+/// The 784-256-256-10 step's matrix products (batch 256, f32, one thread,
+/// the kernel both engines use) against one core's FMA peak, both measured
+/// in the same run: the fastest call of each over interleaved rounds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MatmulPeak {
+    /// The probe: independent FMA chains at the widest vector width.
+    pub peak_gflops: f64,
+    /// The step's products together.
+    pub step_gflops: f64,
+}
+
+impl MatmulPeak {
+    /// The fraction of the peak the products reach.
+    pub fn fraction(&self) -> f64 {
+        self.step_gflops / self.peak_gflops
+    }
+
+    /// The line `benches/matmul_peak.rs` prints, read from its output; an
+    /// error in the caller's terms when it is missing or not positive.
+    pub fn parse(stdout: &str) -> Result<Self, String> {
+        let line = stdout
+            .lines()
+            .find(|l| l.contains("\"peak_gflops\""))
+            .ok_or("printed no line with peak_gflops")?;
+        let p: MatmulPeak = serde_json::from_str(line.trim())
+            .map_err(|e| format!("unreadable peak line {line:?}: {e}"))?;
+        let fine = |x: f64| x.is_finite() && x > 0.0;
+        if !(fine(p.peak_gflops) && fine(p.step_gflops)) {
+            return Err(format!(
+                "peak line {line:?} holds a figure that is not a positive number"
+            ));
+        }
+        Ok(p)
+    }
+}
+
+/// The fraction of the FMA peak the 784-256-256-10 step's products must reach.
+pub const PEAK_FRACTION_NEEDED: f64 = 0.8;
+
+#[cfg(test)]
+mod peak_tests {
+    use super::MatmulPeak;
+
+    #[test]
+    fn the_peak_line_is_read_and_hostile_output_is_refused() {
+        let out = "FMA peak, one core, f32x16: 118.2 GFLOP/s\n\
+                   {\"peak_gflops\": 118.2, \"step_gflops\": 102.6, \"kernel\": \"Matrixmultiply\"}\n";
+        let p = MatmulPeak::parse(out).unwrap();
+        assert_eq!((p.peak_gflops, p.step_gflops), (118.2, 102.6));
+        assert!((p.fraction() - 102.6 / 118.2).abs() < 1e-15);
+        for bad in [
+            "",
+            "no json here",
+            "{\"peak_gflops\": 1.0}",
+            "{\"peak_gflops\": \"fast\", \"step_gflops\": 1.0}",
+            "{\"peak_gflops\": 0.0, \"step_gflops\": 1.0}",
+            "{\"peak_gflops\": -3.0, \"step_gflops\": 1.0}",
+            "{\"peak_gflops\": 1e999, \"step_gflops\": 1.0}",
+            "{\"peak_gflops\": NaN, \"step_gflops\": 1.0}",
+            "{\"peak_gflops\": 1.0, \"step_gflops\": 2.0",
+        ] {
+            assert!(MatmulPeak::parse(bad).is_err(), "accepted {bad:?}");
+        }
+    }
 }
 
 impl Results {
@@ -166,6 +234,9 @@ pub struct Report {
     /// older reports.
     #[serde(default)]
     pub loss_checks: Vec<LossCheck>,
+    /// The matrix products against the FMA peak. Absent from older reports.
+    #[serde(default)]
+    pub matmul_peak: Option<MatmulPeak>,
     /// Task key -> error, for every task that failed.
     pub failures: BTreeMap<String, String>,
 }

@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 
 use super::format::{cell, human_ratio, human_time, short_error};
 use super::{
-    Report, TargetCheck, BATCHED_MODELS, FERRO_BATCHED, FERRO_TENSOR, LIBTORCH, RUST_PEER_ROWS,
-    TORCH_EAGER,
+    Report, TargetCheck, BATCHED_MODELS, FERRO_BATCHED, FERRO_TENSOR, LIBTORCH,
+    PEAK_FRACTION_NEEDED, RUST_PEER_ROWS, TORCH_EAGER,
 };
 
 impl Report {
@@ -68,6 +68,32 @@ impl Report {
             "| claim | ferrograd | peer | × ferrograd | needed | met |"
         );
         let _ = writeln!(s, "|---|---:|---:|---:|---:|---|");
+        let peak_claim = format!(
+            "784-256-256-10 step's matrix products, f32, 1 thread: at least {:.0}% of one \
+             core's FMA peak",
+            100.0 * PEAK_FRACTION_NEEDED
+        );
+        let peak_met = self
+            .matmul_peak
+            .map(|p| p.fraction() >= PEAK_FRACTION_NEEDED);
+        if let Some(p) = self.matmul_peak {
+            table_row(
+                s,
+                &[
+                    peak_claim.clone(),
+                    format!("{:.1} GFLOP/s", p.step_gflops),
+                    format!("{:.1} GFLOP/s (peak)", p.peak_gflops),
+                    format!("{:.0}%", 100.0 * p.fraction()),
+                    format!("{:.0}%", 100.0 * PEAK_FRACTION_NEEDED),
+                    if peak_met == Some(true) {
+                        "yes"
+                    } else {
+                        "**no**"
+                    }
+                    .into(),
+                ],
+            );
+        }
         for t in &self.targets {
             let f = |v: Option<f64>| v.map_or("—".into(), human_time);
             let met = match t.met {
@@ -92,13 +118,24 @@ impl Report {
             .iter()
             .filter(|t| t.met != Some(true))
             .collect();
-        if missed.is_empty() {
+        let peak_missed = match (self.matmul_peak, peak_met) {
+            (_, Some(true)) => None,
+            (Some(p), _) => Some(format!(
+                "{peak_claim}: **missed**: {:.0}% of the peak",
+                100.0 * p.fraction()
+            )),
+            (None, _) => Some(format!("{peak_claim}: not measured")),
+        };
+        if missed.is_empty() && peak_missed.is_none() {
             let _ = writeln!(s, "\nEvery target was met in this run.\n");
             return;
         }
         let _ = writeln!(s, "\nMissed or not measured in this run:\n");
         for t in missed {
             let _ = writeln!(s, "- {}: {}.", t.claim, why_missed(t));
+        }
+        if let Some(line) = peak_missed {
+            let _ = writeln!(s, "- {line}.");
         }
         let _ = writeln!(s);
     }
@@ -205,8 +242,38 @@ impl Report {
                 }));
                 table_row(s, &cells);
             }
+            if model == "mlp784" {
+                self.write_peak(s);
+            }
             chart_link(s, charts, &format!("batched/{model}"));
         }
+    }
+
+    /// The step's matrix products against the FMA peak, under its table.
+    fn write_peak(&self, s: &mut String) {
+        let Some(p) = self.matmul_peak else {
+            let why = self
+                .failures
+                .get("matmul_peak")
+                .map_or("not run", String::as_str);
+            let _ = writeln!(
+                s,
+                "
+Matrix products against the FMA peak: not measured ({why})."
+            );
+            return;
+        };
+        let _ = writeln!(
+            s,
+            "
+The step's matrix products (batch 256, f32, one thread, matrixmultiply as both \
+             engines call it) run at {:.1} GFLOP/s, {:.0}% of this core's FMA peak of {:.1} \
+             GFLOP/s (12 independent FMA chains at the widest vector width), both measured \
+             in this run (`cargo bench --bench matmul_peak -- table`).",
+            p.step_gflops,
+            100.0 * p.fraction(),
+            p.peak_gflops
+        );
     }
 
     /// The width sweep: one table per precision and batch size.
@@ -329,7 +396,7 @@ mod tests {
         );
         let grid = Grid::tiny(&[1]);
         let w = workloads(&r, &grid);
-        let report = Report {
+        let mut report = Report {
             date: "2026-11-26".into(),
             command: "cargo xtask bench --quick".into(),
             mode: "quick".into(),
@@ -349,9 +416,23 @@ mod tests {
                 relative_difference: 0.0,
                 tolerance: 1e-12,
             }],
+            matmul_peak: Some(crate::bench::report::MatmulPeak {
+                peak_gflops: 120.0,
+                step_gflops: 90.0,
+            }),
             failures: r.failures.clone(),
         };
         let md = report.markdown(&[]);
+        // 90 of 120 GFLOP/s is 75%: the row says so, and the claim is missed.
+        assert!(md.contains("run at 90.0 GFLOP/s, 75% of this core's FMA peak of 120.0"));
+        assert!(md.contains("| 90.0 GFLOP/s | 120.0 GFLOP/s (peak) | 75% | 80% | **no** |"));
+        assert!(md.contains("FMA peak: **missed**: 75% of the peak."));
+        report.matmul_peak = None;
+        let unmeasured = report.markdown(&[]);
+        assert!(
+            unmeasured.contains("Matrix products against the FMA peak: not measured (not run).")
+        );
+        assert!(unmeasured.contains("FMA peak: not measured."));
         let table = md
             .split("## Batched engine: micrograd's moons model")
             .nth(1)
