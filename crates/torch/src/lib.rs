@@ -12,7 +12,8 @@
 //! - [`report`]: the table on the terminal, in Markdown and JSON;
 //! - [`suite`]: the scenarios `cargo xtask parity` runs;
 //! - [`tensor_program`], [`tensor_suite`]: random tensor programs on
-//!   `ferrograd_tensor::Tensor` and libtorch, and the `Tensor`-built MLP's
+//!   `ferrograd_tensor::Tensor` and libtorch (and lowered element by element
+//!   to scalar programs for the exact value), and the `Tensor`-built MLP's
 //!   training run.
 //!
 //! This crate is not a default workspace member: building it needs libtorch

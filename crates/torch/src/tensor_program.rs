@@ -33,6 +33,7 @@ use ferrograd_program::python_float;
 use ferrograd_scalar::{Binary, Unary};
 use rand::Rng;
 
+pub mod lower;
 pub mod random;
 pub mod run;
 
@@ -66,6 +67,9 @@ pub enum TInstr {
     FloatLeft(Binary, f64, Reg),
     /// `a @ b`: `[n, k] @ [k, m]`, `[B, n, k] @ [B, k, m]` or `[B, n, k] @ [k, m]`.
     MatMul(Reg, Reg),
+    /// `bias + a @ b` as one node (`torch.addmm(bias, a, b)`): `a` `[n, k]`,
+    /// `b` `[k, m]`, the bias broadcast to `[n, m]`.
+    AddMm(Reg, Reg, Reg),
     /// The sum of all elements.
     Sum(Reg),
     /// The mean of all elements.
@@ -99,6 +103,7 @@ impl TInstr {
         match *self {
             Input(_) | Const(_) => vec![],
             AddN(ref terms) => terms.clone(),
+            AddMm(c, a, b) => vec![c, a, b],
             Binary(_, a, b) | MatMul(a, b) | Dot(a, b) => vec![a, b],
             Unary(_, a)
             | FloatRight(_, a, _)
@@ -131,6 +136,7 @@ impl TInstr {
             FloatRight(f, ..) => format!("{} float", f.name()),
             FloatLeft(f, ..) => format!("float {}", f.name()),
             MatMul(..) => "matmul".into(),
+            AddMm(..) => "addmm".into(),
             Sum(_) => "sum".into(),
             Mean(_) => "mean".into(),
             SumAxis(_, _, k) => format!("sum axis{}", keep(*k)),
@@ -156,7 +162,7 @@ impl TInstr {
             v.push(TInstr::FloatRight(*f, 0, 1.0).name());
             v.push(TInstr::FloatLeft(*f, 1.0, 0).name());
         }
-        v.extend(["matmul", "sum", "mean"].map(String::from));
+        v.extend(["matmul", "addmm", "sum", "mean"].map(String::from));
         for k in [false, true] {
             v.push(TInstr::SumAxis(0, 0, k).name());
             v.push(TInstr::MeanAxis(0, 0, k).name());
@@ -409,6 +415,7 @@ impl fmt::Display for TensorProgram {
                 FloatRight(b, a, c) => writeln!(f, "r{a} {} {}", b.symbol(), python_float(*c))?,
                 FloatLeft(b, c, a) => writeln!(f, "{} {} r{a}", python_float(*c), b.symbol())?,
                 MatMul(a, b) => writeln!(f, "r{a} @ r{b}")?,
+                AddMm(c, a, b) => writeln!(f, "torch.addmm(r{c}, r{a}, r{b})")?,
                 Sum(a) => writeln!(f, "r{a}.sum()")?,
                 Mean(a) => writeln!(f, "r{a}.mean()")?,
                 SumAxis(a, d, k) => writeln!(f, "r{a}.sum(dim={d}, keepdim={})", pyb(*k))?,

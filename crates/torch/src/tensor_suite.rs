@@ -21,8 +21,13 @@
 //! ([`TensorConditioning::spread`]), and a number that moves by more than
 //! [`CONDITION_MARGIN`] of the tolerance is rounding amplified by the program
 //! at that element: it is counted in [`Row::unjudged_numbers`], not judged.
-//! The exact-value oracle (mpmath) reads scalar programs only, so no tensor
-//! disagreement is settled by it here.
+//! A disagreement that is left is settled, where the run has the
+//! exact-value oracle, by the program's exact value: the program is lowered
+//! element by element to a scalar program ([`crate::tensor_program::lower`])
+//! that `scripts/exact.py` reads, and [`crate::exact::engine_right`] judges
+//! both sides against it, as for the scalar rows. libtorch off the exact
+//! value where the engine is within the tolerance of it is listed in
+//! [`Row::oracle_off_exact`], not counted as a mismatch.
 
 use std::collections::BTreeMap;
 
@@ -37,7 +42,10 @@ use rand_chacha::ChaCha8Rng;
 use crate::compare::{Tolerance, Worst};
 use crate::exact::CONDITION_MARGIN;
 use crate::mlp::{array, Batch, Weights};
-use crate::suite::{name_culprit, seeded, Prefixes, Row, F32_CONDITIONING, F64_CONDITIONING};
+use crate::suite::{
+    name_culprit, seeded, Arbitration, Prefixes, Row, F32_CONDITIONING, F64_CONDITIONING,
+};
+use crate::tensor_program::lower::{flat, lower};
 use crate::tensor_program::run::{run_tensor, run_torch};
 use crate::tensor_program::{TInstr, TensorOutcome, TensorProgram, TensorShape};
 use crate::train::{Optim, Trajectory, L2};
@@ -45,6 +53,26 @@ use crate::{Precision, Target, TorchError};
 
 /// A backend that runs tensor programs.
 pub type TensorProgramFn<'a> = dyn Fn(&TensorProgram) -> Result<TensorOutcome, TorchError> + 'a;
+
+/// Given a tensor program and the engine's and the oracle's outcomes, what
+/// the exact value says ([`tensor_exact_arbiter`]).
+pub type TensorArbiter<'a> =
+    dyn Fn(&TensorProgram, &TensorOutcome, &TensorOutcome) -> Result<Arbitration, TorchError> + 'a;
+
+/// The exact value of `p`'s lowered form ([`lower`]) as the judge of where
+/// `engine` and `theirs` disagree in `precision` (see
+/// [`crate::exact::engine_right`]); unsettled when `p` has no faithful
+/// lowering.
+pub fn tensor_exact_arbiter(
+    oracle: &crate::exact::Oracle,
+    precision: Precision,
+) -> impl Fn(&TensorProgram, &TensorOutcome, &TensorOutcome) -> Result<Arbitration, TorchError> + '_
+{
+    move |p, engine, theirs| match lower(p) {
+        Some(q) => crate::exact::engine_right(oracle, &q, &flat(engine), &flat(theirs), precision),
+        None => Ok(Arbitration::Unresolved),
+    }
+}
 
 /// The random tensor programs of a run: `(id, program)`, program `i` drawn
 /// from seed `first_seed + i`.
@@ -84,6 +112,8 @@ pub struct TensorConditioning<'a> {
     /// The oracle again, and its precision: rerun on [`perturbed_leaves`]
     /// to measure, number by number, how far rounding alone moves a result.
     pub spread: Option<(&'a TensorProgramFn<'a>, Precision)>,
+    /// Settles what is left of a disagreement with the exact value.
+    pub arbiter: Option<&'a TensorArbiter<'a>>,
 }
 
 /// Perturbed reruns per program for [`TensorConditioning::spread`].
@@ -185,22 +215,23 @@ pub fn compare_tensor_programs(
     conditioning: Option<&TensorConditioning<'_>>,
     progress: &ProgressBar,
 ) -> Result<Row, TorchError> {
-    // The numbers of a case that are judged, and how many are not.
+    // The numbers of a case that are judged, and which are not (by index
+    // into `a.numbers(b)`).
     let judged = |p: &TensorProgram, a: &TensorOutcome, b: &TensorOutcome| {
         let mut numbers = a.numbers(b);
-        if let Some(c) = conditioning {
-            let unstable = c.unstable(p, a, b, tol)?;
-            let mut i = 0;
-            numbers.retain(|_| {
-                i += 1;
-                !unstable[i - 1]
-            });
-            return Ok::<_, TorchError>((numbers, unstable.iter().filter(|&&u| u).count()));
-        }
-        Ok((numbers, 0))
+        let unstable = match conditioning {
+            Some(c) => c.unstable(p, a, b, tol)?,
+            None => vec![false; numbers.len()],
+        };
+        let mut i = 0;
+        numbers.retain(|_| {
+            i += 1;
+            !unstable[i - 1]
+        });
+        Ok::<_, TorchError>((numbers, unstable))
     };
     let mut worst = Worst::default();
-    let (mut excluded, mut unjudged) = (0, 0);
+    let (mut excluded, mut unjudged, mut oracle_off) = (0, 0, Vec::new());
     for (id, p) in cases {
         progress.inc(1);
         let (a, b) = (engine(p)?, oracle(p)?);
@@ -210,13 +241,41 @@ pub fn compare_tensor_programs(
                 continue;
             }
         }
-        let (numbers, left_out) = judged(p, &a, &b)?;
-        unjudged += left_out;
+        let (numbers, unstable) = judged(p, &a, &b)?;
+        unjudged += unstable.iter().filter(|&&u| u).count();
+        let agree = numbers.iter().all(|(_, x, y)| tol.agrees(*x, *y));
+        if let (false, Some(arbiter)) = (agree, conditioning.and_then(|c| c.arbiter)) {
+            // Only the judged numbers are put to the exact value: the oracle's
+            // unstable ones are set to the engine's.
+            let mut settled = b.clone();
+            let mut i = 0;
+            settled.value = if unstable[0] { a.value } else { b.value };
+            for (ga, gb) in a.grads.iter().zip(settled.grads.iter_mut()) {
+                for (x, y) in ga.iter().zip(gb.iter_mut()) {
+                    i += 1;
+                    if unstable.get(i) == Some(&true) {
+                        *y = *x;
+                    }
+                }
+            }
+            match arbiter(p, &a, &settled)? {
+                Arbitration::EngineRight => {
+                    oracle_off.push(id.clone());
+                    continue;
+                }
+                Arbitration::IllConditioned => {
+                    excluded += 1;
+                    continue;
+                }
+                Arbitration::Unresolved => {}
+            }
+        }
         worst.case(tol, || id.clone(), numbers);
     }
     let mut row = Row::new(scenario, engine_name, oracle_name, tol, worst);
     row.excluded = excluded;
     row.unjudged_numbers = unjudged;
+    row.oracle_off_exact = oracle_off;
     name_culprit(row, cases, |prefix| {
         let (a, b) = (engine(prefix)?, oracle(prefix)?);
         let (numbers, _) = judged(prefix, &a, &b)?;
@@ -298,6 +357,7 @@ pub fn tensor_program_rows(
     programs: usize,
     first_seed: u64,
     targets: &[Target],
+    exact: Option<&crate::exact::Oracle>,
     progress: &ProgressBar,
 ) -> Result<(Vec<Row>, Coverage), TorchError> {
     let cases = random_tensor_programs(first_seed, programs);
@@ -317,12 +377,14 @@ pub fn tensor_program_rows(
         });
         let engine64 = tensor_engine(Precision::F64);
         let torch = torch_tensor_engine(target);
+        let arbiter = exact.map(|o| tensor_exact_arbiter(o, p));
         let conditioning = TensorConditioning {
             reference: &reference,
             tolerance,
             engine_reference: (p == Precision::F32)
                 .then_some((&engine64 as &TensorProgramFn<'_>, Tolerance::F64)),
             spread: Some((&torch, p)),
+            arbiter: arbiter.as_ref().map(|a| a as &TensorArbiter<'_>),
         };
         rows.push(compare_tensor_programs(
             &scenario,

@@ -14,14 +14,16 @@ use ferrograd_torch::suite::F64_CONDITIONING;
 use ferrograd_torch::tensor_program::run::{forward_f64, run_tensor};
 use ferrograd_torch::tensor_program::{Leaf, Reg, TInstr, TensorOutcome, TensorProgram};
 use ferrograd_torch::tensor_suite::{
-    compare_tensor_programs, random_tensor_programs, torch_tensor_engine, TensorConditioning,
-    TensorProgramFn,
+    compare_tensor_programs, random_tensor_programs, tensor_exact_arbiter, torch_tensor_engine,
+    TensorArbiter, TensorConditioning, TensorProgramFn,
 };
 use ferrograd_torch::{Precision, Target, TorchError};
 use indicatif::ProgressBar;
 
 mod common;
-use common::{assert_caught, assert_caught_and_printed, assert_passed, assert_same_value, EPS};
+use common::{
+    assert_caught, assert_caught_and_printed, assert_passed, assert_same_value, exact_oracle, EPS,
+};
 
 /// Every register of `instr` moved through `map`.
 fn moved(instr: &TInstr, m: impl Fn(Reg) -> Reg) -> TInstr {
@@ -32,6 +34,7 @@ fn moved(instr: &TInstr, m: impl Fn(Reg) -> Reg) -> TInstr {
         FloatRight(f, a, c) => FloatRight(f, m(a), c),
         FloatLeft(f, c, a) => FloatLeft(f, c, m(a)),
         MatMul(a, b) => MatMul(m(a), m(b)),
+        AddMm(c, a, b) => AddMm(m(c), m(a), m(b)),
         Sum(a) => Sum(m(a)),
         Mean(a) => Mean(m(a)),
         SumAxis(a, d, k) => SumAxis(m(a), d, k),
@@ -44,7 +47,8 @@ fn moved(instr: &TInstr, m: impl Fn(Reg) -> Reg) -> TInstr {
         Pick(a, c) => Pick(m(a), c),
         Dot(a, b) => Dot(m(a), m(b)),
         AddN(terms) => AddN(terms.into_iter().map(m).collect()),
-        other => other,
+        Input(k) => Input(k),
+        Const(k) => Const(k),
     }
 }
 
@@ -100,6 +104,100 @@ fn run(op: &'static str) -> Row {
     .unwrap()
 }
 
+/// `engine` against libtorch f64 on `cases`, judged as the parity rows
+/// judge (f32 gap, per-number spread) and, with `exact`, settled by the
+/// exact value.
+fn judged_with(
+    cases: &[(String, TensorProgram)],
+    engine: &TensorProgramFn<'_>,
+    exact: bool,
+) -> Row {
+    let oracle = torch_tensor_engine(Target::cpu(Precision::F64));
+    let reference = torch_tensor_engine(Target::cpu(Precision::F32));
+    let mpmath = exact_oracle();
+    let arbiter = tensor_exact_arbiter(&mpmath, Precision::F64);
+    let conditioning = TensorConditioning {
+        reference: &reference,
+        tolerance: F64_CONDITIONING,
+        engine_reference: None,
+        spread: Some((&oracle, Precision::F64)),
+        arbiter: exact.then_some(&arbiter as &TensorArbiter<'_>),
+    };
+    compare_tensor_programs(
+        "random tensor programs",
+        "tensor f64",
+        "libtorch f64 cpu",
+        Tolerance::F64,
+        cases,
+        engine,
+        &oracle,
+        Some(&conditioning),
+        &ProgressBar::hidden(),
+    )
+    .unwrap()
+}
+
+/// `sum(tanh(ln x))` at x = 4.3e-8: the slope is `sech(ln x)^2 / x`, which
+/// is `4x / (1 + x^2)^2` = 1.719999999999994e-7. The engine computes
+/// `sech^2` from its argument and is within a few ulps; libtorch's
+/// `1 - tanh^2` cancels (tanh is -1 + 3.7e-15) and gives 1.704e-7, 0.9% off.
+/// Parity alone fails the program; the exact value settles it for the
+/// engine and lists libtorch as off.
+#[test]
+fn a_disagreement_libtorch_gets_wrong_is_settled_by_the_exact_value() {
+    let p = TensorProgram {
+        inputs: vec![Leaf {
+            shape: vec![2],
+            data: vec![4.3e-8, 0.5],
+        }],
+        consts: vec![],
+        instrs: vec![
+            TInstr::Input(0),
+            TInstr::Unary(Unary::Ln, 0),
+            TInstr::Unary(Unary::Tanh, 1),
+        ],
+    };
+    let x = 4.3e-8f64;
+    let want = 4.0 * x / (1.0 + x * x).powi(2);
+    let engine = run_tensor::<f64>(&p).unwrap();
+    let torch = torch_tensor_engine(Target::cpu(Precision::F64))(&p).unwrap();
+    let rel = |g: f64| ((g - want) / want).abs();
+    assert!(rel(engine.grads[0][0]) < 1e-14, "{}", engine.grads[0][0]);
+    assert!(rel(torch.grads[0][0]) > 1e-10, "{}", torch.grads[0][0]);
+    let engine_fn =
+        |p: &TensorProgram| -> Result<TensorOutcome, TorchError> { Ok(run_tensor::<f64>(p)?) };
+    let cases = vec![("tanh(ln x)".to_string(), p)];
+    let parity = judged_with(&cases, &engine_fn, false);
+    assert_eq!(
+        parity.mismatches, 1,
+        "parity alone cannot tell who is right"
+    );
+    let settled = judged_with(&cases, &engine_fn, true);
+    assert!(settled.passed(), "{:?}", settled.worst_number);
+    assert_eq!(settled.oracle_off_exact, vec!["tanh(ln x)".to_string()]);
+}
+
+/// The exact value excuses libtorch's errors, never the engine's: a
+/// perturbed tanh slope still fails, with the arbiter on.
+#[test]
+fn the_exact_value_does_not_excuse_a_wrong_engine() {
+    let wrong = |p: &TensorProgram| -> Result<TensorOutcome, TorchError> {
+        Ok(run_tensor::<f64>(&perturbed(p, "tanh"))?)
+    };
+    let cases: Vec<_> = random_tensor_programs(0, 200)
+        .into_iter()
+        .filter(|(_, p)| p.op_counts().contains_key("tanh"))
+        .take(12)
+        .collect();
+    let row = judged_with(&cases, &wrong, true);
+    assert!(row.mismatches >= 10, "{} mismatches", row.mismatches);
+    assert!(
+        row.oracle_off_exact.is_empty(),
+        "{:?}",
+        row.oracle_off_exact
+    );
+}
+
 #[test]
 fn the_rewrite_keeps_forward_values() {
     for (_, p) in random_tensor_programs(0, 50) {
@@ -136,6 +234,7 @@ fn the_unperturbed_engine_passes_the_same_cases() {
         tolerance: F64_CONDITIONING,
         engine_reference: None,
         spread: Some((&oracle, Precision::F64)),
+        arbiter: None,
     };
     let row = compare_tensor_programs(
         "random tensor programs",
@@ -178,6 +277,7 @@ fn a_cancelling_gradient_element_is_left_unjudged_not_failed() {
             tolerance: F64_CONDITIONING,
             engine_reference: None,
             spread,
+            arbiter: None,
         };
         compare_tensor_programs(
             "random tensor programs",

@@ -225,8 +225,13 @@ fn main() -> Result<ExitCode> {
     pb.set_message("programs");
     let mut rows = suite::program_rows(&opts, &targets, &pb)?;
     pb.set_message("tensor programs");
-    let (tensor_rows, coverage) =
-        tensor_suite::tensor_program_rows(args.tensor_programs, opts.first_seed, &targets, &pb)?;
+    let (tensor_rows, coverage) = tensor_suite::tensor_program_rows(
+        args.tensor_programs,
+        opts.first_seed,
+        &targets,
+        opts.exact.as_ref(),
+        &pb,
+    )?;
     rows.extend(tensor_rows);
     pb.set_message("MLPs");
     rows.extend(suite::mlp_rows(&mlp_cases, &targets, &pb)?);

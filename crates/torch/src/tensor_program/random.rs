@@ -69,6 +69,7 @@ enum Kind {
     FloatRight(Binary),
     FloatLeft(Binary),
     MatMul,
+    AddMm,
     Sum,
     Mean,
     SumAxis(bool),
@@ -90,7 +91,7 @@ fn kinds() -> Vec<Kind> {
     v.extend(Binary::ALL.iter().map(|&f| Kind::Binary(f)));
     v.extend(Binary::ALL.iter().map(|&f| Kind::FloatRight(f)));
     v.extend(Binary::ALL.iter().map(|&f| Kind::FloatLeft(f)));
-    v.extend([Kind::MatMul, Kind::Sum, Kind::Mean]);
+    v.extend([Kind::MatMul, Kind::AddMm, Kind::Sum, Kind::Mean]);
     for k in [false, true] {
         v.extend([Kind::SumAxis(k), Kind::MeanAxis(k), Kind::MaxAxis(k)]);
     }
@@ -539,6 +540,37 @@ impl<'s> Gen<'s> {
                     }
                 };
                 self.push(TInstr::MatMul(a, b))
+            }
+            Kind::AddMm => {
+                let a = self.operand(rng, Domain::Any, |g, r| g.regs[r].ndim() == 2)?;
+                let (n, k) = (self.regs[a].shape()[0], self.regs[a].shape()[1]);
+                let m = rng.random_range(1..=4);
+                let existing = (0..self.regs.len())
+                    .rev()
+                    .find(|&r| self.regs[r].shape() == [k, m]);
+                let b = match existing {
+                    Some(b) if rng.random_bool(0.3) => b,
+                    _ => self.fresh(rng, vec![k, m], Domain::Any)?,
+                };
+                // Every shape a bias can stretch from, a linear layer's `[m]` most often.
+                let shapes = [
+                    vec![m],
+                    vec![m],
+                    vec![1, m],
+                    vec![n, 1],
+                    vec![n, m],
+                    vec![],
+                    vec![1],
+                ];
+                let shape = shapes[rng.random_range(0..shapes.len())].clone();
+                let existing = (0..self.regs.len())
+                    .rev()
+                    .find(|&r| self.regs[r].shape() == shape.as_slice());
+                let bias = match existing {
+                    Some(c) if rng.random_bool(0.3) => c,
+                    _ => self.fresh(rng, shape, Domain::Any)?,
+                };
+                self.push(TInstr::AddMm(bias, a, b))
             }
             Kind::Sum => {
                 let a = self.any_reg(rng)?;
