@@ -32,6 +32,7 @@
 
 use ferrograd_program::{Instr, Outcome, Program, Reg};
 use ferrograd_scalar::{Binary, Unary};
+use ferrograd_tensor::tensor::broadcast_shape;
 
 use super::{run, TInstr, TensorOutcome, TensorProgram};
 
@@ -133,26 +134,6 @@ fn unravel(mut i: usize, shape: &[usize]) -> Vec<usize> {
 
 fn ravel(idx: &[usize], shape: &[usize]) -> usize {
     idx.iter().zip(strides(shape)).map(|(i, s)| i * s).sum()
-}
-
-/// NumPy's broadcast shape of `a` and `b`.
-fn broadcast_shape(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
-    let n = a.len().max(b.len());
-    let at = |s: &[usize], d: usize| {
-        let pad = n - s.len();
-        if d < pad {
-            1
-        } else {
-            s[d - pad]
-        }
-    };
-    (0..n)
-        .map(|d| match (at(a, d), at(b, d)) {
-            (x, y) if x == y || y == 1 => Some(x),
-            (1, y) => Some(y),
-            _ => None,
-        })
-        .collect()
 }
 
 /// `t`'s register at multi-index `idx` of a shape it broadcasts to.
