@@ -27,7 +27,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::op::{Id, Kind, Op, Recipe, NO_ID};
+use crate::op::{Binary, Id, Kind, Op, Recipe, NO_ID};
 use crate::Scalar;
 
 /// log2 of the nodes per chunk.
@@ -399,39 +399,43 @@ impl<T: Scalar> Tape<T> {
 
     /// Dot node `id`'s chain rule: `d/db = g`, `d/dw_i = g x_i`,
     /// `d/dx_i = g w_i`. Within a `backward` sweep (`epoch` given) the
-    /// contributions go through `accumulate` and the count of operation
+    /// contributions go through [`Tape::reach`] and the count of operation
     /// nodes newly reached is returned; otherwise they are plain additions.
     fn dot_grads(&mut self, id: Id, epoch: Option<u32>) -> usize {
-        let slot = chunk_of(id) as usize;
-        let (lo, hi) = dot_span(&self.nodes[id as usize]);
-        let g = self.nodes[id as usize].grad;
-        // Taken out for the loop, which writes gradients (never lists).
-        let lists = std::mem::take(&mut self.chunks[slot].lists);
+        let lists = &self.chunks[chunk_of(id) as usize].lists;
+        Self::dot_grads_in(&mut self.nodes, lists, id, epoch)
+    }
+
+    /// [`Tape::dot_grads`] on the node store and the list store of `id`'s
+    /// chunk, borrowed apart (the sweep holds the node store).
+    fn dot_grads_in(nodes: &mut [Node<T>], lists: &[Id], id: Id, epoch: Option<u32>) -> usize {
+        let node = &nodes[id as usize];
+        let (lo, hi) = dot_span(node);
+        let g = node.grad;
         let ops = &lists[lo..hi];
         let mut reached = 0;
         // One loop per mode, so that the sweep's test is not made per operand.
         match epoch {
             Some(e) => {
-                reached += self.accumulate(ops[0], g, e);
+                reached += Self::reach(&mut nodes[ops[0] as usize], g, e);
                 for pair in ops[1..].chunks_exact(2) {
                     let (w, x) = (pair[0] as usize, pair[1] as usize);
-                    let (wd, xd) = (self.nodes[w].data, self.nodes[x].data);
-                    reached += Self::reach(&mut self.nodes[w], g * xd, e);
-                    reached += Self::reach(&mut self.nodes[x], g * wd, e);
+                    let (wd, xd) = (nodes[w].data, nodes[x].data);
+                    reached += Self::reach(&mut nodes[w], g * xd, e);
+                    reached += Self::reach(&mut nodes[x], g * wd, e);
                 }
             }
             None => {
-                let bias = &mut self.nodes[ops[0] as usize];
+                let bias = &mut nodes[ops[0] as usize];
                 bias.grad = bias.grad + g;
                 for pair in ops[1..].chunks_exact(2) {
                     let (w, x) = (pair[0] as usize, pair[1] as usize);
-                    let (wd, xd) = (self.nodes[w].data, self.nodes[x].data);
-                    self.nodes[w].grad = self.nodes[w].grad + g * xd;
-                    self.nodes[x].grad = self.nodes[x].grad + g * wd;
+                    let (wd, xd) = (nodes[w].data, nodes[x].data);
+                    nodes[w].grad = nodes[w].grad + g * xd;
+                    nodes[x].grad = nodes[x].grad + g * wd;
                 }
             }
         }
-        self.chunks[slot].lists = lists;
         reached
     }
 
@@ -884,50 +888,87 @@ impl<T: Scalar> Tape<T> {
         // remain. Operation chunks hold no leaves (those live apart), so a
         // stamped node here is an operation.
         let mut pending = 1usize;
-        for range in self.ranges_below(root) {
+        let ranges = self.ranges_below(root);
+        let nodes: &mut [Node<T>] = &mut self.nodes;
+        let chunks: &[Chunk] = &self.chunks;
+        for range in ranges {
+            // Every range lies in a live chunk, inside the node store; said
+            // once here, so that the loop below indexes without a check.
+            assert!(range.end <= nodes.len());
             // A plain countdown: `Rev<Range>` costs a few instructions more
             // per node, and this loop visits every node of the graph.
             let mut i = range.end;
             while i > range.start {
                 i -= 1;
-                let node = &self.nodes[i];
+                let node = &nodes[i];
                 if node.stamp != epoch {
                     continue;
                 }
-                let (recipe, a, b, out, g) =
-                    (node.kind.recipe(), node.a, node.b, node.data, node.grad);
+                let (kind, a, b, out, g) = (
+                    node.kind,
+                    node.a as usize,
+                    node.b as usize,
+                    node.data,
+                    node.grad,
+                );
                 pending -= 1;
-                // One match on the recipe: each arm reads only the operands
-                // its rule uses (whatever the rule needs: operand values,
-                // the exponent, the output and the upstream gradient).
-                let nodes = &mut self.nodes;
-                match recipe {
-                    Recipe::Binary(f) => {
-                        let (av, bv) = (nodes[a as usize].data, nodes[b as usize].data);
-                        let (da, db) = f.grads(av, bv, out, g);
-                        pending += Self::reach(&mut nodes[a as usize], da, epoch);
-                        pending += Self::reach(&mut nodes[b as usize], db, epoch);
-                    }
-                    Recipe::Dot => pending += self.dot_grads(i as Id, Some(epoch)),
-                    // One operand takes a gradient; `Powf`'s second slot is
-                    // its constant exponent, `Powi`'s the exponent's bits.
-                    Recipe::Unary(_) | Recipe::Powi | Recipe::Powf => {
-                        let av = nodes[a as usize].data;
-                        let bv = if recipe == Recipe::Powf {
-                            nodes[b as usize].data
-                        } else {
-                            T::zero()
-                        };
-                        let (da, _) = recipe.grads(av, bv, b as i32, out, g);
-                        pending += Self::reach(&mut nodes[a as usize], da, epoch);
-                    }
-                    // Operation chunks hold no leaves.
-                    Recipe::Leaf => {}
-                }
+                // The binary operations of graphs a user writes (chains of
+                // `+` and `*`) get their own arms, matched on the stored
+                // byte: with the function known, each arm reads only the
+                // operand values its rule uses (none for `+` and `-`). The
+                // rules themselves stay in `Binary::grads`.
+                let mut binary = |f: Binary| {
+                    let (da, db) = f.grads(nodes[a].data, nodes[b].data, out, g);
+                    Self::reach(&mut nodes[a], da, epoch) + Self::reach(&mut nodes[b], db, epoch)
+                };
+                pending += match kind {
+                    Kind::ADD => binary(Binary::Add),
+                    Kind::SUB => binary(Binary::Sub),
+                    Kind::MUL => binary(Binary::Mul),
+                    _ => Self::apply_rule(nodes, chunks, i, epoch),
+                };
                 if pending == 0 {
                     return;
                 }
             }
+        }
+    }
+
+    /// Node `i`'s local rule within sweep `epoch`, for every kind of
+    /// operation node (the sweep inlines the commonest binary ones); returns
+    /// how many operation nodes it reached for the first time.
+    #[inline(never)]
+    fn apply_rule(nodes: &mut [Node<T>], chunks: &[Chunk], i: usize, epoch: u32) -> usize {
+        let node = &nodes[i];
+        let (recipe, a, b, out, g) = (node.kind.recipe(), node.a, node.b, node.data, node.grad);
+        // One match on the recipe: each arm reads only the operands its rule
+        // uses (whatever the rule needs: operand values, the exponent, the
+        // output and the upstream gradient).
+        match recipe {
+            Recipe::Binary(f) => {
+                let (av, bv) = (nodes[a as usize].data, nodes[b as usize].data);
+                let (da, db) = f.grads(av, bv, out, g);
+                Self::reach(&mut nodes[a as usize], da, epoch)
+                    + Self::reach(&mut nodes[b as usize], db, epoch)
+            }
+            Recipe::Dot => {
+                let lists = &chunks[chunk_of(i as Id) as usize].lists;
+                Self::dot_grads_in(nodes, lists, i as Id, Some(epoch))
+            }
+            // One operand takes a gradient; `Powf`'s second slot is its
+            // constant exponent, `Powi`'s the exponent's bits.
+            Recipe::Unary(_) | Recipe::Powi | Recipe::Powf => {
+                let av = nodes[a as usize].data;
+                let bv = if recipe == Recipe::Powf {
+                    nodes[b as usize].data
+                } else {
+                    T::zero()
+                };
+                let (da, _) = recipe.grads(av, bv, b as i32, out, g);
+                Self::reach(&mut nodes[a as usize], da, epoch)
+            }
+            // Operation chunks hold no leaves.
+            Recipe::Leaf => 0,
         }
     }
 
@@ -951,12 +992,6 @@ impl<T: Scalar> Tape<T> {
                 1
             }
         }
-    }
-
-    /// Adds `g` to a node's gradient within sweep `epoch` (see [`Tape::reach`]).
-    #[inline(always)]
-    fn accumulate(&mut self, id: Id, g: T, epoch: u32) -> usize {
-        Self::reach(&mut self.nodes[id as usize], g, epoch)
     }
 
     /// One node's local rule only: adds its contributions to its operands.
