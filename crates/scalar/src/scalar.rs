@@ -169,8 +169,8 @@ mod tests {
     fn a_no_grad_scope_ended_while_the_tape_is_borrowed_still_ends() {
         let guard = NoGradGuard::new();
         f64::with_tape(|_| drop(guard));
-        assert_eq!(f64::with_tape(|t| t.no_grad), 0);
-        assert_eq!(f32::with_tape(|t| t.no_grad), 0);
+        assert_eq!(f64::with_tape(|t| t.no_grad()), 0);
+        assert_eq!(f32::with_tape(|t| t.no_grad()), 0);
         let x = Value::new(2.0f64);
         assert!(!(&x * &x).is_leaf(), "recording is on again");
     }

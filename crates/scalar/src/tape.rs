@@ -189,11 +189,16 @@ pub(crate) struct Tape<T> {
     /// [`Tape::sync_len`]).
     cursor: usize,
     cursor_end: usize,
+    /// Where an operation must take [`Tape::record_slow`]: `cursor_end`
+    /// while nothing is pending, 0 while a collection is due or a no-grad
+    /// scope is open, so that [`Tape::record`] tests one bound for all
+    /// three (see [`Tape::relimit`]).
+    limit: usize,
     /// A collection is due at the next safe point.
     gc_wanted: bool,
     /// Open no-grad scopes ([`crate::NoGradGuard`]): while above 0, an
     /// operation keeps only its result, as a leaf.
-    pub(crate) no_grad: u32,
+    no_grad: u32,
     epoch: u32,
     labels: BTreeMap<Id, String>,
     reached: Vec<Id>,
@@ -234,6 +239,7 @@ impl<T: Scalar> Tape<T> {
             open_handles: 0,
             cursor: 0,
             cursor_end: 0,
+            limit: 0,
             gc_wanted: false,
             no_grad: 0,
             epoch: 0,
@@ -264,7 +270,91 @@ impl<T: Scalar> Tape<T> {
     /// holding one handle reference for the caller.
     #[inline(always)]
     pub(crate) fn push(&mut self, op: Op<T>) -> Id {
-        self.push_with_refs(op, 1)
+        let (kind, a, b, constant) = op.lower();
+        self.push_lowered(kind, a, b, constant, 1)
+    }
+
+    /// A public operation: the safe point, then [`Tape::push`]. While no
+    /// collection is due, recording is on and the open chunk has room (one
+    /// test, against `limit`), the node is written here with no call;
+    /// everything else (and a constant exponent, which takes a leaf) goes
+    /// through [`Tape::record_slow`].
+    #[inline(always)]
+    pub(crate) fn record(&mut self, op: Op<T>) -> Id {
+        let (kind, a, b, constant) = op.lower();
+        if constant.is_some() || self.cursor >= self.limit {
+            return self.record_slow(kind, a, b, constant);
+        }
+        let data = self.eval_op(kind, a, b);
+        let id = self.cursor;
+        self.cursor += 1;
+        self.open_handles += 1;
+        self.nodes[id] = Node {
+            data,
+            grad: T::zero(),
+            a,
+            b,
+            stamp: 0,
+            refs: 1,
+            kind,
+        };
+        id as Id
+    }
+
+    /// [`Tape::record`] when something is pending: a due collection, an
+    /// open no-grad scope, a full chunk, or a constant to store.
+    #[cold]
+    #[inline(never)]
+    fn record_slow(&mut self, kind: Kind, a: Id, b: Id, constant: Option<T>) -> Id {
+        self.safe_point();
+        let id = self.push_lowered(kind, a, b, constant, 1);
+        self.relimit();
+        id
+    }
+
+    /// Sets `limit` from the state it stands for.
+    #[inline]
+    fn relimit(&mut self) {
+        self.limit = if self.gc_wanted || self.no_grad > 0 {
+            0
+        } else {
+            self.cursor_end
+        };
+    }
+
+    /// A collection is due at the next safe point.
+    #[inline]
+    fn want_gc(&mut self) {
+        self.gc_wanted = true;
+        self.limit = 0;
+    }
+
+    /// Open no-grad scopes on this tape.
+    pub(crate) fn no_grad(&self) -> u32 {
+        self.no_grad
+    }
+
+    /// Opens a no-grad scope ([`crate::NoGradGuard`]).
+    pub(crate) fn enter_no_grad(&mut self) {
+        self.no_grad += 1;
+        self.relimit();
+    }
+
+    /// The value of a node of `kind` over operand slots `a` and `b`.
+    #[inline(always)]
+    fn eval_op(&self, kind: Kind, a: Id, b: Id) -> T {
+        let arity = kind.arity();
+        let av = if arity > 0 {
+            self.nodes[a as usize].data
+        } else {
+            T::zero()
+        };
+        let bv = if arity > 1 {
+            self.nodes[b as usize].data
+        } else {
+            T::zero()
+        };
+        kind.eval(av, bv, b as i32)
     }
 
     /// Records a leaf holding `data`, held by one handle.
@@ -311,24 +401,12 @@ impl<T: Scalar> Tape<T> {
     }
 
     #[inline(always)]
-    fn push_with_refs(&mut self, op: Op<T>, refs: u32) -> Id {
-        let (kind, a, mut b, constant) = op.lower();
+    fn push_lowered(&mut self, kind: Kind, a: Id, mut b: Id, constant: Option<T>, refs: u32) -> Id {
         if let Some(e) = constant {
             // Held by the node pushed next, like any operand.
             b = self.push_leaf(e, 0);
         }
-        let arity = kind.arity();
-        let av = if arity > 0 {
-            self.nodes[a as usize].data
-        } else {
-            T::zero()
-        };
-        let bv = if arity > 1 {
-            self.nodes[b as usize].data
-        } else {
-            T::zero()
-        };
-        let data = kind.eval(av, bv, b as i32);
+        let data = self.eval_op(kind, a, b);
         if self.no_grad > 0 {
             return self.push_leaf(data, refs);
         }
@@ -458,13 +536,14 @@ impl<T: Scalar> Tape<T> {
         self.cursor = base_of(slot);
         self.cursor_end = self.cursor + CHUNK_LEN;
         self.key_base = (chunk.born << CHUNK_BITS).wrapping_sub(self.cursor as u64);
+        self.relimit();
     }
 
     /// The leaf budget until the next collection is spent: asks for one,
     /// and takes a slot from the reserve, or from a new leaf chunk.
     #[cold]
     fn more_leaf_slots(&mut self) -> Id {
-        self.gc_wanted = true;
+        self.want_gc();
         let take = self.leaf_reserve.len().min(CHUNK_LEN);
         if take > 0 {
             let from = self.leaf_reserve.len() - take;
@@ -498,7 +577,7 @@ impl<T: Scalar> Tape<T> {
     fn chunk_slot(&mut self) -> u32 {
         // While spare chunks remain, reusing one is cheaper than collecting.
         if self.free.is_empty() && self.opened_since_gc >= self.growth {
-            self.gc_wanted = true;
+            self.want_gc();
         }
         self.opened_since_gc += 1;
         match self.free.pop() {
@@ -572,7 +651,10 @@ impl<T: Scalar> Tape<T> {
         match release {
             Release::Handle(id) => self.release(id),
             // Saturating: a scope opened on one tape ends on both.
-            Release::NoGradScope => self.no_grad = self.no_grad.saturating_sub(1),
+            Release::NoGradScope => {
+                self.no_grad = self.no_grad.saturating_sub(1);
+                self.relimit();
+            }
         }
     }
 
@@ -641,6 +723,7 @@ impl<T: Scalar> Tape<T> {
         if self.free.len() > SPARE_CHUNKS {
             self.trim();
         }
+        self.relimit();
     }
 
     /// Marks node `id` (and its chunk) live in collection `epoch`.
@@ -724,6 +807,7 @@ impl<T: Scalar> Tape<T> {
             self.open_handles = 0;
             self.cursor = 0;
             self.cursor_end = 0;
+            self.limit = 0;
             // The next operation chunk continues creation order.
             self.key_base = self.born << CHUNK_BITS;
         }
@@ -1287,6 +1371,36 @@ mod tests {
             a.topo().iter().map(Value::id).collect::<Vec<_>>(),
             vec![a.id()]
         );
+    }
+
+    /// Every state that sends an operation off the fast path (a full chunk,
+    /// a due collection, a no-grad scope) hands it back once cleared: a
+    /// long chain in and out of no-grad scopes keeps recording exactly
+    /// where it should, with the right values and gradients.
+    #[test]
+    fn recording_resumes_after_each_slow_state() {
+        let x = Value::new(1.0f64);
+        for round in 0..6 {
+            let guard = (round % 2 == 1).then(crate::NoGradGuard::new);
+            let mut acc = &x * 1.0;
+            // Long enough to open chunks (and ask for collections) inside.
+            for _ in 0..5_000 {
+                acc = &acc + &x;
+            }
+            assert_eq!(acc.data(), 5_001.0);
+            assert_eq!(acc.is_leaf(), guard.is_some(), "round {round}");
+            drop(guard);
+            let y = &acc * &x;
+            assert!(!y.is_leaf());
+            x.set_grad(0.0);
+            y.backward();
+            let want = if round % 2 == 1 {
+                5_001.0
+            } else {
+                2.0 * 5_001.0
+            };
+            assert_eq!(x.grad(), want, "round {round}");
+        }
     }
 
     /// Collections due in the middle of one expression (constants and
