@@ -686,23 +686,27 @@ impl<T: Scalar> Tape<T> {
             let base = base_of(slot);
             let len = chunk.len as usize;
             let mut any = false;
+            // Borrowed apart, so that marking (a write to both) does not
+            // make the loop read the stores' addresses again.
+            let (nodes, chunks) = (&mut self.nodes[..], &mut self.chunks[..]);
             for i in (base..base + len).rev() {
-                let node = self.nodes[i];
+                let node = nodes[i];
                 if node.refs > 0 || node.stamp == epoch {
                     any = true;
                     if node.kind == Kind::DOT {
                         let (lo, hi) = dot_span(&node);
-                        for j in lo..hi {
-                            let c = self.chunks[slot as usize].lists[j];
-                            self.mark(c, epoch);
+                        let lists = std::mem::take(&mut chunks[slot as usize].lists);
+                        for &c in &lists[lo..hi] {
+                            Self::mark(nodes, chunks, c, epoch);
                         }
+                        chunks[slot as usize].lists = lists;
                     }
                     let n = node.kind.arity();
                     if n > 0 {
-                        self.mark(node.a, epoch);
+                        Self::mark(nodes, chunks, node.a, epoch);
                     }
                     if n > 1 {
-                        self.mark(node.b, epoch);
+                        Self::mark(nodes, chunks, node.b, epoch);
                     }
                 }
             }
@@ -728,9 +732,9 @@ impl<T: Scalar> Tape<T> {
 
     /// Marks node `id` (and its chunk) live in collection `epoch`.
     #[inline(always)]
-    fn mark(&mut self, id: Id, epoch: u32) {
-        self.nodes[id as usize].stamp = epoch;
-        self.chunks[chunk_of(id) as usize].marked = epoch;
+    fn mark(nodes: &mut [Node<T>], chunks: &mut [Chunk], id: Id, epoch: u32) {
+        nodes[id as usize].stamp = epoch;
+        chunks[chunk_of(id) as usize].marked = epoch;
     }
 
     /// The leaf half of [`Tape::collect`], after the operation chunks are
