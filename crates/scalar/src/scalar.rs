@@ -2,6 +2,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::fmt::{Debug, Display};
+use std::mem::ManuallyDrop;
 
 use crate::tape::{Release, Tape};
 
@@ -24,6 +25,12 @@ pub(crate) mod sealed {
         /// none is lost; does nothing once the thread's tape has been
         /// destroyed (a handle dropped by another thread-local's destructor).
         fn release(release: Release);
+
+        /// Registers the destructor that frees this thread's tape.
+        fn register_guard();
+
+        /// Frees this thread's tape (its guard's destructor).
+        fn destroy_tape();
     }
 }
 
@@ -53,13 +60,32 @@ pub trait Scalar:
     fn to_f64(self) -> f64;
 }
 
+/// A [`Slot`] before its first use: its memory is not yet freed at thread
+/// exit.
+const FRESH: u8 = 0;
+/// In use: [`TapeGuard`] frees its memory at thread exit.
+const LIVE: u8 = 1;
+/// Freed by [`TapeGuard`] at thread exit: a handle dropped now does nothing,
+/// and any other use panics.
+const GONE: u8 = 2;
+
 /// One thread's tape of one float type, and the releases that arrived while
 /// it was borrowed.
+///
+/// The thread-local holding it is a `ManuallyDrop`, which needs no
+/// destructor: such a thread-local is a plain address, with no state for
+/// the standard library to test on every access (the state test and the
+/// destructor's registration were a good part of the cost of dropping a
+/// handle). `state` does that job here, read once per access, and
+/// [`TapeGuard`], registered at the first use, frees the memory when the
+/// thread ends.
 struct Slot<T> {
     tape: RefCell<Tape<T>>,
     deferred: Cell<Vec<Release>>,
     /// Set while `deferred` holds something: one flag read per borrow.
     any_deferred: Cell<bool>,
+    /// [`FRESH`], [`LIVE`] or [`GONE`].
+    state: Cell<u8>,
 }
 
 impl<T: Scalar> Slot<T> {
@@ -68,16 +94,47 @@ impl<T: Scalar> Slot<T> {
             tape: RefCell::new(Tape::new()),
             deferred: Cell::new(Vec::new()),
             any_deferred: Cell::new(false),
+            state: Cell::new(FRESH),
         }
     }
 
     #[inline(always)]
     fn with<R>(&self, f: impl FnOnce(&mut Tape<T>) -> R) -> R {
+        if self.state.get() != LIVE {
+            self.first_use();
+        }
         let mut t = self.tape.borrow_mut();
         if self.any_deferred.get() {
             self.apply_deferred(&mut t);
         }
         f(&mut t)
+    }
+
+    /// The first use on this thread registers the guard that frees the
+    /// tape at thread exit; a use after that panics.
+    #[cold]
+    #[inline(never)]
+    fn first_use(&self) {
+        if self.state.get() == GONE {
+            panic!(
+                "ferrograd: this thread's {} tape is already destroyed; a Value was used \
+                 from a thread-local destructor, after the graph it belongs to was freed",
+                T::NAME
+            );
+        }
+        T::register_guard();
+        self.state.set(LIVE);
+    }
+
+    /// Thread exit ([`TapeGuard`]): frees the tape's memory; handles that
+    /// end later find [`GONE`] and do nothing.
+    fn destroy(&self) {
+        self.state.set(GONE);
+        if let Ok(mut t) = self.tape.try_borrow_mut() {
+            drop(std::mem::take(&mut *t));
+        }
+        drop(self.deferred.take());
+        self.any_deferred.set(false);
     }
 
     #[cold]
@@ -90,6 +147,11 @@ impl<T: Scalar> Slot<T> {
 
     #[inline(always)]
     fn release(&self, r: Release) {
+        // A handle can only exist once the slot is live; after thread exit
+        // (`GONE`) its end has nothing left to release.
+        if self.state.get() != LIVE {
+            return;
+        }
         match self.tape.try_borrow_mut() {
             Ok(mut t) => t.apply(r),
             Err(_) => self.defer(r),
@@ -105,28 +167,57 @@ impl<T: Scalar> Slot<T> {
     }
 }
 
+/// A thread-local with no destructor is never destroyed, so its access
+/// never fails.
+#[cold]
+#[inline(never)]
+fn unreachable_tls() -> ! {
+    unreachable!("a thread-local with no destructor is never destroyed")
+}
+
+/// Frees one float type's tape when its thread ends (see [`Slot`]).
+struct TapeGuard<T: Scalar>(std::marker::PhantomData<T>);
+
+impl<T: Scalar> Drop for TapeGuard<T> {
+    fn drop(&mut self) {
+        T::destroy_tape();
+    }
+}
+
 macro_rules! impl_scalar {
-    ($t:ty, $tls:ident) => {
+    ($t:ty, $tls:ident, $guard:ident) => {
         thread_local! {
-            static $tls: Slot<$t> = const { Slot::new() };
+            static $tls: ManuallyDrop<Slot<$t>> = const { ManuallyDrop::new(Slot::new()) };
+            static $guard: TapeGuard<$t> = const { TapeGuard(std::marker::PhantomData) };
         }
 
         #[allow(private_interfaces, private_bounds)] // see `sealed`
         impl sealed::Sealed for $t {
             #[inline(always)]
             fn with_tape<R>(f: impl FnOnce(&mut Tape<Self>) -> R) -> R {
-                $tls.try_with(|s| s.with(f)).unwrap_or_else(|_| {
-                    panic!(
-                        "ferrograd: this thread's {} tape is already destroyed; a Value was used \
-                         from a thread-local destructor, after the graph it belongs to was freed",
-                        stringify!($t)
-                    )
-                })
+                // No destructor, so no state: `try_with` never fails
+                // (`Slot`); its error path is one cold call, where `with`'s
+                // would make every caller bigger.
+                match $tls.try_with(|s| s.with(f)) {
+                    Ok(r) => r,
+                    Err(_) => unreachable_tls(),
+                }
             }
 
             #[inline(always)]
             fn release(release: Release) {
                 let _ = $tls.try_with(|s| s.release(release));
+            }
+
+            fn register_guard() {
+                // Touching the guard registers its destructor. Past the
+                // thread's destructors it is gone; the tape is then never
+                // freed by it, and a `Value` there still works.
+                let _ = $guard.try_with(|_| ());
+            }
+
+            fn destroy_tape() {
+                $tls.with(|s| s.destroy());
             }
         }
 
@@ -146,8 +237,8 @@ macro_rules! impl_scalar {
     };
 }
 
-impl_scalar!(f32, TAPE_F32);
-impl_scalar!(f64, TAPE_F64);
+impl_scalar!(f32, TAPE_F32, GUARD_F32);
+impl_scalar!(f64, TAPE_F64, GUARD_F64);
 
 #[cfg(test)]
 mod tests {
@@ -163,6 +254,32 @@ mod tests {
         // `b` is dropped inside the borrow: its release cannot reach the tape now.
         f64::with_tape(|_| drop(b));
         assert_eq!(refs(), 1);
+    }
+
+    /// A handle kept in a thread-local that outlives the thread's tape:
+    /// its drop after the tape is freed does nothing (and one dropped
+    /// before it still counts).
+    #[test]
+    fn a_handle_dropped_after_its_threads_tape_is_freed_does_nothing() {
+        use std::cell::RefCell;
+        thread_local! {
+            static EARLY: RefCell<Option<Value<f64>>> = const { RefCell::new(None) };
+        }
+        std::thread::spawn(|| {
+            // Registered before the tape's guard, so dropped after it.
+            EARLY.with(|k| assert!(k.borrow().is_none()));
+            let x = Value::new(1.5f64);
+            let y = &x * 2.0;
+            assert_eq!(y.data(), 3.0);
+            EARLY.with(|k| *k.borrow_mut() = Some(y));
+            thread_local! {
+                static LATE: RefCell<Option<Value<f64>>> = const { RefCell::new(None) };
+            }
+            // Registered after the guard, so dropped while the tape lives.
+            LATE.with(|k| *k.borrow_mut() = Some(x));
+        })
+        .join()
+        .expect("the thread ends cleanly");
     }
 
     #[test]
