@@ -289,7 +289,29 @@ impl<T: Scalar> Tape<T> {
         let id = self.cursor;
         self.cursor += 1;
         self.open_handles += 1;
-        self.nodes[id] = Node {
+        debug_assert!(id < self.cursor_end && self.cursor_end <= self.nodes.len());
+        // SAFETY: `id < limit` (tested above), and `limit <= cursor_end <=
+        // nodes.len()` holds whenever a public operation runs:
+        // - `limit` is only ever 0 or `cursor_end` (`relimit`, `want_gc`,
+        //   `free_chunk`, `new`);
+        // - `cursor_end` is 0 (`new`, and `free_chunk` of the open chunk,
+        //   which sets `limit` to 0 too) or `base_of(current) + CHUNK_LEN`
+        //   (`open_chunk`, which then calls `relimit`), and `current <
+        //   chunks.len()` then, because `chunk_slot` returns an existing slot
+        //   or pushes one;
+        // - `nodes.len() == chunks.len() * CHUNK_LEN` always (`chunk_slot`
+        //   grows both together, `trim` truncates both together), so a chunk
+        //   slot below `chunks.len()` has all its nodes in the store;
+        // - the store shrinks only in `trim`, which drops trailing chunks that
+        //   are not live; the open chunk is live from `open_chunk` until
+        //   `free_chunk` (which zeroes `cursor_end`), so it is never dropped
+        //   while `cursor_end` points past it.
+        // So the write is in bounds. `tests::recording_resumes_after_each_slow_state`
+        // and `tests::recording_after_the_store_shrank_writes_in_bounds` run
+        // this path across chunk opens, collections and trims.
+        #[allow(unsafe_code)]
+        let slot = unsafe { self.nodes.get_unchecked_mut(id) };
+        *slot = Node {
             data,
             grad: T::zero(),
             a,
@@ -988,7 +1010,14 @@ impl<T: Scalar> Tape<T> {
             let mut i = range.end;
             while i > range.start {
                 i -= 1;
-                let node = &nodes[i];
+                // SAFETY: `range.start <= i < range.end` (the loop test and
+                // the decrement above), `range.end <= nodes.len()` (asserted
+                // above), and `nodes` is not resized inside this loop (it is
+                // a slice borrowed for the whole sweep), so `i` is in bounds.
+                // (`tests::every_range_of_a_sweep_is_in_bounds` runs the
+                // sweep over stores that grew and shrank.)
+                #[allow(unsafe_code)]
+                let node = unsafe { nodes.get_unchecked(i) };
                 if node.stamp != epoch {
                     continue;
                 }
@@ -1404,6 +1433,56 @@ mod tests {
                 2.0 * 5_001.0
             };
             assert_eq!(x.grad(), want, "round {round}");
+        }
+    }
+
+    /// The node store shrinks (`trim`) once a huge graph is dropped; the
+    /// next operations open a fresh chunk and write inside the store, and
+    /// sweeps over ranges of the shrunk store stay in bounds.
+    #[test]
+    fn recording_after_the_store_shrank_writes_in_bounds() {
+        let x = Value::new(0.5f64);
+        for round in 0..3 {
+            let mut acc = &x * 1.0;
+            // About 30 chunks, far past the spare ones kept after a trim.
+            for _ in 0..120_000 {
+                acc = &acc + &x;
+            }
+            x.set_grad(0.0);
+            acc.backward();
+            assert_eq!(x.grad(), 120_001.0, "round {round}");
+            let big = Value::<f64>::tape_stats().capacity;
+            drop(acc);
+            let after = Value::<f64>::tape_stats();
+            assert!(after.capacity < big, "{} -> {}", big, after.capacity);
+            // Recording resumes from a freed open chunk in the shrunk store.
+            let y = (&x * &x + 1.0).tanh() * &x;
+            let want = (0.25f64 + 1.0).tanh() * 0.5;
+            assert!((y.data() - want).abs() < 1e-15);
+            let z = &y + &y;
+            z.backward();
+            assert!(z.data() > 0.0);
+        }
+    }
+
+    /// Sweeps walk ranges of live chunks only: over stores that grew and
+    /// shrank, and roots in every position of their chunk, the ranges they
+    /// scan stay inside the store (checked with the gradients).
+    #[test]
+    fn every_range_of_a_sweep_is_in_bounds() {
+        let x = Value::new(1.0f64);
+        for len in [1usize, 2, 4095, 4096, 4097, 9000, 40_000] {
+            let mut acc = &x * 1.0;
+            for _ in 1..len {
+                acc = &acc + &x;
+            }
+            x.set_grad(0.0);
+            acc.backward();
+            assert_eq!(x.grad(), len as f64);
+            if len == 40_000 {
+                drop(acc);
+                let _ = Value::<f64>::tape_stats();
+            }
         }
     }
 
