@@ -68,6 +68,10 @@ const LIVE: u8 = 1;
 /// Freed by [`TapeGuard`] at thread exit: a handle dropped now does nothing,
 /// and any other use panics.
 const GONE: u8 = 2;
+/// In use, with releases waiting in `deferred` (they found the tape
+/// borrowed): the next access applies them first. One state byte, so that
+/// an access tests one flag for all of this.
+const DEFERRED: u8 = 3;
 
 /// One thread's tape of one float type, and the releases that arrived while
 /// it was borrowed.
@@ -82,9 +86,7 @@ const GONE: u8 = 2;
 struct Slot<T> {
     tape: RefCell<Tape<T>>,
     deferred: Cell<Vec<Release>>,
-    /// Set while `deferred` holds something: one flag read per borrow.
-    any_deferred: Cell<bool>,
-    /// [`FRESH`], [`LIVE`] or [`GONE`].
+    /// [`FRESH`], [`LIVE`], [`DEFERRED`] or [`GONE`].
     state: Cell<u8>,
 }
 
@@ -93,7 +95,6 @@ impl<T: Scalar> Slot<T> {
         Slot {
             tape: RefCell::new(Tape::new()),
             deferred: Cell::new(Vec::new()),
-            any_deferred: Cell::new(false),
             state: Cell::new(FRESH),
         }
     }
@@ -101,29 +102,38 @@ impl<T: Scalar> Slot<T> {
     #[inline(always)]
     fn with<R>(&self, f: impl FnOnce(&mut Tape<T>) -> R) -> R {
         if self.state.get() != LIVE {
-            self.first_use();
+            self.prepare();
         }
         let mut t = self.tape.borrow_mut();
-        if self.any_deferred.get() {
-            self.apply_deferred(&mut t);
-        }
         f(&mut t)
     }
 
-    /// The first use on this thread registers the guard that frees the
-    /// tape at thread exit; a use after that panics.
+    /// Brings the slot to [`LIVE`] before an access: the first use on this
+    /// thread registers the guard that frees the tape at thread exit;
+    /// waiting releases are applied; a use after thread exit panics.
     #[cold]
     #[inline(never)]
-    fn first_use(&self) {
-        if self.state.get() == GONE {
-            panic!(
+    fn prepare(&self) {
+        match self.state.get() {
+            GONE => panic!(
                 "ferrograd: this thread's {} tape is already destroyed; a Value was used \
                  from a thread-local destructor, after the graph it belongs to was freed",
                 T::NAME
-            );
+            ),
+            FRESH => {
+                T::register_guard();
+                self.state.set(LIVE);
+            }
+            _ => {
+                // `DEFERRED`. A borrowed tape here is a nested access, which
+                // `with` refuses anyway (the same panic as there).
+                let mut t = self.tape.borrow_mut();
+                self.state.set(LIVE);
+                for r in self.deferred.take() {
+                    t.apply(r);
+                }
+            }
         }
-        T::register_guard();
-        self.state.set(LIVE);
     }
 
     /// Thread exit ([`TapeGuard`]): frees the tape's memory; handles that
@@ -134,15 +144,6 @@ impl<T: Scalar> Slot<T> {
             drop(std::mem::take(&mut *t));
         }
         drop(self.deferred.take());
-        self.any_deferred.set(false);
-    }
-
-    #[cold]
-    fn apply_deferred(&self, t: &mut Tape<T>) {
-        self.any_deferred.set(false);
-        for r in self.deferred.take() {
-            t.apply(r);
-        }
     }
 
     #[inline(always)]
@@ -150,6 +151,7 @@ impl<T: Scalar> Slot<T> {
         // A handle can only exist once the slot is live; after thread exit
         // (`GONE`) its end has nothing left to release.
         if self.state.get() != LIVE {
+            self.release_slow(r);
             return;
         }
         match self.tape.try_borrow_mut() {
@@ -158,12 +160,32 @@ impl<T: Scalar> Slot<T> {
         }
     }
 
+    /// [`Slot::release`] outside [`LIVE`]: with releases already waiting it
+    /// joins them (or applies them all when the tape is free); otherwise
+    /// there is nothing to release.
+    #[cold]
+    #[inline(never)]
+    fn release_slow(&self, r: Release) {
+        if self.state.get() == DEFERRED {
+            match self.tape.try_borrow_mut() {
+                Ok(mut t) => {
+                    self.state.set(LIVE);
+                    for d in self.deferred.take() {
+                        t.apply(d);
+                    }
+                    t.apply(r);
+                }
+                Err(_) => self.defer(r),
+            }
+        }
+    }
+
     #[cold]
     fn defer(&self, r: Release) {
         let mut pending = self.deferred.take();
         pending.push(r);
         self.deferred.set(pending);
-        self.any_deferred.set(true);
+        self.state.set(DEFERRED);
     }
 }
 
@@ -280,6 +302,28 @@ mod tests {
         })
         .join()
         .expect("the thread ends cleanly");
+    }
+
+    /// Releases waiting for a borrowed tape are applied by the next access,
+    /// whether that is an operation or another handle's drop.
+    #[test]
+    fn waiting_releases_are_applied_by_the_next_drop_too() {
+        let a = Value::new(1.0f64);
+        let refs = |v: &Value<f64>| f64::with_tape(|t| t.refs(v.id_raw()));
+        let (b, c, d) = (a.clone(), a.clone(), a.clone());
+        f64::with_tape(|_| {
+            drop(b);
+            drop(c);
+        });
+        // Two releases wait; this drop applies them with its own.
+        drop(d);
+        assert_eq!(refs(&a), 1);
+        let e = a.clone();
+        f64::with_tape(|_| drop(e));
+        // An operation applies the waiting one first.
+        let f = &a * 2.0;
+        assert_eq!(refs(&a), 1);
+        assert_eq!(f.data(), 2.0);
     }
 
     #[test]
