@@ -653,7 +653,13 @@ impl<T: Scalar> Tape<T> {
     /// unreachable is found by the next collection.
     #[inline(always)]
     pub(crate) fn release(&mut self, id: Id) {
-        self.nodes[id as usize].refs -= 1;
+        // Every handle's node is in the store, except after thread exit,
+        // when the store is empty and a late drop has nothing to release.
+        let Some(node) = self.nodes.get_mut(id as usize) else {
+            debug_assert!(self.nodes.is_empty(), "a handle past the store");
+            return;
+        };
+        node.refs -= 1;
         *self.handles_of(id) -= 1;
     }
 
