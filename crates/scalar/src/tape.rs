@@ -725,16 +725,16 @@ impl<T: Scalar> Tape<T> {
                         let (lo, hi) = dot_span(&node);
                         let lists = std::mem::take(&mut chunks[slot as usize].lists);
                         for &c in &lists[lo..hi] {
-                            Self::mark(nodes, chunks, c, epoch);
+                            Self::mark(nodes, chunks, slot, c, epoch);
                         }
                         chunks[slot as usize].lists = lists;
                     }
                     let n = node.kind.arity();
                     if n > 0 {
-                        Self::mark(nodes, chunks, node.a, epoch);
+                        Self::mark(nodes, chunks, slot, node.a, epoch);
                     }
                     if n > 1 {
-                        Self::mark(nodes, chunks, node.b, epoch);
+                        Self::mark(nodes, chunks, slot, node.b, epoch);
                     }
                 }
             }
@@ -758,11 +758,16 @@ impl<T: Scalar> Tape<T> {
         self.relimit();
     }
 
-    /// Marks node `id` (and its chunk) live in collection `epoch`.
+    /// Marks node `id` (and its chunk) live in collection `epoch`, from a
+    /// node of chunk `from`: a mark within `from` (being scanned now, and
+    /// never again in this collection) needs no chunk mark.
     #[inline(always)]
-    fn mark(nodes: &mut [Node<T>], chunks: &mut [Chunk], id: Id, epoch: u32) {
+    fn mark(nodes: &mut [Node<T>], chunks: &mut [Chunk], from: u32, id: Id, epoch: u32) {
         nodes[id as usize].stamp = epoch;
-        chunks[chunk_of(id) as usize].marked = epoch;
+        let chunk = chunk_of(id);
+        if chunk != from {
+            chunks[chunk as usize].marked = epoch;
+        }
     }
 
     /// The leaf half of [`Tape::collect`], after the operation chunks are
