@@ -24,7 +24,7 @@
 //! ```
 
 // `unsafe` is denied, not forbidden: the two hottest indexings of the tape
-// (`Tape::record`'s node write and the backward sweep's scan) are unchecked,
+// (`Tape::record_fast`'s node write and the backward sweep's scan) are unchecked,
 // each allowed where it stands, with its proof beside it and tests that run
 // it (the rule for `unsafe` here: a written proof and a test for each).
 #![deny(unsafe_code)]

@@ -4,6 +4,7 @@ use std::cell::{Cell, RefCell};
 use std::fmt::{Debug, Display};
 use std::mem::ManuallyDrop;
 
+use crate::op::{Id, Op};
 use crate::tape::{Release, Tape};
 
 /// The tape access behind [`Scalar`], kept out of the public API: a private
@@ -13,12 +14,15 @@ use crate::tape::{Release, Tape};
 /// this crate can name the supertrait, so it is allowed here.
 #[allow(private_interfaces, private_bounds)]
 pub(crate) mod sealed {
-    use super::{Release, Tape};
+    use super::{Id, Op, Release, Tape};
 
     pub trait Sealed: Sized {
         /// Runs `f` on this thread's tape for this float type, after the
         /// releases that found it borrowed.
         fn with_tape<R>(f: impl FnOnce(&mut Tape<Self>) -> R) -> R;
+
+        /// Records the operation `op()` makes on this thread's tape.
+        fn record(op: impl FnOnce() -> Op<Self>) -> Id;
 
         /// Applies `release` now, or at the next borrow when the tape is
         /// borrowed (a handle dropped while the tape is in use), so that
@@ -96,6 +100,21 @@ impl<T: Scalar> Slot<T> {
             tape: RefCell::new(Tape::new()),
             deferred: Cell::new(Vec::new()),
             state: Cell::new(FRESH),
+        }
+    }
+
+    /// Records the operation `op()` makes ([`Tape::record_fast`]). The fast path
+    /// tests no state: a fresh or freed tape sends every operation to the
+    /// slow path (its `limit` is 0), which goes through [`Slot::with`];
+    /// releases waiting there ([`DEFERRED`]) only keep nodes a little
+    /// longer until that next access applies them.
+    #[inline(always)]
+    fn record(&self, op: impl FnOnce() -> Op<T>) -> Id {
+        let op = op();
+        let fast = self.tape.borrow_mut().record_fast(op);
+        match fast {
+            Some(id) => id,
+            None => self.with(|t| t.record_slow(op)),
         }
     }
 
@@ -203,6 +222,14 @@ macro_rules! impl_scalar {
                 // would make every caller bigger.
                 match $tls.try_with(|s| s.with(f)) {
                     Ok(r) => r,
+                    Err(_) => unreachable_tls(),
+                }
+            }
+
+            #[inline(always)]
+            fn record(op: impl FnOnce() -> Op<Self>) -> Id {
+                match $tls.try_with(|s| s.record(op)) {
+                    Ok(id) => id,
                     Err(_) => unreachable_tls(),
                 }
             }

@@ -191,7 +191,7 @@ pub(crate) struct Tape<T> {
     cursor_end: usize,
     /// Where an operation must take [`Tape::record_slow`]: `cursor_end`
     /// while nothing is pending, 0 while a collection is due or a no-grad
-    /// scope is open, so that [`Tape::record`] tests one bound for all
+    /// scope is open, so that [`Tape::record_fast`] tests one bound for all
     /// three (see [`Tape::relimit`]).
     limit: usize,
     /// A collection is due at the next safe point.
@@ -274,16 +274,18 @@ impl<T: Scalar> Tape<T> {
         self.push_lowered(kind, a, b, constant, 1)
     }
 
-    /// A public operation: the safe point, then [`Tape::push`]. While no
+    /// A public operation's fast path (the slow one is
+    /// [`Tape::record_slow`]: the safe point, then [`Tape::push`]). While no
     /// collection is due, recording is on and the open chunk has room (one
-    /// test, against `limit`), the node is written here with no call;
-    /// everything else (and a constant exponent, which takes a leaf) goes
-    /// through [`Tape::record_slow`].
+    /// test, against `limit`), the node is written here with no call and
+    /// its id returned; otherwise (and for a constant exponent, which takes
+    /// a leaf) `None`. A fresh or freed tape has `limit` 0, so its thread's
+    /// slot need not be tested first.
     #[inline(always)]
-    pub(crate) fn record(&mut self, op: Op<T>) -> Id {
+    pub(crate) fn record_fast(&mut self, op: Op<T>) -> Option<Id> {
         let (kind, a, b, constant) = op.lower();
         if constant.is_some() || self.cursor >= self.limit {
-            return self.record_slow(kind, a, b, constant);
+            return None;
         }
         let data = self.eval_op(kind, a, b);
         let id = self.cursor;
@@ -320,14 +322,16 @@ impl<T: Scalar> Tape<T> {
             refs: 1,
             kind,
         };
-        id as Id
+        Some(id as Id)
     }
 
-    /// [`Tape::record`] when something is pending: a due collection, an
-    /// open no-grad scope, a full chunk, or a constant to store.
+    /// A public operation when [`Tape::record_fast`] declined: a due
+    /// collection, an open no-grad scope, a full chunk, or a constant to
+    /// store.
     #[cold]
     #[inline(never)]
-    fn record_slow(&mut self, kind: Kind, a: Id, b: Id, constant: Option<T>) -> Id {
+    pub(crate) fn record_slow(&mut self, op: Op<T>) -> Id {
+        let (kind, a, b, constant) = op.lower();
         self.safe_point();
         let id = self.push_lowered(kind, a, b, constant, 1);
         self.relimit();
