@@ -704,6 +704,7 @@ impl<T: Scalar> Tape<T> {
         self.gc_wanted = false;
         self.sync_len();
         let epoch = self.next_epoch();
+        let spare = self.free.len();
         for k in (0..self.order.len()).rev() {
             let slot = self.order[k];
             let chunk = &self.chunks[slot as usize];
@@ -746,6 +747,9 @@ impl<T: Scalar> Tape<T> {
                 self.free_chunk(slot);
             }
         }
+        // Freed newest first; reversed, so that the next chunks opened are
+        // the ones touched last (the likeliest still in cache).
+        self.free[spare..].reverse();
         let chunks = &self.chunks;
         self.order.retain(|&s| chunks[s as usize].live);
         let leaves = self.collect_leaves(epoch);
