@@ -7,15 +7,14 @@
 //!
 //! Memory is reclaimed by a small tracing collector. A node counts only
 //! the handles to it; pushing a node or dropping a handle touches nothing
-//! else. When the tape takes its last spare chunk (or needs one with none
-//! spare) and has opened enough since the last collection (twice the live
-//! operation chunks, plus a little per live leaf), or has made its budget
-//! of leaves, the next public operation starts with a collection: one
-//! reverse sweep marks every node reachable from a held node (operands are
-//! older, so one pass in tape order suffices) and frees every operation
-//! chunk with no marked node. A chunk that no handle points into and that
-//! no newer chunk marked is freed without reading its nodes, which is most
-//! of the garbage of a step.
+//! else. When the tape needs a chunk with none spare and has opened enough
+//! since the last collection (twice the live operation chunks, plus a
+//! little per live leaf), or has made its budget of leaves, the next
+//! public operation starts with a collection: one reverse sweep marks every
+//! node reachable from a held node (operands are older, so one pass in tape
+//! order suffices) and frees every operation chunk with no marked node. A
+//! chunk that no handle points into and that no newer chunk marked is freed
+//! without reading its nodes, which is most of the garbage of a step.
 //!
 //! Leaves (`Value::new`, constants) live in chunks of their own and are
 //! freed one slot at a time, their slots reused by the next leaves: a leaf
