@@ -39,8 +39,8 @@ impl NoGradGuard {
     pub fn new() -> Self {
         // The depth lives in each float type's tape, where recording reads it
         // under the borrow it already holds.
-        f32::with_tape(|t| t.no_grad += 1);
-        f64::with_tape(|t| t.no_grad += 1);
+        f32::with_tape(|t| t.enter_no_grad());
+        f64::with_tape(|t| t.enter_no_grad());
         NoGradGuard {
             _thread: PhantomData,
         }
@@ -92,7 +92,7 @@ pub fn no_grad<R>(f: impl FnOnce() -> R) -> R {
 /// ```
 pub fn is_grad_enabled() -> bool {
     // Both float types' depths move together (see `NoGradGuard::new`).
-    f64::with_tape(|t| t.no_grad == 0)
+    f64::with_tape(|t| t.no_grad() == 0)
 }
 
 impl<T: Scalar> Value<T> {

@@ -16,12 +16,13 @@ use crate::{Binary, Scalar, Unary};
 /// operation at run time.
 macro_rules! record {
     ($t:ty, $op:expr) => {{
-        let op: $crate::op::Op<$t> = $op;
-        $crate::value::Value::<$t>::from_id(<$t as $crate::scalar::sealed::Sealed>::with_tape(
-            move |t| {
-                t.safe_point();
-                t.push(op)
-            },
+        $crate::value::Value::<$t>::from_id(<$t as $crate::scalar::sealed::Sealed>::record(
+            // Built inside the closure, so that the operation is a constant
+            // of each operator's closure body: built outside and captured,
+            // it is data, every operator's closure compiles to the same
+            // code, and the copies are merged into one that dispatches on
+            // the operation at run time.
+            move || -> $crate::op::Op<$t> { $op },
         ))
     }};
 }
