@@ -7,9 +7,9 @@
 //!
 //! Memory is reclaimed by a small tracing collector. A node counts only
 //! the handles to it; pushing a node or dropping a handle touches nothing
-//! else. When the tape needs a chunk with none spare and has opened enough
-//! since the last collection (twice the live operation chunks, plus a
-//! little per live leaf), or has made its budget of leaves, the next
+//! else. When the tape has opened enough chunks since the last collection,
+//! spare ones included (twice the live operation chunks, plus a little per
+//! live leaf, and at least `MIN_GROWTH`), or has made its budget of leaves, the next
 //! public operation starts with a collection: one reverse sweep marks every
 //! node reachable from a held node (operands are older, so one pass in tape
 //! order suffices) and frees every operation chunk with no marked node. A
@@ -37,8 +37,10 @@ const CHUNK_LEN: usize = 1 << CHUNK_BITS;
 /// Empty chunks kept with their memory for reuse; beyond that, free chunks
 /// at the end of the tape are returned to the allocator.
 const SPARE_CHUNKS: usize = 16;
-/// Chunks the tape may grow by before its first collection.
-const MIN_GROWTH: usize = 8;
+/// The fewest chunks opened between two collections (and before the first):
+/// fewer, and each collection's fixed cost (a pass over the leaf chunks)
+/// weighs on small graphs; up to this many stay spare (5.4 MB of f64 nodes).
+const MIN_GROWTH: usize = 32;
 /// Marks "no open chunk".
 const NONE: u32 = u32::MAX;
 /// `Node::refs` of a leaf slot that holds no leaf.
@@ -583,7 +585,17 @@ impl<T: Scalar> Tape<T> {
     /// Opens a leaf chunk, all of its slots free.
     #[cold]
     fn open_leaf_chunk(&mut self) {
-        let slot = self.chunk_slot();
+        // The lowest free slot: a leaf chunk may be pinned for long by a
+        // few kept leaves, and one high in the store would keep every spare
+        // chunk below it from being trimmed.
+        let lowest = (0..self.free.len()).min_by_key(|&i| self.free[i]);
+        let slot = match lowest {
+            Some(i) => {
+                self.opened_since_gc += 1;
+                self.free.swap_remove(i)
+            }
+            None => self.chunk_slot(),
+        };
         let chunk = &mut self.chunks[slot as usize];
         chunk.live = true;
         chunk.leaves = true;
@@ -601,8 +613,12 @@ impl<T: Scalar> Tape<T> {
     /// A chunk slot for a new chunk: a free one, or a new one at the end.
     /// Asks for a collection when the tape has grown enough since the last.
     fn chunk_slot(&mut self) -> u32 {
-        // While spare chunks remain, reusing one is cheaper than collecting.
-        if self.free.is_empty() && self.opened_since_gc >= self.growth {
+        // The budget counts reused chunks too. Were spare chunks used up
+        // before a collection, each cycle would take them all and then one
+        // more from the allocator (the collection only runs at the next
+        // safe point), so the store, and the next cycle, would grow by a
+        // chunk at every collection whatever the caller keeps.
+        if self.opened_since_gc >= self.growth {
             self.want_gc();
         }
         self.opened_since_gc += 1;
@@ -760,8 +776,12 @@ impl<T: Scalar> Tape<T> {
         // not cost much more than its own slot (40 + 2 * 40 / 4 bytes).
         self.growth = (2 * self.order.len() + (2 * leaves).div_ceil(4 * CHUNK_LEN)).max(MIN_GROWTH);
         self.opened_since_gc = 0;
-        if self.free.len() > SPARE_CHUNKS {
-            self.trim();
+        // The next cycle opens up to `growth` chunks (and one more while the
+        // collection waits for a safe point): those stay, so that a store
+        // the size of its cycle is not shrunk and regrown every time.
+        let keep = SPARE_CHUNKS.max(self.growth + 1);
+        if self.free.len() > keep {
+            self.trim(keep);
         }
         self.relimit();
     }
@@ -859,10 +879,10 @@ impl<T: Scalar> Tape<T> {
     }
 
     /// Returns free chunks at the end of the tape to the allocator, keeping
-    /// `SPARE_CHUNKS` for reuse, so a huge graph's memory does not stay.
-    fn trim(&mut self) {
+    /// `keep` for reuse, so a huge graph's memory does not stay.
+    fn trim(&mut self, keep: usize) {
         let mut end = self.chunks.len();
-        while end > 0 && !self.chunks[end - 1].live && self.free.len() > SPARE_CHUNKS {
+        while end > 0 && !self.chunks[end - 1].live && self.free.len() > keep {
             end -= 1;
             let last = end as u32;
             self.free.retain(|&s| s != last);
@@ -1468,13 +1488,14 @@ mod tests {
         let x = Value::new(0.5f64);
         for round in 0..3 {
             let mut acc = &x * 1.0;
-            // About 30 chunks, far past the spare ones kept after a trim.
-            for _ in 0..120_000 {
+            // About 120 chunks, far past the spare ones kept after a trim
+            // (`MIN_GROWTH + 1` once the chain is dropped).
+            for _ in 0..500_000 {
                 acc = &acc + &x;
             }
             x.set_grad(0.0);
             acc.backward();
-            assert_eq!(x.grad(), 120_001.0, "round {round}");
+            assert_eq!(x.grad(), 500_001.0, "round {round}");
             let big = Value::<f64>::tape_stats().capacity;
             drop(acc);
             let after = Value::<f64>::tape_stats();
