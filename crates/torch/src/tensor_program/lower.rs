@@ -33,6 +33,7 @@
 use ferrograd_program::{Instr, Outcome, Program, Reg};
 use ferrograd_scalar::{Binary, Unary};
 use ferrograd_tensor::tensor::broadcast_shape;
+use ndarray::{Array, ArrayD, ArrayView3, Axis, Ix3, IxDyn, Zip};
 
 use super::{run, TInstr, TensorOutcome, TensorProgram};
 
@@ -40,13 +41,8 @@ use super::{run, TInstr, TensorOutcome, TensorProgram};
 /// for `max` (wide enough for `f32`'s rounding).
 pub const NEAR_TIE: f64 = 1e-6;
 
-/// One tensor register: its shape and the scalar register of each element,
-/// row-major.
-#[derive(Debug, Clone)]
-struct Lowered {
-    shape: Vec<usize>,
-    regs: Vec<Reg>,
-}
+/// One tensor register: the scalar register of each element.
+type Regs = ArrayD<Reg>;
 
 /// The scalar program being written, with every register's `f64` value (to
 /// find a lane's maximum).
@@ -82,144 +78,113 @@ impl Writer {
     }
 
     /// `((r0 + r1) + r2) + ...`; a constant 0 for no terms.
-    fn sum(&mut self, regs: &[Reg]) -> Reg {
-        match regs.split_first() {
+    fn sum<'a>(&mut self, regs: impl IntoIterator<Item = &'a Reg>) -> Reg {
+        let mut regs = regs.into_iter();
+        match regs.next() {
             None => self.constant(0.0),
-            Some((&first, rest)) => rest
-                .iter()
-                .fold(first, |acc, &r| self.binary(Binary::Add, acc, r)),
+            Some(&first) => regs.fold(first, |acc, &r| self.binary(Binary::Add, acc, r)),
         }
     }
 
     /// The register of a lane's largest element (first on a tie), or `None`
     /// when two different registers nearly tie or a value is not finite.
-    fn argmax(&self, lane: &[Reg]) -> Option<Reg> {
-        let (&first, _) = lane.split_first()?;
-        let mut best = first;
-        for &r in lane {
-            let (v, b) = (self.vals[r], self.vals[best]);
+    fn argmax<'a>(&self, lane: impl IntoIterator<Item = &'a Reg> + Clone) -> Option<Reg> {
+        let mut best = None::<Reg>;
+        for &r in lane.clone() {
+            let v = self.vals[r];
             if !v.is_finite() {
                 return None;
             }
-            if v > b {
-                best = r;
+            if best.is_none_or(|b| v > self.vals[b]) {
+                best = Some(r);
             }
         }
+        let best = best?;
         let top = self.vals[best];
-        let near = lane.iter().any(|&r| {
+        let near = lane.into_iter().any(|&r| {
             r != best && (top - self.vals[r]).abs() <= NEAR_TIE * top.abs().max(f64::MIN_POSITIVE)
         });
         (!near).then_some(best)
     }
-}
 
-/// Row-major strides of `shape`.
-fn strides(shape: &[usize]) -> Vec<usize> {
-    let mut s = vec![1; shape.len()];
-    for i in (0..shape.len().saturating_sub(1)).rev() {
-        s[i] = s[i + 1] * shape[i + 1];
+    /// `f` of `a` and `b`, element by element, broadcast by NumPy's rules.
+    fn broadcast(&mut self, f: Binary, a: &Regs, b: &Regs) -> Option<Regs> {
+        let shape = IxDyn(&broadcast_shape(a.shape(), b.shape())?);
+        let (a, b) = (a.broadcast(shape.clone())?, b.broadcast(shape)?);
+        Some(
+            Zip::from(&a)
+                .and(&b)
+                .map_collect(|&x, &y| self.binary(f, x, y)),
+        )
     }
-    s
 }
 
-/// The multi-index of flat position `i` in `shape`.
-fn unravel(mut i: usize, shape: &[usize]) -> Vec<usize> {
-    let mut idx = vec![0; shape.len()];
-    for (d, &n) in shape.iter().enumerate().rev() {
-        idx[d] = i % n.max(1);
-        i /= n.max(1);
-    }
-    idx
-}
-
-fn ravel(idx: &[usize], shape: &[usize]) -> usize {
-    idx.iter().zip(strides(shape)).map(|(i, s)| i * s).sum()
-}
-
-/// `t`'s register at multi-index `idx` of a shape it broadcasts to.
-fn stretched(t: &Lowered, idx: &[usize]) -> Reg {
-    let pad = idx.len() - t.shape.len();
-    let own: Vec<usize> = t
-        .shape
-        .iter()
-        .enumerate()
-        .map(|(d, &n)| if n == 1 { 0 } else { idx[pad + d] })
-        .collect();
-    t.regs[ravel(&own, &t.shape)]
-}
-
-/// The lanes of `t` along `axis`: for each position of the other axes (in
-/// row-major order), the registers along `axis`.
-fn lanes(t: &Lowered, axis: usize) -> Vec<Vec<Reg>> {
-    let mut outer = t.shape.clone();
-    let len = outer.remove(axis);
-    let count: usize = outer.iter().product();
-    (0..count)
-        .map(|o| {
-            let mut idx = unravel(o, &outer);
-            idx.insert(axis, 0);
-            (0..len)
-                .map(|j| {
-                    idx[axis] = j;
-                    t.regs[ravel(&idx, &t.shape)]
-                })
-                .collect()
-        })
-        .collect()
-}
-
-/// `t`'s shape without `axis`, or with it as 1 when `keep`.
-fn reduced(t: &Lowered, axis: usize, keep: bool) -> Vec<usize> {
-    let mut s = t.shape.clone();
-    if keep {
-        s[axis] = 1;
+/// `t`'s lanes along `axis`, each reduced to one register by `f`; the axis
+/// kept with size 1 when `keep`.
+fn reduce(
+    t: &Regs,
+    axis: usize,
+    keep: bool,
+    mut f: impl FnMut(Vec<Reg>) -> Option<Reg>,
+) -> Option<Regs> {
+    let out = t
+        .lanes(Axis(axis))
+        .into_iter()
+        .map(|lane| f(lane.to_vec()))
+        .collect::<Option<Vec<Reg>>>()?;
+    let mut shape = t.shape().to_vec();
+    shape.remove(axis);
+    let out = Array::from_shape_vec(IxDyn(&shape), out).ok()?;
+    Some(if keep {
+        out.insert_axis(Axis(axis))
     } else {
-        s.remove(axis);
-    }
-    s
+        out
+    })
+}
+
+/// `t` as a batch of matrices (a matrix as a batch of one).
+fn as3(t: &Regs) -> Option<ArrayView3<'_, Reg>> {
+    let t = if t.ndim() == 2 {
+        t.view().insert_axis(Axis(0))
+    } else {
+        t.view()
+    };
+    t.into_dimensionality::<Ix3>().ok()
 }
 
 /// `a @ b` for `[n, k] @ [k, m]`, `[B, n, k] @ [B, k, m]` and
 /// `[B, n, k] @ [k, m]`, each output element's products added in `k` order.
-fn matmul(w: &mut Writer, a: &Lowered, b: &Lowered) -> Option<Lowered> {
-    let (ra, rb) = (a.shape.len(), b.shape.len());
+fn matmul(w: &mut Writer, a: &Regs, b: &Regs) -> Option<Regs> {
+    let (ra, rb) = (a.ndim(), b.ndim());
     if !(2..=3).contains(&ra) || !(2..=ra).contains(&rb) {
         return None;
     }
-    let (n, k) = (a.shape[ra - 2], a.shape[ra - 1]);
-    let (k2, m) = (b.shape[rb - 2], b.shape[rb - 1]);
-    let batch = if ra == 3 { a.shape[0] } else { 1 };
-    if k != k2 || (rb == 3 && b.shape[0] != batch) {
+    // Both as batches of matrices, a matrix `b` shared by every batch.
+    let (a3, b3) = (as3(a)?, as3(b)?);
+    let ((batch, n, k), (_, k2, m)) = (a3.dim(), b3.dim());
+    if k != k2 || (rb == 3 && b3.dim().0 != batch) {
         return None;
     }
-    let mut regs = Vec::with_capacity(batch * n * m);
-    for bt in 0..batch {
-        let (oa, ob) = (bt * n * k, if rb == 3 { bt * k * m } else { 0 });
-        for i in 0..n {
-            for j in 0..m {
-                let terms: Vec<Reg> = (0..k)
-                    .map(|t| w.binary(Binary::Mul, a.regs[oa + i * k + t], b.regs[ob + t * m + j]))
-                    .collect();
-                regs.push(w.sum(&terms));
-            }
-        }
+    let mut out = Array::from_elem((batch, n, m), 0);
+    for ((bt, i, j), o) in out.indexed_iter_mut() {
+        let bb = if rb == 3 { bt } else { 0 };
+        let terms: Vec<Reg> = (0..k)
+            .map(|t| w.binary(Binary::Mul, a3[[bt, i, t]], b3[[bb, t, j]]))
+            .collect();
+        *o = w.sum(&terms);
     }
-    let shape = if ra == 3 {
-        vec![batch, n, m]
+    let out = out.into_dyn();
+    Some(if ra == 2 {
+        out.index_axis_move(Axis(0), 0)
     } else {
-        vec![n, m]
-    };
-    Some(Lowered { shape, regs })
+        out
+    })
 }
 
 /// Softmax (`log = false`) or log-softmax over `axis`.
-fn softmax(w: &mut Writer, t: &Lowered, axis: usize, log: bool) -> Option<Lowered> {
-    let mut out = Lowered {
-        shape: t.shape.clone(),
-        regs: t.regs.clone(),
-    };
-    let strides = strides(&t.shape);
-    for (o, lane) in lanes(t, axis).into_iter().enumerate() {
+fn softmax(w: &mut Writer, t: &Regs, axis: usize, log: bool) -> Option<Regs> {
+    let mut out = t.clone();
+    for mut lane in out.lanes_mut(Axis(axis)) {
         let top = lane
             .iter()
             .map(|&r| w.vals[r])
@@ -228,27 +193,14 @@ fn softmax(w: &mut Writer, t: &Lowered, axis: usize, log: bool) -> Option<Lowere
             return None;
         }
         let shift = w.constant(top);
-        let shifted: Vec<Reg> = lane
-            .iter()
-            .map(|&r| w.binary(Binary::Sub, r, shift))
-            .collect();
-        let exps: Vec<Reg> = shifted
-            .iter()
-            .map(|&r| w.push(Instr::Unary(Unary::Exp, r)))
-            .collect();
+        let shifted = lane.mapv(|r| w.binary(Binary::Sub, r, shift));
+        let exps = shifted.mapv(|r| w.push(Instr::Unary(Unary::Exp, r)));
         let total = w.sum(&exps);
         let log_total = log.then(|| w.push(Instr::Unary(Unary::Ln, total)));
-        // Where lane `o`'s element `j` sits in `t`.
-        let mut outer = t.shape.clone();
-        outer.remove(axis);
-        let mut idx = unravel(o, &outer);
-        idx.insert(axis, 0);
-        for j in 0..lane.len() {
-            idx[axis] = j;
-            let at: usize = idx.iter().zip(&strides).map(|(i, s)| i * s).sum();
-            out.regs[at] = match log_total {
-                Some(lt) => w.binary(Binary::Sub, shifted[j], lt),
-                None => w.binary(Binary::Div, exps[j], total),
+        for ((o, &s), &e) in lane.iter_mut().zip(&shifted).zip(&exps) {
+            *o = match log_total {
+                Some(lt) => w.binary(Binary::Sub, s, lt),
+                None => w.binary(Binary::Div, e, total),
             };
         }
     }
@@ -274,186 +226,104 @@ pub fn lower(p: &TensorProgram) -> Option<Program> {
         offsets.push(next);
         next += l.data.len();
     }
-    let mut regs: Vec<Lowered> = Vec::with_capacity(p.instrs.len());
+    let leaf = |shape: &[usize], regs: Vec<Reg>| Array::from_shape_vec(IxDyn(shape), regs).ok();
+    let mut regs: Vec<Regs> = Vec::with_capacity(p.instrs.len());
     for (i, instr) in p.instrs.iter().enumerate() {
         use TInstr::*;
         let r = |j: usize| &regs[j];
-        let map =
-            |w: &mut Writer, t: &Lowered, f: &mut dyn FnMut(&mut Writer, Reg) -> Reg| Lowered {
-                shape: t.shape.clone(),
-                regs: t.regs.iter().map(|&x| f(w, x)).collect(),
-            };
         let t = match instr {
             Input(k) => {
                 let l = p.inputs.get(*k)?;
-                Lowered {
-                    shape: l.shape.clone(),
-                    regs: (0..l.data.len())
-                        .map(|j| w.push(Instr::Input(offsets[*k] + j)))
-                        .collect(),
-                }
+                let ids = (0..l.data.len()).map(|j| w.push(Instr::Input(offsets[*k] + j)));
+                leaf(&l.shape, ids.collect())?
             }
             Const(k) => {
                 let l = p.consts.get(*k)?;
-                Lowered {
-                    shape: l.shape.clone(),
-                    regs: l.data.iter().map(|&c| w.constant(c)).collect(),
-                }
+                leaf(&l.shape, l.data.iter().map(|&c| w.constant(c)).collect())?
             }
-            Unary(f, a) => map(&mut w, r(*a), &mut |w, x| w.push(Instr::Unary(*f, x))),
-            Binary(f, a, b) => {
-                let (a, b) = (r(*a), r(*b));
-                let shape = broadcast_shape(&a.shape, &b.shape)?;
-                let count: usize = shape.iter().product();
-                let regs = (0..count)
-                    .map(|o| {
-                        let idx = unravel(o, &shape);
-                        let (x, y) = (stretched(a, &idx), stretched(b, &idx));
-                        w.binary(*f, x, y)
-                    })
-                    .collect();
-                Lowered { shape, regs }
-            }
+            Unary(f, a) => r(*a).mapv(|x| w.push(Instr::Unary(*f, x))),
+            Binary(f, a, b) => w.broadcast(*f, r(*a), r(*b))?,
             FloatRight(ferrograd_scalar::Binary::Pow, a, e) => {
-                map(&mut w, r(*a), &mut |w, x| w.push(Instr::Powf(x, *e)))
+                r(*a).mapv(|x| w.push(Instr::Powf(x, *e)))
             }
             FloatRight(f, a, c) => {
                 let k = w.constant(*c);
-                map(&mut w, r(*a), &mut |w, x| w.binary(*f, x, k))
+                r(*a).mapv(|x| w.binary(*f, x, k))
             }
             FloatLeft(f, c, a) => {
                 let k = w.constant(*c);
-                map(&mut w, r(*a), &mut |w, x| w.binary(*f, k, x))
+                r(*a).mapv(|x| w.binary(*f, k, x))
             }
             MatMul(a, b) => matmul(&mut w, r(*a), r(*b))?,
             AddMm(bias, a, b) => {
                 let prod = matmul(&mut w, r(*a), r(*b))?;
-                let bias = r(*bias);
-                broadcast_shape(&bias.shape, &prod.shape).filter(|s| *s == prod.shape)?;
-                let regs = (0..prod.regs.len())
-                    .map(|o| {
-                        let idx = unravel(o, &prod.shape);
-                        w.binary(
-                            ferrograd_scalar::Binary::Add,
-                            stretched(bias, &idx),
-                            prod.regs[o],
-                        )
-                    })
-                    .collect();
-                Lowered {
-                    shape: prod.shape,
-                    regs,
-                }
+                w.broadcast(ferrograd_scalar::Binary::Add, r(*bias), &prod)
+                    .filter(|t| t.shape() == prod.shape())?
             }
-            Sum(a) => Lowered {
-                shape: vec![],
-                regs: vec![w.sum(&r(*a).regs)],
-            },
+            Sum(a) => Array::from_elem(IxDyn(&[]), w.sum(r(*a))),
             Mean(a) => {
-                let a = r(*a);
-                let s = w.sum(&a.regs);
-                let n = w.constant(a.regs.len() as f64);
-                Lowered {
-                    shape: vec![],
-                    regs: vec![w.binary(ferrograd_scalar::Binary::Div, s, n)],
-                }
+                let s = w.sum(r(*a));
+                let n = w.constant(r(*a).len() as f64);
+                Array::from_elem(IxDyn(&[]), w.binary(ferrograd_scalar::Binary::Div, s, n))
             }
             SumAxis(a, d, keep) | MeanAxis(a, d, keep) => {
                 let a = r(*a);
                 let mean = matches!(instr, MeanAxis(..));
-                let count = w.constant(a.shape[*d] as f64);
-                let regs = lanes(a, *d)
-                    .iter()
-                    .map(|lane| {
-                        let s = w.sum(lane);
-                        if mean {
-                            w.binary(ferrograd_scalar::Binary::Div, s, count)
-                        } else {
-                            s
-                        }
+                let count = w.constant(a.shape()[*d] as f64);
+                reduce(a, *d, *keep, |lane| {
+                    let s = w.sum(&lane);
+                    Some(if mean {
+                        w.binary(ferrograd_scalar::Binary::Div, s, count)
+                    } else {
+                        s
                     })
-                    .collect();
-                Lowered {
-                    shape: reduced(a, *d, *keep),
-                    regs,
-                }
+                })?
             }
-            MaxAxis(a, d, keep) => {
-                let a = r(*a);
-                let regs = lanes(a, *d)
-                    .iter()
-                    .map(|lane| w.argmax(lane))
-                    .collect::<Option<Vec<Reg>>>()?;
-                Lowered {
-                    shape: reduced(a, *d, *keep),
-                    regs,
-                }
-            }
-            Reshape(a, shape) => Lowered {
-                shape: shape.clone(),
-                regs: r(*a).regs.clone(),
-            },
+            MaxAxis(a, d, keep) => reduce(r(*a), *d, *keep, |lane| w.argmax(&lane))?,
+            Reshape(a, shape) => leaf(shape, r(*a).iter().copied().collect())?,
             Transpose(a, i, j) => {
-                let a = r(*a);
-                let mut shape = a.shape.clone();
-                shape.swap(*i, *j);
-                let regs = (0..a.regs.len())
-                    .map(|o| {
-                        let mut idx = unravel(o, &shape);
-                        idx.swap(*i, *j);
-                        a.regs[ravel(&idx, &a.shape)]
-                    })
-                    .collect();
-                Lowered { shape, regs }
+                let mut t = r(*a).clone();
+                t.swap_axes(*i, *j);
+                t
             }
             Softmax(a, d) => softmax(&mut w, r(*a), *d, false)?,
             LogSoftmax(a, d) => softmax(&mut w, r(*a), *d, true)?,
             Pick(a, classes) => {
                 let a = r(*a);
-                let cols = *a.shape.get(1)?;
-                let regs = classes
+                let picked = classes
                     .iter()
                     .enumerate()
-                    .map(|(row, &c)| (c < cols).then(|| a.regs[row * cols + c]))
+                    .map(|(row, &c)| a.get(IxDyn(&[row, c])).copied())
                     .collect::<Option<Vec<Reg>>>()?;
-                Lowered {
-                    shape: vec![classes.len()],
-                    regs,
-                }
+                leaf(&[classes.len()], picked)?
             }
             Dot(a, b) => {
                 let (a, b) = (r(*a), r(*b));
-                let terms: Vec<Reg> = a
-                    .regs
-                    .iter()
-                    .zip(&b.regs)
-                    .map(|(&x, &y)| w.binary(ferrograd_scalar::Binary::Mul, x, y))
-                    .collect();
-                Lowered {
-                    shape: vec![],
-                    regs: vec![w.sum(&terms)],
+                if a.shape() != b.shape() {
+                    return None;
                 }
+                let terms: Vec<Reg> = Zip::from(a)
+                    .and(b)
+                    .map_collect(|&x, &y| w.binary(ferrograd_scalar::Binary::Mul, x, y))
+                    .into_iter()
+                    .collect();
+                Array::from_elem(IxDyn(&[]), w.sum(&terms))
             }
             AddN(terms) => {
                 let first = r(*terms.first()?).clone();
-                terms[1..].iter().fold(first, |acc, &t| Lowered {
-                    regs: acc
-                        .regs
-                        .iter()
-                        .zip(&r(t).regs)
-                        .map(|(&x, &y)| w.binary(ferrograd_scalar::Binary::Add, x, y))
-                        .collect(),
-                    shape: acc.shape,
-                })
+                terms[1..].iter().try_fold(first, |acc, &t| {
+                    w.broadcast(ferrograd_scalar::Binary::Add, &acc, r(t))
+                        .filter(|s| s.shape() == acc.shape())
+                })?
             }
         };
-        if t.shape != shapes[i] || t.regs.len() != t.shape.iter().product::<usize>() {
+        if t.shape() != shapes[i].as_slice() {
             return None;
         }
         regs.push(t);
     }
     let last = regs.last()?;
-    let mut out = w.sum(&last.regs.clone());
+    let mut out = w.sum(last);
     // The output is the last instruction; the sum of one element that an
     // earlier instruction wrote needs one more (adding 0 changes nothing).
     if out + 1 != w.instrs.len() {
