@@ -124,6 +124,18 @@ impl<T: Scalar> Node<T> {
     }
 }
 
+/// Which spare chunk [`Tape::chunk_slot`] takes.
+#[derive(Debug, Clone, Copy)]
+enum Reuse {
+    /// The one freed last (likeliest still in cache): operation chunks,
+    /// which live for a step.
+    Newest,
+    /// The lowest in the store: leaf chunks, which a few kept leaves may pin
+    /// for long, and which high in the store would keep every spare chunk
+    /// below them from being trimmed.
+    Lowest,
+}
+
 /// Bookkeeping of one chunk; its nodes live in `Tape::nodes`.
 #[derive(Debug, Default)]
 struct Chunk {
@@ -551,7 +563,7 @@ impl<T: Scalar> Tape<T> {
     #[cold]
     fn open_chunk(&mut self) {
         self.sync_len();
-        let slot = self.chunk_slot();
+        let slot = self.chunk_slot(Reuse::Newest);
         let chunk = &mut self.chunks[slot as usize];
         chunk.live = true;
         chunk.leaves = false;
@@ -585,17 +597,7 @@ impl<T: Scalar> Tape<T> {
     /// Opens a leaf chunk, all of its slots free.
     #[cold]
     fn open_leaf_chunk(&mut self) {
-        // The lowest free slot: a leaf chunk may be pinned for long by a
-        // few kept leaves, and one high in the store would keep every spare
-        // chunk below it from being trimmed.
-        let lowest = (0..self.free.len()).min_by_key(|&i| self.free[i]);
-        let slot = match lowest {
-            Some(i) => {
-                self.opened_since_gc += 1;
-                self.free.swap_remove(i)
-            }
-            None => self.chunk_slot(),
-        };
+        let slot = self.chunk_slot(Reuse::Lowest);
         let chunk = &mut self.chunks[slot as usize];
         chunk.live = true;
         chunk.leaves = true;
@@ -610,9 +612,10 @@ impl<T: Scalar> Tape<T> {
             .extend((base..base + CHUNK_LEN).rev().map(|i| i as Id));
     }
 
-    /// A chunk slot for a new chunk: a free one, or a new one at the end.
-    /// Asks for a collection when the tape has grown enough since the last.
-    fn chunk_slot(&mut self) -> u32 {
+    /// A chunk slot for a new chunk: a free one (which, by `reuse`), or a
+    /// new one at the end. Asks for a collection when the tape has grown
+    /// enough since the last.
+    fn chunk_slot(&mut self, reuse: Reuse) -> u32 {
         // The budget counts reused chunks too. Were spare chunks used up
         // before a collection, each cycle would take them all and then one
         // more from the allocator (the collection only runs at the next
@@ -622,7 +625,13 @@ impl<T: Scalar> Tape<T> {
             self.want_gc();
         }
         self.opened_since_gc += 1;
-        match self.free.pop() {
+        let spare = match reuse {
+            Reuse::Newest => self.free.pop(),
+            Reuse::Lowest => (0..self.free.len())
+                .min_by_key(|&i| self.free[i])
+                .map(|i| self.free.swap_remove(i)),
+        };
+        match spare {
             Some(s) => s,
             None => {
                 assert!(
