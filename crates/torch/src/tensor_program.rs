@@ -259,6 +259,38 @@ impl TensorOutcome {
         }
         v
     }
+
+    /// `self` with each number whose flag in `which` (in the order of
+    /// [`TensorOutcome::numbers`] against `other`) is set taken from
+    /// `other`; an element only one side has stays as it is.
+    ///
+    /// ```
+    /// use ferrograd_torch::tensor_program::TensorOutcome;
+    /// let a = TensorOutcome { value: 1.0, grads: vec![vec![2.0, 3.0]] };
+    /// let b = TensorOutcome { value: 10.0, grads: vec![vec![20.0, 30.0]] };
+    /// let c = a.taking(&b, &[false, true, false]);
+    /// assert_eq!((c.value, c.grads), (1.0, vec![vec![20.0, 3.0]]));
+    /// ```
+    pub fn taking(&self, other: &TensorOutcome, which: &[bool]) -> TensorOutcome {
+        let mut flags = which.iter().copied().chain(std::iter::repeat(false));
+        let mut out = self.clone();
+        if flags.next() == Some(true) {
+            out.value = other.value;
+        }
+        for (g, h) in out.grads.iter_mut().zip(&other.grads) {
+            for (x, &y) in g.iter_mut().zip(h) {
+                if flags.next() == Some(true) {
+                    *x = y;
+                }
+            }
+            // `numbers` lists the elements only one side has too.
+            flags
+                .by_ref()
+                .take(g.len().abs_diff(h.len()))
+                .for_each(drop);
+        }
+        out
+    }
 }
 
 /// The size of a random tensor program.

@@ -247,18 +247,7 @@ pub fn compare_tensor_programs(
         if let (false, Some(arbiter)) = (agree, conditioning.and_then(|c| c.arbiter)) {
             // Only the judged numbers are put to the exact value: the oracle's
             // unstable ones are set to the engine's.
-            let mut settled = b.clone();
-            let mut i = 0;
-            settled.value = if unstable[0] { a.value } else { b.value };
-            for (ga, gb) in a.grads.iter().zip(settled.grads.iter_mut()) {
-                for (x, y) in ga.iter().zip(gb.iter_mut()) {
-                    i += 1;
-                    if unstable.get(i) == Some(&true) {
-                        *y = *x;
-                    }
-                }
-            }
-            match arbiter(p, &a, &settled)? {
+            match arbiter(p, &a, &b.taking(&a, &unstable))? {
                 Arbitration::EngineRight => {
                     oracle_off.push(id.clone());
                     continue;
