@@ -39,7 +39,8 @@ const CHUNK_LEN: usize = 1 << CHUNK_BITS;
 const SPARE_CHUNKS: usize = 16;
 /// The fewest chunks opened between two collections (and before the first):
 /// fewer, and each collection's fixed cost (a pass over the leaf chunks)
-/// weighs on small graphs; up to this many stay spare (5.4 MB of f64 nodes).
+/// weighs on small graphs. Up to this many stay spare (5.4 MB of f64
+/// nodes) after a trim, which comes once four times that are free.
 const MIN_GROWTH: usize = 32;
 /// Marks "no open chunk".
 const NONE: u32 = u32::MAX;
@@ -169,6 +170,10 @@ pub struct TapeStats {
     pub capacity: usize,
     /// Bytes of one node (labels are kept aside and not counted).
     pub node_bytes: usize,
+    /// Times the node store has grown or shrunk on this thread. A loop
+    /// whose graphs keep their size settles at a store size and then stops
+    /// resizing: each resize is memory returned and faulted in again.
+    pub resizes: u64,
 }
 
 /// Something a handle gives back when it ends: applied at once, or at the
@@ -198,6 +203,8 @@ pub(crate) struct Tape<T> {
     /// open chunk) skips a lookup in `chunks`; [`Tape::sync_len`] copies it
     /// into the chunk before anything reads the chunk's count.
     open_handles: u64,
+    /// Times `nodes` grew or shrank ([`TapeStats::resizes`]).
+    resizes: u64,
     /// Where the next node goes, and the end of the open chunk (equal when
     /// a chunk must be opened; `Chunk::len` of the open chunk lags until
     /// [`Tape::sync_len`]).
@@ -251,6 +258,7 @@ impl<T: Scalar> Tape<T> {
             free: Vec::new(),
             current: NONE,
             open_handles: 0,
+            resizes: 0,
             cursor: 0,
             cursor_end: 0,
             limit: 0,
@@ -639,6 +647,7 @@ impl<T: Scalar> Tape<T> {
                     "ferrograd: more than 2^32 nodes on one thread's {} tape",
                     T::NAME
                 );
+                self.resizes += 1;
                 self.nodes
                     .resize(self.nodes.len() + CHUNK_LEN, Node::empty());
                 self.chunks.push(Chunk::default());
@@ -788,8 +797,14 @@ impl<T: Scalar> Tape<T> {
         // The next cycle opens up to `growth` chunks (and one more while the
         // collection waits for a safe point): those stay, so that a store
         // the size of its cycle is not shrunk and regrown every time.
+        // Trimmed only past four times that: cycles differ in size (one
+        // that starts between two graphs sees few live chunks and asks for
+        // little growth, the next one, mid-graph, for three times as much),
+        // and a store trimmed to each small cycle is regrown by the next
+        // large one, its pages faulted in again. A dropped graph several
+        // times its successors' size is still returned at once.
         let keep = SPARE_CHUNKS.max(self.growth + 1);
-        if self.free.len() > keep {
+        if self.free.len() > 4 * keep {
             self.trim(keep);
         }
         self.relimit();
@@ -897,6 +912,7 @@ impl<T: Scalar> Tape<T> {
             self.free.retain(|&s| s != last);
         }
         if end < self.chunks.len() {
+            self.resizes += 1;
             self.chunks.truncate(end);
             self.nodes.truncate(end << CHUNK_BITS);
             self.nodes.shrink_to_fit();
@@ -1307,6 +1323,7 @@ impl<T: Scalar> Tape<T> {
             live_chunks: self.chunks.iter().filter(|c| c.live).count(),
             capacity: self.nodes.len(),
             node_bytes: std::mem::size_of::<Node<T>>(),
+            resizes: self.resizes,
         }
     }
 }
@@ -1497,14 +1514,15 @@ mod tests {
         let x = Value::new(0.5f64);
         for round in 0..3 {
             let mut acc = &x * 1.0;
-            // About 120 chunks, far past the spare ones kept after a trim
-            // (`MIN_GROWTH + 1` once the chain is dropped).
-            for _ in 0..500_000 {
+            // About 245 chunks: past four times the spare ones kept after a
+            // trim (`MIN_GROWTH + 1` once the chain is dropped), the
+            // oversize at which the store is trimmed at once.
+            for _ in 0..1_000_000 {
                 acc = &acc + &x;
             }
             x.set_grad(0.0);
             acc.backward();
-            assert_eq!(x.grad(), 500_001.0, "round {round}");
+            assert_eq!(x.grad(), 1_000_001.0, "round {round}");
             let big = Value::<f64>::tape_stats().capacity;
             drop(acc);
             let after = Value::<f64>::tape_stats();
