@@ -149,6 +149,15 @@ impl Kind {
         }
     }
 
+    /// The function of a [`Recipe::Unary`] node, found with one test.
+    #[inline(always)]
+    pub(crate) fn unary(self) -> Option<Unary> {
+        match self.0 {
+            c if c >= Self::UNARY => Some(Unary::from_code(c - Self::UNARY)),
+            _ => None,
+        }
+    }
+
     /// Operand slots that hold nodes (kept alive by this node).
     #[inline(always)]
     pub(crate) fn arity(self) -> usize {

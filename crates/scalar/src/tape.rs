@@ -1096,8 +1096,10 @@ impl<T: Scalar> Tape<T> {
                 // The binary operations of graphs a user writes (chains of
                 // `+` and `*`) get their own arms, matched on the stored
                 // byte: with the function known, each arm reads only the
-                // operand values its rule uses (none for `+` and `-`). The
-                // rules themselves stay in `Binary::grads`.
+                // operand values its rule uses (none for `+` and `-`). Every
+                // other elementwise function (tanh, exp, ...) is found with
+                // one test of the byte, not a call. The rules themselves
+                // stay in `Binary::grads` and `Unary::grad`.
                 let mut binary = |f: Binary| {
                     let (da, db) = f.grads(nodes[a].data, nodes[b].data, out, g);
                     Self::reach(&mut nodes[a], da, epoch) + Self::reach(&mut nodes[b], db, epoch)
@@ -1111,7 +1113,14 @@ impl<T: Scalar> Tape<T> {
                         let da = Unary::Relu.grad(na.data, out, g);
                         Self::reach(na, da, epoch)
                     }
-                    _ => Self::apply_rule(nodes, chunks, i, epoch),
+                    _ => match kind.unary() {
+                        Some(f) => {
+                            let na = &mut nodes[a];
+                            let da = f.grad(na.data, out, g);
+                            Self::reach(na, da, epoch)
+                        }
+                        None => Self::apply_rule(nodes, chunks, i, epoch),
+                    },
                 };
                 if pending == 0 {
                     return;
@@ -1121,7 +1130,8 @@ impl<T: Scalar> Tape<T> {
     }
 
     /// Node `i`'s local rule within sweep `epoch`, for every kind of
-    /// operation node (the sweep inlines the commonest binary ones); returns
+    /// operation node (the sweep inlines the commonest binary ones and the
+    /// elementwise unary ones); returns
     /// how many operation nodes it reached for the first time.
     #[inline(never)]
     fn apply_rule(nodes: &mut [Node<T>], chunks: &[Chunk], i: usize, epoch: u32) -> usize {
@@ -1558,14 +1568,32 @@ mod tests {
         }
     }
 
-    /// The sweep's own arms (`+`, `-`, `*`, ReLU) give bit for bit what the
-    /// general rule gives (`backward_step`), NaN, infinities and signed
-    /// zeros included.
+    /// The sweep's own arms (`+`, `-`, `*`, every unary function) give bit
+    /// for bit what the general rule gives (`backward_step`), NaN,
+    /// infinities, signed zeros and saturated arguments included.
     #[test]
     fn the_sweeps_own_arms_are_the_general_rules() {
-        type Op2 = fn(&Value<f64>, &Value<f64>) -> Value<f64>;
-        let ops: [Op2; 4] = [|x, y| x + y, |x, y| x - y, |x, y| x * y, |x, _| x.relu()];
-        let vals = [1.5, -2.0, 0.0, -0.0, f64::NAN, f64::INFINITY, -1e300];
+        type Op2 = Box<dyn Fn(&Value<f64>, &Value<f64>) -> Value<f64>>;
+        let mut ops: Vec<Op2> = vec![
+            Box::new(|x, y| x + y),
+            Box::new(|x, y| x - y),
+            Box::new(|x, y| x * y),
+            Box::new(|x, _| x.relu()),
+        ];
+        for &f in crate::op::Unary::ALL {
+            ops.push(Box::new(move |x, _| x.unary(f)));
+        }
+        let vals = [
+            1.5,
+            -2.0,
+            0.0,
+            -0.0,
+            0.3,
+            25.0,
+            f64::NAN,
+            f64::INFINITY,
+            -1e300,
+        ];
         let bits = |v: f64| if v.is_nan() { u64::MAX } else { v.to_bits() };
         for op in ops {
             for &a in &vals {
