@@ -56,7 +56,10 @@ impl Report {
              **× ferrograd** is a system's time divided by ferrograd's on the same workload: \
              above 1, ferrograd is faster. Threads: the scalar engine, micrograd and micrograd-rust \
              use one; PyTorch runs with `torch.set_num_threads(n)`, libtorch with \
-             `tch::set_num_threads(n)`, the batched engine with `MATMUL_NUM_THREADS=n`.\n"
+             `tch::set_num_threads(n)`, the batched engine with `MATMUL_NUM_THREADS=n`. \
+             PyTorch eager's moons step is the fastest median of {} processes: its speed moves \
+             from one process to the next, and a claim against it must hold against its best.\n",
+            crate::bench::plan::TORCH_MOONS_RUNS
         );
     }
 
