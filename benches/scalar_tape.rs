@@ -182,23 +182,36 @@ fn mixed_round(ring: &mut [Value<f64>; 8], k: usize, shift: &Value<f64>) {
     ring[k % 8] = out;
 }
 
+/// Rounds of [`mixed_round`] in one graph: 100,000 nodes.
+const ROUNDS: u64 = 12_500;
+
+/// The mixed graph from fresh leaves (ring values `0.1 i - 0.3`, shift
+/// -0.1): built, differentiated, dropped. Returns the root's value and its
+/// gradient on the shift, which the peers (`benches/python/mixed_*.py`,
+/// `benches/cpp/adolc_mixed.cpp`) print for the same graph.
+fn mixed(leaves: &[Value<f64>], shift: &Value<f64>) -> (f64, f64) {
+    shift.set_grad(0.0);
+    let mut ring: [Value<f64>; 8] = std::array::from_fn(|i| leaves[i].clone());
+    for k in 0..ROUNDS as usize {
+        mixed_round(&mut ring, k, shift);
+    }
+    let root: Value<f64> = ring.iter().sum();
+    root.backward();
+    (root.data(), shift.grad())
+}
+
 fn mixed_graph(c: &mut Criterion) {
-    const ROUNDS: u64 = 12_500;
     let mut group = c.benchmark_group("scalar_mixed_f64");
     group.throughput(Throughput::Elements(ROUNDS * PER_ROUND));
     let leaves: Vec<Value<f64>> = (0..8).map(|i| Value::new(0.1 * i as f64 - 0.3)).collect();
     let shift = Value::new(-0.1);
-    group.bench_function("build_backward_drop", |b| {
-        b.iter(|| {
-            let mut ring: [Value<f64>; 8] = std::array::from_fn(|i| leaves[i].clone());
-            for k in 0..ROUNDS as usize {
-                mixed_round(&mut ring, k, &shift);
-            }
-            let root: Value<f64> = ring.iter().sum();
-            root.backward();
-            leaves[0].grad()
-        })
-    });
+    // The values the report sets beside the peers' (`cargo xtask bench`
+    // reads this line from the bench's output).
+    let (root, grad_shift) = mixed(&leaves, &shift);
+    println!(
+        "{{\"id\": \"scalar_mixed_f64/build_backward_drop\", \"root\": {root:?}, \"grad_shift\": {grad_shift:?}}}"
+    );
+    group.bench_function("build_backward_drop", |b| b.iter(|| mixed(&leaves, &shift)));
     group.finish();
 }
 

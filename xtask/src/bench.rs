@@ -10,10 +10,12 @@
 //! rest of the report still comes out.
 //!
 //! - [`plan`]: the tasks, in order, and which build each needs;
-//! - [`measure`]: running them, with their logs and medians;
+//! - [`measure`]: running them, with their logs, medians and the mixed
+//!   graph's values;
 //! - [`criterion`]: reading criterion's medians;
 //! - [`python`]: the Python peers' environment;
-//! - [`adolc`]: the C++ tape peer (Debian's ADOL-C) and its loss check;
+//! - [`adolc`]: the C++ tape peer (Debian's ADOL-C): the moons step with its loss
+//!   check, and the mixed graph;
 //! - [`machine`]: CPU, cores, date, versions;
 //! - [`components`]: the versions and peers tables;
 //! - [`report`]: workloads, targets, Markdown and JSON;
@@ -131,6 +133,7 @@ pub fn run(args: &Args) -> Result<()> {
         scalar_mixed_nodes_per_s: nodes_per_s(&results, "scalar_mixed_f64/build_backward_drop"),
         loss_checks: results.loss_checks.values().cloned().collect(),
         matmul_peak: results.matmul_peak,
+        graph_values: results.graph_values.clone(),
         failures: results.failures.clone(),
     };
     write(&out, &report, start)

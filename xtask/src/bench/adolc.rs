@@ -2,11 +2,13 @@
 //! micrograd's moons step as a user writes it (`benches/cpp/adolc_moons.cpp`),
 //! on the moons points and initial parameters of ferrograd's `user_written`
 //! bench: `benches/scalar_tape.rs` writes them, with the loss of its first
-//! step, to a fixture when [`FIXTURE_ENV`] is set.
+//! step, to a fixture when [`FIXTURE_ENV`] is set; and the same bench's
+//! mixed graph (`benches/cpp/adolc_mixed.cpp`), which prints the graph's
+//! root value and gradient for the report to set beside ferrograd's.
 //!
 //! [`prepare`] installs the package when it is missing
 //! (`scripts/install-adolc.sh`: apt-get, as root or with sudo that asks no
-//! password) and builds the program with `g++ -O3 -march=native` into
+//! password) and builds the programs with `g++ -O3 -march=native` into
 //! `<target>/cpp`. A step that fails is recorded, never fatal: the peer's row
 //! shows it. [`outcome`] reads the program's result line and checks that its
 //! first-step loss is ferrograd's, so the time is that of the same computation.
@@ -27,6 +29,10 @@ pub const SYSTEM: &str = "ADOL-C 2.7.2 (Debian), taped and differentiated every 
 pub const TASK: &str = "cpp/adolc";
 /// Its benchmark id.
 pub const ID: &str = "cpp/adolc_moons";
+/// Its row in the mixed-graph table.
+pub const MIXED_SYSTEM: &str = "ADOL-C 2.7.2 (Debian), taped and differentiated every graph";
+/// The task that runs `benches/cpp/adolc_mixed.cpp`, and its benchmark id.
+pub const MIXED_TASK: &str = "cpp/adolc_mixed";
 /// The variable that makes `benches/scalar_tape.rs` write the fixture.
 pub const FIXTURE_ENV: &str = "FERROGRAD_MOONS_FIXTURE";
 /// How far (relative) ADOL-C's first-step loss may be from ferrograd's.
@@ -38,8 +44,10 @@ const HEADER: &str = "/usr/include/adolc/adolc.h";
 /// The C++ peer of a run.
 #[derive(Debug)]
 pub struct Adolc {
-    /// The built program, or why there is none.
+    /// The built moons program, or why there is none.
     pub binary: Result<PathBuf, String>,
+    /// The built mixed-graph program, or why there is none.
+    pub mixed: Result<PathBuf, String>,
     /// `libadolc-dev`'s Debian version (`2.7.2-6`), when installed.
     pub version: Option<String>,
     /// `g++ --version`'s first line, when there is a g++.
@@ -52,6 +60,7 @@ impl Adolc {
     pub fn missing(why: &str) -> Self {
         Adolc {
             binary: Err(why.into()),
+            mixed: Err(why.into()),
             version: None,
             compiler: None,
         }
@@ -59,7 +68,8 @@ impl Adolc {
 }
 
 /// Installs `libadolc-dev` and g++ when missing (unless `install` is false)
-/// and builds the program into `<target>/cpp/adolc_moons`.
+/// and builds the programs into `<target>/cpp/adolc_moons` and
+/// `<target>/cpp/adolc_mixed`.
 pub fn prepare(target: &Path, install: bool) -> Adolc {
     let ready = if install {
         run_install_script()
@@ -72,11 +82,12 @@ pub fn prepare(target: &Path, install: bool) -> Adolc {
     };
     let version = debian_version();
     let compiler = first_line_of(Command::new("g++").arg("--version"));
-    let binary = ready
-        .and_then(|()| check_version(version.as_deref()))
-        .and_then(|()| build(target));
+    let ready = ready.and_then(|()| check_version(version.as_deref()));
+    let binary = ready.clone().and_then(|()| build(target, "adolc_moons"));
+    let mixed = ready.and_then(|()| build(target, "adolc_mixed"));
     Adolc {
         binary,
+        mixed,
         version,
         compiler,
     }
@@ -140,13 +151,13 @@ fn check_version(debian: Option<&str>) -> Result<(), String> {
     }
 }
 
-/// `g++ -O3 -march=native -o <target>/cpp/adolc_moons benches/cpp/adolc_moons.cpp -ladolc`.
-fn build(target: &Path) -> Result<PathBuf, String> {
+/// `g++ -O3 -march=native -o <target>/cpp/<name> benches/cpp/<name>.cpp -ladolc`.
+fn build(target: &Path, name: &str) -> Result<PathBuf, String> {
     let dir = target.join("cpp");
     fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
-    let binary = dir.join("adolc_moons");
-    let source = workspace::root().join("benches/cpp/adolc_moons.cpp");
-    eprintln!("bench: building the ADOL-C peer with g++ -O3 -march=native");
+    let binary = dir.join(name);
+    let source = workspace::root().join(format!("benches/cpp/{name}.cpp"));
+    eprintln!("bench: building the ADOL-C peer {name} with g++ -O3 -march=native");
     let out = Command::new("g++")
         .args(["-O3", "-march=native", "-o"])
         .arg(&binary)
@@ -183,6 +194,15 @@ pub fn command(binary: &Path, fixture: &Path, quick: bool) -> Command {
     let mut c = Command::new(binary);
     c.arg(fixture)
         .args([steps.to_string(), runs.to_string()])
+        .current_dir(workspace::root());
+    c
+}
+
+/// The mixed-graph program's command: `<binary> <graphs per run> <runs>`.
+pub fn mixed_command(binary: &Path, quick: bool) -> Command {
+    let (graphs, runs) = if quick { (5, 3) } else { (20, 5) };
+    let mut c = Command::new(binary);
+    c.args([graphs.to_string(), runs.to_string()])
         .current_dir(workspace::root());
     c
 }

@@ -93,9 +93,14 @@ pub fn peers(
                 "python/moons_torch",
                 "python/batched/threads=1",
                 "python/batched/threads=2",
+                "python/mixed_torch",
             ][..],
         ),
-        ("micrograd (Python)", "micrograd", &["python/micrograd"][..]),
+        (
+            "micrograd (Python)",
+            "micrograd",
+            &["python/micrograd", "python/mixed_micrograd"][..],
+        ),
         (
             "micrograd-rust (Python)",
             "micrograd-rust",
@@ -123,9 +128,9 @@ pub fn peers(
     out.push(Peer {
         system: "ADOL-C (C++, Debian)".into(),
         version: adolc.version.clone(),
-        error: match &adolc.binary {
-            Err(e) => Some(e.clone()),
-            Ok(_) => task_error(&[adolc::TASK]),
+        error: match (&adolc.binary, &adolc.mixed) {
+            (Err(e), _) | (_, Err(e)) => Some(e.clone()),
+            (Ok(_), Ok(_)) => task_error(&[adolc::TASK, adolc::MIXED_TASK]),
         },
     });
     out

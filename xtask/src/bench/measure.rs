@@ -12,7 +12,7 @@ use anyhow::Result;
 use indicatif::ProgressBar;
 
 use super::plan::{depends_on, Output, Task};
-use super::report::{MatmulPeak, Results};
+use super::report::{GraphValues, MatmulPeak, Results};
 use super::{adolc, criterion};
 use crate::process::{self, Tee};
 
@@ -43,6 +43,9 @@ pub fn run_all(tasks: Vec<Task>, crit: &Path, logs: &Path) -> Result<Results> {
             (Ok(_), Some((build, e))) => Err(format!("`{build}` failed: {e}")),
             (Ok(mut cmd), None) => run_each(&mut cmd, runs, &logs.join(log_name(&key)), &pb),
         };
+        if let Ok(stdout) = &outcome {
+            results.graph_values.extend(GraphValues::parse(stdout));
+        }
         match (outcome, &output) {
             (Ok(stdout), Output::JsonLines(default_id)) => {
                 let found = json_medians(&stdout, default_id.as_deref());

@@ -124,7 +124,7 @@ pub fn plan(
     tasks.extend(libtorch(&benches, lt));
     tasks.extend(rust_peers(&benches, &paths.target));
     tasks.extend(python(quick, grid, py));
-    tasks.push(cpp(quick, &paths.fixture, adolc));
+    tasks.extend(cpp(quick, &paths.fixture, adolc));
     tasks
 }
 
@@ -323,11 +323,24 @@ fn python(quick: bool, grid: &Grid, py: &PythonEnv) -> Vec<Task> {
         script(py, "micrograd", "moons_micrograd.py", &steps(3, 7)),
         json("python/micrograd"),
     ));
+    // The mixed graph: about 1 s a graph in PyTorch eager, 0.5 s in micrograd.
+    tasks.push(task(
+        "python/mixed_torch",
+        script(py, "torch", "mixed_torch.py", &steps(3, 7)),
+        json("python/mixed_torch"),
+    ));
+    tasks.push(task(
+        "python/mixed_micrograd",
+        script(py, "micrograd", "mixed_micrograd.py", &steps(3, 5)),
+        json("python/mixed_micrograd"),
+    ));
     tasks
 }
 
 /// The C++ tape peer on the fixture, when it was built.
-fn cpp(quick: bool, fixture: &Path, adolc: &Adolc) -> Task {
+/// The C++ tape peers, where built: the moons step on the fixture, and the
+/// mixed graph.
+fn cpp(quick: bool, fixture: &Path, adolc: &Adolc) -> [Task; 2] {
     let cmd = match &adolc.binary {
         Ok(binary) => Ok(adolc::command(binary, fixture, quick)),
         Err(e) => Err(e.clone()),
@@ -336,7 +349,18 @@ fn cpp(quick: bool, fixture: &Path, adolc: &Adolc) -> Task {
         id: adolc::ID.into(),
         fixture: fixture.to_path_buf(),
     };
-    task(adolc::TASK, cmd, output)
+    let mixed = match &adolc.mixed {
+        Ok(binary) => Ok(adolc::mixed_command(binary, quick)),
+        Err(e) => Err(e.clone()),
+    };
+    [
+        task(adolc::TASK, cmd, output),
+        task(
+            adolc::MIXED_TASK,
+            mixed,
+            Output::JsonLines(Some(adolc::MIXED_TASK.into())),
+        ),
+    ]
 }
 
 /// `python benches/python/<file> <args>`, when `package` imports.
@@ -407,7 +431,10 @@ mod tests {
                 "python/batched/threads=2",
                 "python/micrograd_rust",
                 "python/micrograd",
+                "python/mixed_torch",
+                "python/mixed_micrograd",
                 "cpp/adolc",
+                "cpp/adolc_mixed",
             ]
         );
         assert_eq!(
@@ -426,12 +453,21 @@ mod tests {
             tasks[20].cmd.as_ref().err().unwrap(),
             "no Python with torch"
         );
-        assert_eq!(
-            tasks[21].cmd.as_ref().err().unwrap(),
-            "scripts/install-adolc.sh failed: not root"
-        );
+        for k in [21, 22] {
+            assert_eq!(tasks[k].cmd.as_ref().err().unwrap(), "no Python with torch");
+        }
+        for k in [23, 24] {
+            assert_eq!(
+                tasks[k].cmd.as_ref().err().unwrap(),
+                "scripts/install-adolc.sh failed: not root"
+            );
+        }
         assert!(matches!(
-            &tasks[21].output,
+            &tasks[24].output,
+            Output::JsonLines(Some(id)) if id == "cpp/adolc_mixed"
+        ));
+        assert!(matches!(
+            &tasks[23].output,
             Output::CheckedLoss { id, fixture } if id == "cpp/adolc_moons" && fixture == &paths.fixture
         ));
         // scalar_tape writes the C++ peer's fixture; the other benches do not.
@@ -468,18 +504,34 @@ mod tests {
     fn a_built_cpp_peer_runs_on_the_fixture_with_steps_and_runs() {
         let adolc = Adolc {
             binary: Ok("/tmp/target/cpp/adolc_moons".into()),
+            mixed: Ok("/tmp/target/cpp/adolc_mixed".into()),
             version: Some("2.7.2-6".into()),
             compiler: None,
         };
         let fixture = Path::new("/tmp/bench/cpp/moons_fixture.txt");
-        for (quick, steps_runs) in [(true, "200 3"), (false, "500 5")] {
-            let t = cpp(quick, fixture, &adolc);
+        let args = |t: &Task| {
             let c = t.cmd.as_ref().unwrap();
-            assert_eq!(c.get_program(), "/tmp/target/cpp/adolc_moons");
             let args: Vec<_> = c.get_args().map(|a| a.to_string_lossy()).collect();
-            assert_eq!(
+            (
+                c.get_program().to_string_lossy().to_string(),
                 args.join(" "),
-                format!("/tmp/bench/cpp/moons_fixture.txt {steps_runs}")
+            )
+        };
+        for (quick, steps_runs, graphs_runs) in [(true, "200 3", "5 3"), (false, "500 5", "20 5")] {
+            let [moons, mixed] = cpp(quick, fixture, &adolc);
+            assert_eq!(
+                args(&moons),
+                (
+                    "/tmp/target/cpp/adolc_moons".to_string(),
+                    format!("/tmp/bench/cpp/moons_fixture.txt {steps_runs}")
+                )
+            );
+            assert_eq!(
+                args(&mixed),
+                (
+                    "/tmp/target/cpp/adolc_mixed".to_string(),
+                    graphs_runs.to_string()
+                )
             );
         }
     }

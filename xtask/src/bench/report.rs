@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use super::machine::Machine;
 pub use format::{human_ratio, human_time, short_error};
 pub use targets::targets;
-pub use workloads::{sweep, workloads, BATCHED_MODELS, RUST_PEER_ROWS};
+pub use workloads::{sweep, workloads, BATCHED_MODELS, MIXED, RUST_PEER_ROWS};
 
 /// Every measurement of a run: medians by id, and why a task produced none.
 #[derive(Debug, Default)]
@@ -31,6 +31,37 @@ pub struct Results {
     pub loss_checks: BTreeMap<String, LossCheck>,
     /// The matrix products against the FMA peak, when measured.
     pub matmul_peak: Option<MatmulPeak>,
+    /// Benchmark id -> the mixed graph's values as that system computed them.
+    pub graph_values: BTreeMap<String, GraphValues>,
+}
+
+/// The mixed graph's root value and its gradient on the shift, as one
+/// system computed them: the same graph gives the same numbers, up to the
+/// rounding of its tanh.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct GraphValues {
+    /// The root's value.
+    pub root: f64,
+    /// d root / d shift.
+    pub grad_shift: f64,
+}
+
+impl GraphValues {
+    /// Every `{"id": ..., "root": ..., "grad_shift": ...}` line of a task's
+    /// output (finite numbers only), by id.
+    pub fn parse(stdout: &str) -> Vec<(String, GraphValues)> {
+        stdout
+            .lines()
+            .filter_map(|line| {
+                let v: serde_json::Value = serde_json::from_str(line.trim()).ok()?;
+                let id = v.get("id")?.as_str()?.to_string();
+                let root = v.get("root")?.as_f64()?;
+                let grad_shift = v.get("grad_shift")?.as_f64()?;
+                (root.is_finite() && grad_shift.is_finite())
+                    .then_some((id, GraphValues { root, grad_shift }))
+            })
+            .collect()
+    }
 }
 
 /// The 784-256-256-10 step's matrix products (batch 256, f32, one thread,
@@ -71,6 +102,44 @@ impl MatmulPeak {
 
 /// The fraction of the FMA peak the 784-256-256-10 step's products must reach.
 pub const PEAK_FRACTION_NEEDED: f64 = 0.8;
+
+#[cfg(test)]
+mod graph_values_tests {
+    use super::GraphValues;
+
+    #[test]
+    fn graph_values_are_read_by_id_and_hostile_lines_are_skipped() {
+        let out = "Benchmarking scalar_mixed_f64\n\
+            {\"id\": \"a\", \"root\": 1.5, \"grad_shift\": -2e-3, \"median_ms\": 4}\n\
+            {\"id\": \"nan\", \"root\": NaN, \"grad_shift\": 1}\n\
+            {\"id\": \"text\", \"root\": \"1.5\", \"grad_shift\": 1}\n\
+            {\"id\": \"huge\", \"root\": 1e999, \"grad_shift\": 1}\n\
+            {\"root\": 1, \"grad_shift\": 1}\n\
+            {\"id\": \"no grad\", \"root\": 1}\n\
+            [1, 2]\n\
+            {\"id\": \"b\", \"root\": 0, \"grad_shift\": 0}\n";
+        let got = GraphValues::parse(out);
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "a".to_string(),
+                    GraphValues {
+                        root: 1.5,
+                        grad_shift: -2e-3
+                    }
+                ),
+                (
+                    "b".to_string(),
+                    GraphValues {
+                        root: 0.0,
+                        grad_shift: 0.0
+                    }
+                ),
+            ]
+        );
+    }
+}
 
 #[cfg(test)]
 mod peak_tests {
@@ -237,6 +306,9 @@ pub struct Report {
     /// The matrix products against the FMA peak. Absent from older reports.
     #[serde(default)]
     pub matmul_peak: Option<MatmulPeak>,
+    /// The mixed graph's values by benchmark id. Absent from older reports.
+    #[serde(default)]
+    pub graph_values: BTreeMap<String, GraphValues>,
     /// Task key -> error, for every task that failed.
     pub failures: BTreeMap<String, String>,
 }

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use super::format::{cell, human_ratio, human_time, short_error};
 use super::{
-    Report, TargetCheck, BATCHED_MODELS, FERRO_BATCHED, FERRO_TENSOR, LIBTORCH,
+    Report, TargetCheck, Workload, BATCHED_MODELS, FERRO_BATCHED, FERRO_TENSOR, LIBTORCH, MIXED,
     PEAK_FRACTION_NEEDED, RUST_PEER_ROWS, TORCH_EAGER,
 };
 
@@ -168,7 +168,8 @@ impl Report {
             .filter(|w| w.key.starts_with("scalar/"))
         {
             let _ = writeln!(s, "## {}\n", w.title);
-            let _ = writeln!(s, "| system | threads | median per step | × ferrograd |");
+            let per = if w.key == MIXED { "graph" } else { "step" };
+            let _ = writeln!(s, "| system | threads | median per {per} | × ferrograd |");
             let _ = writeln!(s, "|---|---:|---:|---:|");
             for r in &w.rows {
                 let ratio = r.ratio.map_or("—".into(), human_ratio);
@@ -180,6 +181,9 @@ impl Report {
             if w.key == "scalar/moons" {
                 self.write_loss_checks(s);
                 self.write_throughput(s);
+            }
+            if w.key == MIXED {
+                self.write_graph_values(s, w);
             }
             chart_link(s, charts, &w.key);
         }
@@ -195,6 +199,41 @@ impl Report {
                  (relative difference {:.1e}; at most {:.0e} accepted).",
                 c.system, c.theirs, c.ours, c.relative_difference, c.tolerance
             );
+        }
+    }
+
+    /// The mixed graph's root value and gradient on the shift as each
+    /// system computed them, beside ferrograd's: the same graph.
+    fn write_graph_values(&self, s: &mut String, w: &Workload) {
+        let Some(ours) = w.rows.first().and_then(|r| self.graph_values.get(&r.id)) else {
+            return;
+        };
+        let _ = writeln!(
+            s,
+            "\nThe same graph on every side: its root and d root / d shift as each system computed them \
+             (the relative difference from ferrograd's in brackets).\n"
+        );
+        let _ = writeln!(s, "| system | root | d root / d shift |");
+        let _ = writeln!(s, "|---|---:|---:|");
+        let rel =
+            |theirs: f64, ours: f64| (theirs - ours).abs() / ours.abs().max(f64::MIN_POSITIVE);
+        for r in &w.rows {
+            let Some(v) = self.graph_values.get(&r.id) else {
+                continue;
+            };
+            let (root, grad) = if std::ptr::eq(v, ours) {
+                (format!("{:.17}", v.root), format!("{:.17e}", v.grad_shift))
+            } else {
+                (
+                    format!("{:.17} ({:.1e})", v.root, rel(v.root, ours.root)),
+                    format!(
+                        "{:.17e} ({:.1e})",
+                        v.grad_shift,
+                        rel(v.grad_shift, ours.grad_shift)
+                    ),
+                )
+            };
+            table_row(s, &[&r.system, &root, &grad]);
         }
     }
 
@@ -378,7 +417,7 @@ fn chart_link(s: &mut String, charts: &[(String, String)], key: &str) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{targets, workloads, Grid, Results};
+    use super::super::{targets, workloads, GraphValues, Grid, Results};
     use super::*;
     use crate::bench::machine::Machine;
 
@@ -390,8 +429,17 @@ mod tests {
             ("moons/tensor/f32/threads=1", 25e3),
             ("candle/moons/f32/threads=1", 180e3),
             ("moons/f64/threads=1", 22e3),
+            ("scalar_mixed_f64/build_backward_drop", 1.2e6),
+            ("python/mixed_torch", 900e6),
         ] {
             r.medians.insert(id.into(), ns);
+        }
+        for (id, root, grad_shift) in [
+            ("scalar_mixed_f64/build_backward_drop", 2.5, -0.125),
+            ("python/mixed_torch", 2.5 * (1.0 + 4e-16), -0.125),
+        ] {
+            r.graph_values
+                .insert(id.into(), GraphValues { root, grad_shift });
         }
         r.failures.insert(
             "peers/burn_flex".into(),
@@ -423,6 +471,7 @@ mod tests {
                 peak_gflops: 120.0,
                 step_gflops: 90.0,
             }),
+            graph_values: r.graph_values.clone(),
             failures: r.failures.clone(),
         };
         let md = report.markdown(&[]);
@@ -461,5 +510,17 @@ mod tests {
         assert!(md.contains(
             "first-step loss 0.80754508624163890 against ferrograd's 0.80754508624163890 (relative difference 0.0e0"
         ));
+        // The mixed graph: times per graph, and each side's values beside
+        // ferrograd's (a system that printed none has no line).
+        let mixed = md.split("## Scalar engine: a mixed graph").nth(1).unwrap();
+        assert!(mixed.contains("| system | threads | median per graph | × ferrograd |"));
+        assert!(mixed.contains("| PyTorch eager, 0-dim tensors (Python) | 1 | 900 ms | 750× |"));
+        assert!(
+            mixed.contains("| ferrograd scalar | 2.50000000000000000 | -1.25000000000000000e-1 |")
+        );
+        assert!(mixed.contains(
+            "| PyTorch eager, 0-dim tensors (Python) | 2.50000000000000089 (3.6e-16) | -1.25000000000000000e-1 (0.0e0) |"
+        ));
+        assert!(!mixed.contains("| micrograd (Python), with the lecture's tanh | 2."));
     }
 }

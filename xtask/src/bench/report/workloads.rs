@@ -33,6 +33,9 @@ pub const BATCHED_MODELS: [(&str, &str); 2] = [
     ),
 ];
 
+/// The mixed graph's workload: its times are per graph, not per step.
+pub const MIXED: &str = "scalar/mixed";
+
 /// Groups the measurements into workloads.
 pub fn workloads(results: &Results, grid: &Grid) -> Vec<Workload> {
     let mut out = scalar(results);
@@ -83,6 +86,36 @@ fn scalar(results: &Results) -> Vec<Workload> {
         "python/micrograd_rust",
         "python/micrograd_rust",
     ));
+    let mixed = vec![
+        row(
+            results,
+            "ferrograd scalar",
+            1,
+            "scalar_mixed_f64/build_backward_drop",
+            "scalar_tape",
+        ),
+        row(
+            results,
+            "PyTorch eager, 0-dim tensors (Python)",
+            1,
+            "python/mixed_torch",
+            "python/mixed_torch",
+        ),
+        row(
+            results,
+            "micrograd (Python), with the lecture's tanh",
+            1,
+            "python/mixed_micrograd",
+            "python/mixed_micrograd",
+        ),
+        row(
+            results,
+            adolc::MIXED_SYSTEM,
+            1,
+            adolc::MIXED_TASK,
+            adolc::MIXED_TASK,
+        ),
+    ];
     vec![
         workload(
             "scalar/moons",
@@ -93,6 +126,11 @@ fn scalar(results: &Results) -> Vec<Workload> {
             "scalar/tanh_sse",
             "Scalar engine: micrograd-rust's workload (100 points, 2-16-16-1 tanh, squared error, SGD, f64)",
             tanh,
+        ),
+        workload(
+            MIXED,
+            "Scalar engine: a mixed graph of 100,000 nodes (12,500 rounds of mul, add, tanh, add, relu, square, mul, add over an 8-value ring: fan-in and fan-out), built, differentiated and dropped, f64",
+            mixed,
         ),
     ]
 }
@@ -347,7 +385,17 @@ mod tests {
             mlp[1],
             (LIBTORCH.into(), "libtorch/mlp784/f64/threads=2".into())
         );
-        assert_eq!(w.len(), 2 + 2 * 2 * 2);
+        let mixed = ids(MIXED);
+        assert_eq!(
+            mixed.iter().map(|r| r.1.as_str()).collect::<Vec<_>>(),
+            [
+                "scalar_mixed_f64/build_backward_drop",
+                "python/mixed_torch",
+                "python/mixed_micrograd",
+                "cpp/adolc_mixed",
+            ]
+        );
+        assert_eq!(w.len(), 3 + 2 * 2 * 2);
         let err = |key: &str, row: usize| {
             let w = w.iter().find(|w| w.key == key).unwrap();
             w.rows[row].error.clone().unwrap()
@@ -355,5 +403,6 @@ mod tests {
         assert!(err("batched/moons/f32/threads=2", 2).contains("`python/batched/threads=2`"));
         assert!(err("scalar/moons", 5).contains("`scalar_tape`"));
         assert!(err("scalar/moons", 6).contains("`cpp/adolc`"));
+        assert!(err(MIXED, 3).contains("`cpp/adolc_mixed`"));
     }
 }
