@@ -521,6 +521,6 @@ mod tests {
         assert!(mixed.contains(
             "| PyTorch eager, 0-dim tensors (Python) | 2.50000000000000089 (3.6e-16) | -1.25000000000000000e-1 (0.0e0) |"
         ));
-        assert!(!mixed.contains("| micrograd (Python), with the lecture's tanh | 2."));
+        assert!(!mixed.contains("| micrograd (Python), with a tanh added | 2."));
     }
 }

@@ -103,7 +103,7 @@ fn scalar(results: &Results) -> Vec<Workload> {
         ),
         row(
             results,
-            "micrograd (Python), with the lecture's tanh",
+            "micrograd (Python), with a tanh added",
             1,
             "python/mixed_micrograd",
             "python/mixed_micrograd",
