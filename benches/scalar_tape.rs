@@ -11,6 +11,8 @@
 
 mod common;
 
+use common::mixed::{leaves, mixed, PER_ROUND, ROUNDS};
+
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use ferrograd::Value;
 use rand::{Rng, SeedableRng};
@@ -164,47 +166,10 @@ fn user_written(c: &mut Criterion) {
     group.finish();
 }
 
-/// Nodes built per round of [`mixed_round`].
-const PER_ROUND: u64 = 8;
-
-/// One round over an 8-value ring: add, mul, tanh, relu, powi, with fan-out
-/// (each result used twice) and fan-in (two-operand nodes over old values).
-fn mixed_round(ring: &mut [Value<f64>; 8], k: usize, shift: &Value<f64>) {
-    let a = &ring[k % 8];
-    let b = &ring[(k * 5 + 3) % 8];
-    let m = a * b;
-    let t = (&m + a).tanh();
-    let r = (&t + shift).relu();
-    let p = r.powi(2);
-    let q = &p * &t;
-    let out = &q + b;
-    let _ = &out; // 8 nodes: mul, add, tanh, add, relu, powi, mul, add
-    ring[k % 8] = out;
-}
-
-/// Rounds of [`mixed_round`] in one graph: 100,000 nodes.
-const ROUNDS: u64 = 12_500;
-
-/// The mixed graph from fresh leaves (ring values `0.1 i - 0.3`, shift
-/// -0.1): built, differentiated, dropped. Returns the root's value and its
-/// gradient on the shift, which the peers (`benches/python/mixed_*.py`,
-/// `benches/cpp/adolc_mixed.cpp`) print for the same graph.
-fn mixed(leaves: &[Value<f64>], shift: &Value<f64>) -> (f64, f64) {
-    shift.set_grad(0.0);
-    let mut ring: [Value<f64>; 8] = std::array::from_fn(|i| leaves[i].clone());
-    for k in 0..ROUNDS as usize {
-        mixed_round(&mut ring, k, shift);
-    }
-    let root: Value<f64> = ring.iter().sum();
-    root.backward();
-    (root.data(), shift.grad())
-}
-
 fn mixed_graph(c: &mut Criterion) {
     let mut group = c.benchmark_group("scalar_mixed_f64");
     group.throughput(Throughput::Elements(ROUNDS * PER_ROUND));
-    let leaves: Vec<Value<f64>> = (0..8).map(|i| Value::new(0.1 * i as f64 - 0.3)).collect();
-    let shift = Value::new(-0.1);
+    let (leaves, shift) = leaves();
     // The values the report sets beside the peers' (`cargo xtask bench`
     // reads this line from the bench's output).
     let (root, grad_shift) = mixed(&leaves, &shift);

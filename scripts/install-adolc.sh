@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs Debian's ADOL-C (libadolc-dev, 2.7.2 on Debian 12) and g++ for the
-# C++ tape peer of `cargo xtask bench` (benches/cpp/adolc_moons.cpp).
+# C++ tape peer of `cargo xtask bench` (benches/cpp/adolc_moons.cpp, adolc_mixed.cpp).
 # Idempotent: does nothing when the ADOL-C header and g++ are already there.
 # Needs root, or sudo that asks no password (it never waits for one).
 set -euo pipefail

@@ -7,6 +7,10 @@ use ferrograd::{TapeStats, Value};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+/// The mixed graph the `scalar_tape` bench times.
+#[path = "../benches/common/mixed.rs"]
+mod mixed;
+
 #[test]
 fn a_node_is_at_most_64_bytes() {
     let stats = Value::<f64>::tape_stats();
@@ -233,18 +237,6 @@ fn a_hand_written_rebuild_loop_that_keeps_one_value_per_step_grows_by_that_value
     });
 }
 
-/// One round of the mixed graph of `benches/scalar_tape.rs`: add, mul,
-/// tanh, relu and powi over an 8-value ring, with fan-in and fan-out.
-fn mixed_round(ring: &mut [Value<f64>; 8], k: usize, shift: &Value<f64>) {
-    let a = &ring[k % 8];
-    let b = &ring[(k * 5 + 3) % 8];
-    let m = a * b;
-    let t = (&m + a).tanh();
-    let r = (&t + shift).relu();
-    let out = &(&r.powi(2) * &t) + b;
-    ring[k % 8] = out;
-}
-
 /// A loop that rebuilds a graph of one size (25 chunks, live for a whole
 /// step) settles at a store size: collections land at every point of the
 /// step, and see from 0 to 25 live chunks, yet after a warm-up (while the
@@ -254,17 +246,8 @@ fn mixed_round(ring: &mut [Value<f64>; 8], k: usize, shift: &Value<f64>) {
 #[test]
 fn a_loop_of_same_size_graphs_stops_resizing_the_store() {
     std::thread::spawn(|| {
-        let leaves: Vec<Value<f64>> = (0..8).map(|i| Value::new(0.1 * i as f64 - 0.3)).collect();
-        let shift = Value::new(-0.1);
-        let set = || {
-            let mut ring: [Value<f64>; 8] = std::array::from_fn(|i| leaves[i].clone());
-            for k in 0..12_500 {
-                mixed_round(&mut ring, k, &shift);
-            }
-            let root: Value<f64> = ring.iter().sum();
-            root.backward();
-            root.data()
-        };
+        let (leaves, shift) = mixed::leaves();
+        let set = || mixed::mixed(&leaves, &shift).0;
         for _ in 0..30 {
             set();
         }

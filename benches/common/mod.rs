@@ -5,6 +5,7 @@
 #![allow(dead_code)] // each bench uses part of it
 
 pub mod env;
+pub mod mixed;
 
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion};

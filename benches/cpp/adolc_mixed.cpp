@@ -19,6 +19,8 @@
 
 #include <adolc/adolc.h>
 
+#include "peer_common.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -29,13 +31,12 @@
 
 namespace {
 
+using peer::fail;
+using peer::median;
+using peer::positive;
+
 constexpr int ROUNDS = 12500;
 constexpr int RING = 8;
-
-[[noreturn]] void fail(const std::string& why) {
-    std::fprintf(stderr, "adolc_mixed: %s\n", why.c_str());
-    std::exit(1);
-}
 
 // One graph on a new tape; returns the root's value and d root / d shift.
 std::pair<double, double> graph() {
@@ -68,22 +69,10 @@ std::pair<double, double> graph() {
     return {root_value, g[RING]};
 }
 
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    size_t m = v.size() / 2;
-    return v.size() % 2 ? v[m] : 0.5 * (v[m - 1] + v[m]);
-}
-
-long positive(const char* arg, const char* what) {
-    char* end = nullptr;
-    long v = std::strtol(arg, &end, 10);
-    if (!end || *end != '\0' || v < 1 || v > 1000000) fail(std::string(what) + " must be a positive whole number");
-    return v;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
+    peer::program = "adolc_mixed";
     if (argc != 3) fail("usage: adolc_mixed <graphs per run> <runs>");
     const long graphs = positive(argv[1], "graphs per run");
     const long runs = positive(argv[2], "runs");

@@ -24,6 +24,8 @@
 
 #include <adolc/adolc.h>
 
+#include "peer_common.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -35,16 +37,15 @@
 
 namespace {
 
+using peer::fail;
+using peer::median;
+using peer::positive;
+
 struct Fixture {
     std::vector<int> sizes;
     std::vector<double> x0, x1, y;
     std::vector<double> params;
 };
-
-[[noreturn]] void fail(const std::string& why) {
-    std::fprintf(stderr, "adolc_moons: %s\n", why.c_str());
-    std::exit(1);
-}
 
 double read_number(std::FILE* f, const char* what) {
     double v;
@@ -136,22 +137,10 @@ double step(const Fixture& fx, std::vector<double>& p, std::vector<double>& g) {
     return loss_value;
 }
 
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    size_t m = v.size() / 2;
-    return v.size() % 2 ? v[m] : 0.5 * (v[m - 1] + v[m]);
-}
-
-long positive(const char* arg, const char* what) {
-    char* end = nullptr;
-    long v = std::strtol(arg, &end, 10);
-    if (!end || *end != '\0' || v < 1 || v > 1000000) fail(std::string(what) + " must be a positive whole number");
-    return v;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
+    peer::program = "adolc_moons";
     if (argc != 4) fail("usage: adolc_moons <fixture> <steps per run> <runs>");
     const Fixture fx = read_fixture(argv[1]);
     const long steps = positive(argv[2], "steps per run");

@@ -15,12 +15,12 @@ Prints one JSON line: {"id": "python/mixed_micrograd", "system": ...,
 """
 import json
 import math
-import statistics
 import sys
 import threading
-import time
 
 from micrograd.engine import Value
+
+from mixed_timing import timed
 
 ROUNDS = 12_500
 
@@ -59,20 +59,7 @@ def graph():
 
 
 def main(graphs, out):
-    root, grad_shift = graph()
-    samples = []
-    for _ in range(graphs):
-        t = time.perf_counter()
-        graph()
-        samples.append((time.perf_counter() - t) * 1e3)
-    out.update({
-        "id": "python/mixed_micrograd",
-        "system": "micrograd 0.1.0",
-        "median_ms": statistics.median(samples),
-        "samples": samples,
-        "root": root,
-        "grad_shift": grad_shift,
-    })
+    out.update(timed(graph, graphs, "python/mixed_micrograd", "micrograd 0.1.0"))
 
 
 graphs = int(sys.argv[1]) if len(sys.argv) > 1 else 3

@@ -8,11 +8,11 @@ Prints one JSON line: {"id": "python/mixed_torch", "system": ..., "median_ms":
 its gradient on the shift, ferrograd's when both run the same graph.
 """
 import json
-import statistics
 import sys
-import time
 
 import torch
+
+from mixed_timing import timed
 
 torch.set_num_threads(1)
 torch.set_default_dtype(torch.float64)
@@ -38,17 +38,4 @@ def graph():
 
 
 graphs = int(sys.argv[1]) if len(sys.argv) > 1 else 5
-root, grad_shift = graph()
-samples = []
-for _ in range(graphs):
-    t = time.perf_counter()
-    graph()
-    samples.append((time.perf_counter() - t) * 1e3)
-print(json.dumps({
-    "id": "python/mixed_torch",
-    "system": f"pytorch-eager {torch.__version__}",
-    "median_ms": statistics.median(samples),
-    "samples": samples,
-    "root": root,
-    "grad_shift": grad_shift,
-}))
+print(json.dumps(timed(graph, graphs, "python/mixed_torch", f"pytorch-eager {torch.__version__}")))
