@@ -2,6 +2,7 @@
 //! log, its medians (and a peer's loss check) into the results, its failure
 //! (and the failure of the benches its failed build blocks) into the failures.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
 use std::path::Path;
@@ -25,6 +26,9 @@ pub fn run_all(tasks: Vec<Task>, crit: &Path, logs: &Path) -> Result<Results> {
         Some(Duration::from_millis(150)),
     );
     let mut failed_builds: Vec<(String, String)> = Vec::new();
+    // A criterion task of several runs: each id's fastest median so far
+    // (each run overwrites the last one's files).
+    let mut criterion_best: BTreeMap<String, f64> = BTreeMap::new();
     for Task {
         key,
         cmd,
@@ -41,7 +45,16 @@ pub fn run_all(tasks: Vec<Task>, crit: &Path, logs: &Path) -> Result<Results> {
         let outcome = match (cmd, blocked) {
             (Err(e), _) => Err(e),
             (Ok(_), Some((build, e))) => Err(format!("`{build}` failed: {e}")),
-            (Ok(mut cmd), None) => run_each(&mut cmd, runs, &logs.join(log_name(&key)), &pb),
+            (Ok(mut cmd), None) => {
+                let repeated_criterion = runs > 1 && matches!(output, Output::Criterion);
+                run_each(&mut cmd, runs, &logs.join(log_name(&key)), &pb, || {
+                    if repeated_criterion {
+                        let medians = criterion::medians(crit).map_err(|e| format!("{e:#}"))?;
+                        keep_fastest(&mut criterion_best, medians);
+                    }
+                    Ok(())
+                })
+            }
         };
         if let Ok(stdout) = &outcome {
             results.graph_values.extend(GraphValues::parse(stdout));
@@ -54,10 +67,7 @@ pub fn run_all(tasks: Vec<Task>, crit: &Path, logs: &Path) -> Result<Results> {
                         .failures
                         .insert(key.clone(), "printed no JSON result line".into());
                 }
-                for (id, ns) in found {
-                    let best = results.medians.entry(id).or_insert(ns);
-                    *best = best.min(ns);
-                }
+                keep_fastest(&mut results.medians, found);
             }
             (Ok(stdout), Output::CheckedLoss { id, fixture }) => {
                 match adolc::outcome(&stdout, fixture) {
@@ -87,8 +97,18 @@ pub fn run_all(tasks: Vec<Task>, crit: &Path, logs: &Path) -> Result<Results> {
         pb.inc(1);
     }
     pb.finish_and_clear();
-    results.medians.extend(criterion::medians(crit)?);
+    let mut medians = criterion::medians(crit)?;
+    keep_fastest(&mut medians, criterion_best);
+    results.medians.extend(medians);
     Ok(results)
+}
+
+/// Adds `found` to `best`, keeping each id's smaller time.
+fn keep_fastest(best: &mut BTreeMap<String, f64>, found: impl IntoIterator<Item = (String, f64)>) {
+    for (id, ns) in found {
+        let t = best.entry(id).or_insert(ns);
+        *t = t.min(ns);
+    }
 }
 
 /// A task's log file name.
@@ -101,13 +121,15 @@ fn log_name(key: &str) -> String {
 }
 
 /// Runs `cmd` `runs` times, the `k`-th run's output into `log` with `.k`
-/// before the extension from the second on; returns their stdouts one
-/// after the other (each id's fastest median is kept), or the first error.
+/// before the extension from the second on, calling `after_each` after
+/// each run; returns their stdouts one after the other (each id's fastest
+/// median is kept), or the first error.
 fn run_each(
     cmd: &mut Command,
     runs: usize,
     log: &Path,
     pb: &ProgressBar,
+    mut after_each: impl FnMut() -> Result<(), String>,
 ) -> Result<String, String> {
     let mut stdout = String::new();
     for k in 1..=runs.max(1) {
@@ -117,6 +139,7 @@ fn run_each(
             log.with_extension(format!("{k}.log"))
         };
         stdout += &run_logged(cmd, &log, pb)?;
+        after_each()?;
     }
     Ok(stdout)
 }
@@ -226,6 +249,39 @@ mod tests {
         ] {
             assert!(dir.join(log).is_file(), "{log}");
         }
+    }
+
+    /// A criterion task of three runs keeps each benchmark's fastest median,
+    /// though each run overwrites criterion's files.
+    #[test]
+    fn a_repeated_criterion_task_keeps_each_benchmarks_fastest_run() {
+        let dir = crate::testing::temp("bench-repeated-criterion");
+        let crit = dir.join("criterion");
+        let count = dir.join("count");
+        let new = crit.join("g/f/new");
+        // Run k writes a median of 3, 1, 2 us for `g/f`.
+        let script = format!(
+            "n=$(cat {c} 2>/dev/null || echo 0); n=$((n+1)); echo $n > {c}; \
+             m=$(echo 3000 1000 2000 | cut -d' ' -f$n); mkdir -p {new}; \
+             echo '{{\"full_id\": \"g/f\"}}' > {new}/benchmark.json; \
+             echo \"{{\\\"median\\\": {{\\\"point_estimate\\\": $m}}}}\" > {new}/estimates.json",
+            c = count.display(),
+            new = new.display()
+        );
+        let mut c = Command::new("sh");
+        c.args(["-c", &script]);
+        let task = Task {
+            key: "scalar".into(),
+            cmd: Ok(c),
+            output: Output::Criterion,
+            runs: 3,
+        };
+        let results = run_all(vec![task], &crit, &dir).unwrap();
+        assert_eq!(fs::read_to_string(&count).unwrap().trim(), "3");
+        // The files hold the last run's 2 us; the fastest run's 1 us is kept.
+        assert_eq!(criterion::medians(&crit).unwrap()["g/f"], 2000.0);
+        assert_eq!(results.medians.get("g/f"), Some(&1000.0));
+        assert!(results.failures.is_empty(), "{:?}", results.failures);
     }
 
     #[test]

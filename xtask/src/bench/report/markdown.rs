@@ -57,8 +57,9 @@ impl Report {
              above 1, ferrograd is faster. Threads: the scalar engine, micrograd and micrograd-rust \
              use one; PyTorch runs with `torch.set_num_threads(n)`, libtorch with \
              `tch::set_num_threads(n)`, the batched engine with `MATMUL_NUM_THREADS=n`. \
-             PyTorch eager's moons step is the fastest median of {} processes: its speed moves \
-             from one process to the next, and a claim against it must hold against its best.\n",
+             The scalar claims' two sides, PyTorch eager's moons step and ferrograd's scalar \
+             benches, are each the fastest median of {} processes: their speed moves from one \
+             process to the next on this machine, and a claim must hold against the peer's best.\n",
             crate::bench::plan::TORCH_MOONS_RUNS
         );
     }
