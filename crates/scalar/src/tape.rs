@@ -34,8 +34,9 @@ use crate::Scalar;
 const CHUNK_BITS: u32 = 12;
 /// Nodes per chunk.
 const CHUNK_LEN: usize = 1 << CHUNK_BITS;
-/// Empty chunks kept with their memory for reuse; beyond that, free chunks
-/// at the end of the tape are returned to the allocator.
+/// The fewest empty chunks a trim keeps with their memory for reuse; a
+/// collection that finds four times what it keeps free returns the free
+/// chunks at the end of the tape to the allocator.
 const SPARE_CHUNKS: usize = 16;
 /// The fewest chunks opened between two collections (and before the first):
 /// fewer, and each collection's fixed cost (a pass over the leaf chunks)
