@@ -139,8 +139,10 @@ impl Kind {
     /// The recipe this byte stands for.
     #[inline(always)]
     pub(crate) fn recipe(self) -> Recipe {
+        if let Some(f) = self.unary() {
+            return Recipe::Unary(f);
+        }
         match self.0 {
-            c if c >= Self::UNARY => Recipe::Unary(Unary::from_code(c - Self::UNARY)),
             c if c >= Self::BINARY => Recipe::Binary(Binary::from_code(c - Self::BINARY)),
             0 => Recipe::Leaf,
             1 => Recipe::Dot,

@@ -201,6 +201,13 @@ fn json_medians(stdout: &str, default_id: Option<&str>) -> Vec<(String, f64)> {
 mod tests {
     use super::*;
 
+    /// `sh -c script`: a stand-in for a bench or a peer.
+    fn sh(script: &str) -> Command {
+        let mut c = Command::new("sh");
+        c.args(["-c", script]);
+        c
+    }
+
     #[test]
     fn json_lines_give_medians_by_id_or_default() {
         let out = "torch 2.13.0\n{\"id\": \"pytorch/moons/f32/threads=1\", \"median_ms\": 0.25}\n{\"system\": \"micrograd\", \"median_ms\": 2000}\nnot json\n";
@@ -229,11 +236,9 @@ mod tests {
              echo \"{{\\\"id\\\": \\\"b\\\", \\\"median_ms\\\": $b}}\"",
             c = count.display()
         );
-        let mut c = Command::new("sh");
-        c.args(["-c", &script]);
         let task = Task {
             key: "python/repeated".into(),
-            cmd: Ok(c),
+            cmd: Ok(sh(&script)),
             output: Output::JsonLines(None),
             runs: 3,
         };
@@ -268,11 +273,9 @@ mod tests {
             c = count.display(),
             new = new.display()
         );
-        let mut c = Command::new("sh");
-        c.args(["-c", &script]);
         let task = Task {
             key: "scalar".into(),
-            cmd: Ok(c),
+            cmd: Ok(sh(&script)),
             output: Output::Criterion,
             runs: 3,
         };
@@ -292,11 +295,7 @@ mod tests {
         let checked = |key: &str, id: &str, script: &str| Task {
             runs: 1,
             key: key.into(),
-            cmd: Ok({
-                let mut c = Command::new("sh");
-                c.args(["-c", script]);
-                c
-            }),
+            cmd: Ok(sh(script)),
             output: Output::CheckedLoss {
                 id: id.into(),
                 fixture: fixture.clone(),
@@ -344,10 +343,7 @@ mod tests {
         let dir = crate::testing::temp("bench-measure");
         let log = dir.join("run.log");
         let out = run_logged(
-            Command::new("sh").args([
-                "-c",
-                "for i in 1 2 3 4 5 6 7 8; do echo line $i; done; echo Compiling x; echo Benchmarking y; echo error: it broke; exit 2",
-            ]),
+            &mut sh("for i in 1 2 3 4 5 6 7 8; do echo line $i; done; echo Compiling x; echo Benchmarking y; echo error: it broke; exit 2"),
             &log,
             &ProgressBar::hidden(),
         )
@@ -369,7 +365,7 @@ mod tests {
             "{logged}"
         );
         let ok = run_logged(
-            Command::new("sh").args(["-c", "echo '{\"median_ms\": 1}'; echo noise >&2"]),
+            &mut sh("echo '{\"median_ms\": 1}'; echo noise >&2"),
             &log,
             &ProgressBar::hidden(),
         )

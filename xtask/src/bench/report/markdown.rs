@@ -60,7 +60,7 @@ impl Report {
              The scalar claims' two sides, PyTorch eager's moons step and ferrograd's scalar \
              benches, are each the fastest median of {} processes: their speed moves from one \
              process to the next on this machine, and a claim must hold against the peer's best.\n",
-            crate::bench::plan::TORCH_MOONS_RUNS
+            crate::bench::plan::SCALAR_CLAIM_RUNS
         );
     }
 
@@ -218,11 +218,12 @@ impl Report {
         let _ = writeln!(s, "|---|---:|---:|");
         let rel =
             |theirs: f64, ours: f64| (theirs - ours).abs() / ours.abs().max(f64::MIN_POSITIVE);
-        for r in &w.rows {
+        for (k, r) in w.rows.iter().enumerate() {
             let Some(v) = self.graph_values.get(&r.id) else {
                 continue;
             };
-            let (root, grad) = if std::ptr::eq(v, ours) {
+            // The first row is ferrograd's: no difference to show.
+            let (root, grad) = if k == 0 {
                 (format!("{:.17}", v.root), format!("{:.17e}", v.grad_shift))
             } else {
                 (
