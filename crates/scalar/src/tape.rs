@@ -27,6 +27,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::op::rules::powi_grad;
 use crate::op::{Binary, Id, Kind, Op, Recipe, Unary, NO_ID};
 use crate::Scalar;
 
@@ -1099,8 +1100,9 @@ impl<T: Scalar> Tape<T> {
                 // byte: with the function known, each arm reads only the
                 // operand values its rule uses (none for `+` and `-`). Every
                 // other elementwise function (tanh, exp, ...) is found with
-                // one test of the byte, not a call. The rules themselves
-                // stay in `Binary::grads` and `Unary::grad`.
+                // one test of the byte, not a call; so is an integer power
+                // (`x.powi(2)` in every squared loss). The rules themselves
+                // stay in `Binary::grads`, `Unary::grad` and `powi_grad`.
                 let mut binary = |f: Binary| {
                     let (da, db) = f.grads(nodes[a].data, nodes[b].data, out, g);
                     Self::reach(&mut nodes[a], da, epoch) + Self::reach(&mut nodes[b], db, epoch)
@@ -1112,6 +1114,11 @@ impl<T: Scalar> Tape<T> {
                     Kind::RELU => {
                         let na = &mut nodes[a];
                         let da = Unary::Relu.grad(na.data, out, g);
+                        Self::reach(na, da, epoch)
+                    }
+                    Kind::POWI => {
+                        let na = &mut nodes[a];
+                        let da = powi_grad(g, na.data, b as i32, out);
                         Self::reach(na, da, epoch)
                     }
                     _ => match kind.unary() {
@@ -1581,6 +1588,9 @@ mod tests {
             Box::new(|x, y| x * y),
             Box::new(|x, _| x.relu()),
         ];
+        for n in [-3, -2, -1, 0, 1, 2, 3, 7] {
+            ops.push(Box::new(move |x, _| x.powi(n)));
+        }
         for &f in crate::op::Unary::ALL {
             ops.push(Box::new(move |x, _| x.unary(f)));
         }

@@ -13,12 +13,29 @@ use crate::Scalar;
 /// |n| roundings, each doubling the error before it) go through `pow`.
 const POWI_MULTIPLY: std::ops::RangeInclusive<i64> = -2..=3;
 
+/// `a ** n` for `n` in [`POWI_MULTIPLY`], written out: the same products,
+/// in the same order, as the runtime's `powi` (square-and-multiply from
+/// `r = 1`, then `1 / r` for a negative `n`), so the bits are the same,
+/// without its call and loop. `None` outside the range.
+#[inline(always)]
+fn short_power<T: Scalar>(a: T, n: i64) -> Option<T> {
+    let one = T::one();
+    Some(match n {
+        -2 => one / (a * a),
+        -1 => one / a,
+        0 => one,
+        1 => a,
+        2 => a * a,
+        3 => a * (a * a),
+        _ => return None,
+    })
+}
+
 /// `a ** n`, as `f64`, for any `i64` exponent (so `n - 1` never wraps).
 #[inline]
 fn powi_f64(a: f64, n: i64) -> f64 {
-    if POWI_MULTIPLY.contains(&n) {
-        // In range by the check above.
-        a.powi(n as i32)
+    if let Some(p) = short_power(a, n) {
+        p
     } else {
         // Every i32 and i32 - 1 is an exact f64, so the sign of a negative
         // base comes out right for odd exponents.
@@ -31,10 +48,9 @@ fn powi_f64(a: f64, n: i64) -> f64 {
 /// the type: `i32::MAX as f32` is even).
 #[inline]
 pub fn powi<T: Scalar>(a: T, n: i32) -> T {
-    if POWI_MULTIPLY.contains(&i64::from(n)) {
-        a.powi(n)
-    } else {
-        T::from_f64(powi_f64(a.to_f64(), i64::from(n)))
+    match short_power(a, i64::from(n)) {
+        Some(p) => p,
+        None => T::from_f64(powi_f64(a.to_f64(), i64::from(n))),
     }
 }
 
@@ -231,6 +247,42 @@ mod tests {
             |x| 1.0 / (1.0 + (-x).exp()),
             |x| 1.0 / (1.0 + (-x).exp()),
         );
+    }
+
+    #[test]
+    fn short_powers_are_the_runtime_powi_bit_for_bit() {
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut specials = vec![0.0, -0.0, 1.0, -1.0, f64::NAN, f64::INFINITY];
+        specials.extend([
+            f64::NEG_INFINITY,
+            f64::MIN_POSITIVE,
+            5e-324,
+            f64::MAX,
+            1e154,
+        ]);
+        for i in 0..20_000 {
+            // Every bit pattern is a candidate: huge, tiny, subnormal, NaN.
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let a = specials.get(i).copied().unwrap_or(f64::from_bits(x));
+            for n in POWI_MULTIPLY {
+                let got = short_power(a, n).expect("in range");
+                let want = a.powi(n as i32);
+                assert!(
+                    got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
+                    "{a:e}^{n}: {got:e}, the runtime gives {want:e}"
+                );
+                let a32 = a as f32;
+                let (got, want) = (short_power(a32, n).expect("in range"), a32.powi(n as i32));
+                assert!(
+                    got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
+                    "{a32:e}^{n}: {got:e}, the runtime gives {want:e}"
+                );
+            }
+        }
+        assert_eq!(short_power(2.0f64, 4), None);
+        assert_eq!(short_power(2.0f64, -3), None);
     }
 
     #[test]
