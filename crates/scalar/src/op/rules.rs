@@ -8,15 +8,14 @@
 
 use crate::Scalar;
 
-/// Integer exponents `a ** n` computes by repeated multiplication: up to
-/// three roundings, so at most about 1.5 ulps. Longer products (up to 2 log2
-/// |n| roundings, each doubling the error before it) go through `pow`.
-const POWI_MULTIPLY: std::ops::RangeInclusive<i64> = -2..=3;
-
-/// `a ** n` for `n` in [`POWI_MULTIPLY`], written out: the same products,
-/// in the same order, as the runtime's `powi` (square-and-multiply from
-/// `r = 1`, then `1 / r` for a negative `n`), so the bits are the same,
-/// without its call and loop. `None` outside the range.
+/// `a ** n` by repeated multiplication for `n` in `-2..=3`, `None` for any
+/// other `n`: up to three roundings, so at most about 1.5 ulps. Longer
+/// products (up to 2 log2 |n| roundings, each doubling the error before it)
+/// go through `pow`.
+///
+/// The products are written out, the same ones in the same order as the
+/// runtime's `powi` (square-and-multiply from `r = 1`, then `1 / r` for a
+/// negative `n`), so the bits are the same, without its call and loop.
 #[inline(always)]
 fn short_power<T: Scalar>(a: T, n: i64) -> Option<T> {
     let one = T::one();
@@ -266,7 +265,7 @@ mod tests {
             x ^= x >> 7;
             x ^= x << 17;
             let a = specials.get(i).copied().unwrap_or(f64::from_bits(x));
-            for n in POWI_MULTIPLY {
+            for n in -2..=3 {
                 let got = short_power(a, n).expect("in range");
                 let want = a.powi(n as i32);
                 assert!(
