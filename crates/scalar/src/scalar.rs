@@ -9,7 +9,8 @@ use crate::tape::{Release, Tape};
 
 /// The tape access behind [`Scalar`], kept out of the public API: a private
 /// supertrait seals `Scalar` (each type needs its own `thread_local!`, and
-/// Rust has no generic statics) and carries the methods that name the tape.
+/// Rust has no generic statics) and carries the methods that name the tape,
+/// and the one per-type constant a rule needs that `num_traits` lacks.
 /// The lint that asks for a `pub` tape does not see that no caller outside
 /// this crate can name the supertrait, so it is allowed here.
 #[allow(private_interfaces, private_bounds)]
@@ -35,6 +36,11 @@ pub(crate) mod sealed {
 
         /// Frees this thread's tape (its guard's destructor).
         fn destroy_tape();
+
+        /// An argument below which `exp` is 0 in this type: there the true
+        /// value is under a quarter of the smallest subnormal, so a result
+        /// within 0.75 ulp of it can only be 0 (see [`crate::op::rules::exp`]).
+        const EXP_ZERO_BELOW: Self;
     }
 }
 
@@ -207,7 +213,7 @@ impl<T: Scalar> Drop for TapeGuard<T> {
 }
 
 macro_rules! impl_scalar {
-    ($t:ty, $tls:ident, $guard:ident) => {
+    ($t:ty, $tls:ident, $guard:ident, $exp_zero_below:expr) => {
         thread_local! {
             static $tls: ManuallyDrop<Slot<$t>> = const { ManuallyDrop::new(Slot::new()) };
             static $guard: TapeGuard<$t> = const { TapeGuard(std::marker::PhantomData) };
@@ -249,6 +255,8 @@ macro_rules! impl_scalar {
             fn destroy_tape() {
                 $tls.with(|s| s.destroy());
             }
+
+            const EXP_ZERO_BELOW: Self = $exp_zero_below;
         }
 
         impl Scalar for $t {
@@ -267,8 +275,10 @@ macro_rules! impl_scalar {
     };
 }
 
-impl_scalar!(f32, TAPE_F32, GUARD_F32);
-impl_scalar!(f64, TAPE_F64, GUARD_F64);
+// ln(2^-151) = -104.67 and ln(2^-1076) = -745.83, a quarter of each type's
+// smallest subnormal (2^-149, 2^-1074).
+impl_scalar!(f32, TAPE_F32, GUARD_F32, -105.0);
+impl_scalar!(f64, TAPE_F64, GUARD_F64, -746.0);
 
 #[cfg(test)]
 mod tests {

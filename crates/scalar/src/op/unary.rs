@@ -111,9 +111,9 @@ impl Unary {
         match self {
             Unary::Neg => -a,
             Unary::Tanh => a.tanh(),
-            Unary::Exp => a.exp(),
+            Unary::Exp => rules::exp(a),
             Unary::Ln => a.ln(),
-            Unary::Sigmoid => T::one() / (T::one() + (-a).exp()),
+            Unary::Sigmoid => T::one() / (T::one() + rules::exp(-a)),
             Unary::Relu => {
                 // `max` would turn NaN into 0; IEEE propagation is promised.
                 if a > T::zero() || a.is_nan() {
@@ -170,7 +170,7 @@ impl Unary {
             Unary::Sin => g * a.cos(),
             Unary::Cos => g * -a.sin(),
             Unary::Log1p => g / (a + T::one()),
-            Unary::Expm1 => g * a.exp(),
+            Unary::Expm1 => g * rules::exp(a),
         }
     }
 }
