@@ -11,8 +11,8 @@ use crate::Scalar;
 /// `e^x`, 0 without calling the platform's `exp` where the result is 0
 /// anyway (`x` below [`Scalar::EXP_ZERO_BELOW`](crate::scalar::sealed::Sealed),
 /// -746 in f64): glibc's `exp` reaches an underflowing result through its
-/// error-reporting path (it sets `errno`), about ten times the cost of an
-/// ordinary call, and a saturated tanh or sigmoid asks for `exp(-2|a|)` or
+/// error-reporting path (it sets `errno`), about six times the cost of an
+/// ordinary call (36 ns against 6 ns with glibc 2.36), and a saturated tanh or sigmoid asks for `exp(-2|a|)` or
 /// `exp(-a)` at every node. The same bits as `x.exp()` for every `x`,
 /// NaN and infinities included.
 #[inline(always)]
