@@ -117,7 +117,6 @@ impl Kind {
     pub(crate) const ADD: Kind = Kind::of(Recipe::Binary(Binary::Add));
     pub(crate) const SUB: Kind = Kind::of(Recipe::Binary(Binary::Sub));
     pub(crate) const MUL: Kind = Kind::of(Recipe::Binary(Binary::Mul));
-    pub(crate) const RELU: Kind = Kind::of(Recipe::Unary(Unary::Relu));
     /// The first [`Binary`] function's code; they follow in declaration order.
     const BINARY: u8 = 4;
     /// The first [`Unary`] function's code.

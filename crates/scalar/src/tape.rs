@@ -28,7 +28,7 @@
 use std::collections::BTreeMap;
 
 use crate::op::rules::powi_grad;
-use crate::op::{Binary, Id, Kind, Op, Recipe, Unary, NO_ID};
+use crate::op::{Binary, Id, Kind, Op, Recipe, NO_ID};
 use crate::Scalar;
 
 /// log2 of the nodes per chunk.
@@ -1111,21 +1111,14 @@ impl<T: Scalar> Tape<T> {
                     Kind::ADD => binary(Binary::Add),
                     Kind::SUB => binary(Binary::Sub),
                     Kind::MUL => binary(Binary::Mul),
-                    Kind::RELU => {
-                        let na = &mut nodes[a];
-                        let da = Unary::Relu.grad(na.data, out, g);
-                        Self::reach(na, da, epoch)
-                    }
                     Kind::POWI => {
-                        let na = &mut nodes[a];
-                        let da = powi_grad(g, na.data, b as i32, out);
-                        Self::reach(na, da, epoch)
+                        let da = powi_grad(g, nodes[a].data, b as i32, out);
+                        Self::reach(&mut nodes[a], da, epoch)
                     }
                     _ => match kind.unary() {
                         Some(f) => {
-                            let na = &mut nodes[a];
-                            let da = f.grad(na.data, out, g);
-                            Self::reach(na, da, epoch)
+                            let da = f.grad(nodes[a].data, out, g);
+                            Self::reach(&mut nodes[a], da, epoch)
                         }
                         None => Self::apply_rule(nodes, chunks, i, epoch),
                     },

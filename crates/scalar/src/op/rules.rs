@@ -12,9 +12,9 @@ use crate::Scalar;
 /// anyway (`x` below [`Scalar::EXP_ZERO_BELOW`](crate::scalar::sealed::Sealed),
 /// -746 in f64): glibc's `exp` reaches an underflowing result through its
 /// error-reporting path (it sets `errno`), about six times the cost of an
-/// ordinary call (36 ns against 6 ns with glibc 2.36), and a saturated tanh or sigmoid asks for `exp(-2|a|)` or
-/// `exp(-a)` at every node. The same bits as `x.exp()` for every `x`,
-/// NaN and infinities included.
+/// ordinary call (36 ns against 6 ns with glibc 2.36), and a saturated tanh
+/// or sigmoid asks for `exp(-2|a|)` or `exp(-a)` at every node. The same
+/// bits as `x.exp()` for every `x`, NaN and infinities included.
 #[inline(always)]
 pub(crate) fn exp<T: Scalar>(x: T) -> T {
     if x < T::EXP_ZERO_BELOW {
@@ -46,16 +46,18 @@ fn short_power<T: Scalar>(a: T, n: i64) -> Option<T> {
     })
 }
 
+/// `a ** n` through `pow`, for the exponents [`short_power`] leaves.
+#[inline]
+fn long_power(a: f64, n: i64) -> f64 {
+    // Every i32 and i32 - 1 is an exact f64, so the sign of a negative
+    // base comes out right for odd exponents.
+    a.powf(n as f64)
+}
+
 /// `a ** n`, as `f64`, for any `i64` exponent (so `n - 1` never wraps).
 #[inline]
 fn powi_f64(a: f64, n: i64) -> f64 {
-    if let Some(p) = short_power(a, n) {
-        p
-    } else {
-        // Every i32 and i32 - 1 is an exact f64, so the sign of a negative
-        // base comes out right for odd exponents.
-        a.powf(n as f64)
-    }
+    short_power(a, n).unwrap_or_else(|| long_power(a, n))
 }
 
 /// `a ** n`: short products by multiplication, longer ones with `pow`
@@ -63,10 +65,8 @@ fn powi_f64(a: f64, n: i64) -> f64 {
 /// the type: `i32::MAX as f32` is even).
 #[inline]
 pub fn powi<T: Scalar>(a: T, n: i32) -> T {
-    match short_power(a, i64::from(n)) {
-        Some(p) => p,
-        None => T::from_f64(powi_f64(a.to_f64(), i64::from(n))),
-    }
+    let n = i64::from(n);
+    short_power(a, n).unwrap_or_else(|| T::from_f64(long_power(a.to_f64(), n)))
 }
 
 /// `g` times a power's slope `slope = e out / a` (formed in `f64`), with
